@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Apex.Bench;
+
+var root = new RootCommand("Apex benchmarks: loopback only, bounded in count and time.");
+root.Subcommands.Add(EmbeddedThroughput.Command());
+root.Subcommands.Add(DagValidation.Command());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,23 @@
+using Apex.Agents.Pricing;
+using Apex.Agents.Runtime;
+using Apex.Agents.Simulated;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the agent runtime.</summary>
+public static class AgentsServiceCollectionExtensions
+{
+    /// <summary>Adds the LLM providers, pricing and <see cref="AgentRunner"/>.</summary>
+    public static IServiceCollection AddApexAgents(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<SimulatedOptions>().BindConfiguration(SimulatedOptions.Section)
+            .Validate(o => o.LatencyMs >= 0 && o.LatencyJitter is >= 0 and <= 1, "Apex:Simulated:LatencyMs must be ≥ 0 and LatencyJitter in [0, 1].")
+            .ValidateOnStart();
+        services.AddOptions<PricingOptions>().BindConfiguration(PricingOptions.Section);
+        services.TryAddSingleton<IChatClientProvider, ChatClientProvider>();
+        services.TryAddSingleton<AgentRunner>();
+        return services;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
+
+namespace Apex.Agents.Simulated;
+
+/// <summary>
+/// A deterministic stand-in for an LLM: the answer is derived from the prompt, token counts from text length,
+/// latency from <see cref="SimulatedOptions"/>. Every answer starts with <c>[simulated]</c> so it is never mistaken
+/// for a model's. Directives in the prompt drive tests and examples: <c>[[simulate:error]]</c> fails the call,
+/// <c>[[simulate:delay=MS]]</c> sets the latency of the call.
+/// </summary>
+public sealed partial class SimulatedChatClient(SimulatedOptions options, string model, TimeProvider timeProvider) : IChatClient
+{
+    /// <summary>Provider name.</summary>
+    public const string ProviderName = "simulated";
+
+    /// <summary>Prefix of every answer.</summary>
+    public const string Marker = "[simulated]";
+
+    private static readonly string[] Openers =
+    [
+        "Key finding", "Observation", "Summary", "Next step", "Risk", "Recommendation", "Evidence", "Assumption",
+    ];
+
+    private static readonly string[] Words =
+    [
+        "throughput", "latency", "agents", "contracts", "budget", "routing", "cascade", "approval", "queue", "lease",
+        "durable", "event", "schema", "cost", "tokens", "retry", "backoff", "worker", "orchestrator", "dependency",
+        "signal", "evidence", "market", "analysis", "report", "baseline", "variance", "forecast", "trend", "source",
+    ];
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var list = messages as IList<ChatMessage> ?? [.. messages];
+        var prompt = string.Concat(list.Select(m => m.Text));
+        if (prompt.Contains("[[simulate:error]]", StringComparison.Ordinal))
+        {
+            throw new SimulatedProviderException("The prompt asked the Simulated provider to fail ([[simulate:error]]).");
+        }
+
+        var seed = Fnv1a(prompt);
+        await DelayAsync(prompt, seed, cancellationToken);
+
+        var lastUser = list.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? prompt;
+        var text = Compose(lastUser, seed);
+        var inputTokens = list.Sum(m => EstimateTokens(m.Text) + 4);
+        var outputTokens = EstimateTokens(text);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
+        {
+            ModelId = model,
+            FinishReason = ChatFinishReason.Stop,
+            Usage = new UsageDetails
+            {
+                InputTokenCount = inputTokens,
+                OutputTokenCount = outputTokens,
+                TotalTokenCount = inputTokens + outputTokens,
+            },
+        };
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, options, cancellationToken);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType.IsInstanceOfType(this) ? this
+        : serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata(ProviderName, null, model)
+        : null;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+
+    /// <summary>About four characters a token, as common BPE tokenizers average on English text.</summary>
+    public static int EstimateTokens(string? text) => string.IsNullOrEmpty(text) ? 0 : (text.Length + 3) / 4;
+
+    private async Task DelayAsync(string prompt, ulong seed, CancellationToken cancellationToken)
+    {
+        var latency = (double)options.LatencyMs;
+        var directive = DelayDirective().Match(prompt);
+        if (directive.Success)
+        {
+            latency = int.Parse(directive.Groups["ms"].ValueSpan, CultureInfo.InvariantCulture);
+        }
+        else if (latency > 0 && options.LatencyJitter > 0)
+        {
+            var unit = (seed % 10_000) / 10_000.0;
+            latency *= 1 + (options.LatencyJitter * ((2 * unit) - 1));
+        }
+        if (latency >= 1)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(latency), timeProvider, cancellationToken);
+        }
+        else
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static string Compose(string instruction, ulong seed)
+    {
+        var subject = instruction.ReplaceLineEndings(" ").Trim();
+        if (subject.Length > 160)
+        {
+            subject = string.Concat(subject.AsSpan(0, 157), "...");
+        }
+        var builder = new StringBuilder(512);
+        builder.Append(Marker).Append(" Response to: ").Append(subject).Append('\n');
+        var rng = new Random(unchecked((int)seed ^ (int)(seed >> 32)));
+        var points = 2 + rng.Next(4);
+        for (var i = 0; i < points; i++)
+        {
+            builder.Append("- ").Append(Openers[rng.Next(Openers.Length)]).Append(": ");
+            var words = 6 + rng.Next(10);
+            for (var w = 0; w < words; w++)
+            {
+                builder.Append(w == 0 ? "" : " ").Append(Words[rng.Next(Words.Length)]);
+            }
+            builder.Append(".\n");
+        }
+        return builder.ToString().TrimEnd();
+    }
+
+    private static ulong Fnv1a(string text)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+        return hash;
+    }
+
+    [GeneratedRegex(@"\[\[simulate:delay=(?<ms>\d{1,7})\]\]", RegexOptions.CultureInvariant)]
+    private static partial Regex DelayDirective();
+}

@@ -1,0 +1,20 @@
+namespace Apex.Contracts.Agents;
+
+/// <summary>Body of <c>POST /api/v1/agents</c> and <c>PUT /api/v1/agents/{id}</c>.</summary>
+public sealed record AgentRequest
+{
+    /// <summary>Unique name, used by tasks to pick the agent: 1–128 characters of <c>[A-Za-z0-9_.-]</c>.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>LLM provider name; the default provider when absent.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Model id at that provider.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>System prompt.</summary>
+    public string? SystemPrompt { get; init; }
+
+    /// <summary>How many of its tasks may run at once.</summary>
+    public int? MaxConcurrency { get; init; }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Apex.Core.Events;
+
+/// <summary>Source-generated JSON for event payloads (snake_case, like the API).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(TaskCreatedData))]
+[JsonSerializable(typeof(TaskQueuedData))]
+[JsonSerializable(typeof(TaskStartedData))]
+[JsonSerializable(typeof(TaskRetryScheduledData))]
+[JsonSerializable(typeof(TaskRequeuedData))]
+[JsonSerializable(typeof(TaskRetriedData))]
+[JsonSerializable(typeof(TaskSucceededData))]
+[JsonSerializable(typeof(TaskEndedData))]
+[JsonSerializable(typeof(TaskResultIgnoredData))]
+[JsonSerializable(typeof(DagEventData))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(Contracts.Tasks.TaskLimits))]
+public sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -1,0 +1,40 @@
+using System.Threading.Channels;
+
+namespace Apex.Core.Events;
+
+/// <summary>A live feed of events. A reader that falls behind by more than its capacity is cut off, never slows others.</summary>
+public sealed class EventSubscription(Func<StoredEvent, bool> filter, int capacity, Action<EventSubscription> onDispose) : IDisposable
+{
+    private readonly Channel<StoredEvent> _channel = Channel.CreateBounded<StoredEvent>(
+        new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
+
+    /// <summary>The events, in publication order.</summary>
+    public ChannelReader<StoredEvent> Reader => _channel.Reader;
+
+    /// <summary>True once the subscriber fell behind and was cut off.</summary>
+    public bool Overflowed { get; private set; }
+
+    /// <summary>Offers an event; cuts the subscriber off when its buffer is full.</summary>
+    public void Offer(StoredEvent e)
+    {
+        if (!filter(e))
+        {
+            return;
+        }
+        if (!_channel.Writer.TryWrite(e) && !Overflowed)
+        {
+            Overflowed = true;
+            _channel.Writer.TryComplete(new EventSubscriptionOverflowException());
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _channel.Writer.TryComplete();
+        onDispose(this);
+    }
+}
+
+/// <summary>The subscriber fell too far behind; it should resume from the store by sequence number.</summary>
+public sealed class EventSubscriptionOverflowException() : Exception("The event subscriber fell behind and was disconnected.");

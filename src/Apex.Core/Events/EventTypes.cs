@@ -1,0 +1,66 @@
+namespace Apex.Core.Events;
+
+/// <summary>Aggregate and event type names, as stored and as sent to clients.</summary>
+public static class EventTypes
+{
+    /// <summary>Aggregate type of tasks.</summary>
+    public const string Task = "task";
+
+    /// <summary>Aggregate type of DAGs.</summary>
+    public const string Dag = "dag";
+
+    /// <summary>Accepted (pending or queued).</summary>
+    public const string TaskCreated = "task_created";
+
+    /// <summary>Dependencies succeeded; instruction rendered; ready to run.</summary>
+    public const string TaskQueued = "task_queued";
+
+    /// <summary>A worker claimed an attempt.</summary>
+    public const string TaskStarted = "task_started";
+
+    /// <summary>An attempt failed and another is scheduled.</summary>
+    public const string TaskRetryScheduled = "task_retry_scheduled";
+
+    /// <summary>The running attempt was lost (process died) and the task goes back to the queue.</summary>
+    public const string TaskRequeued = "task_requeued";
+
+    /// <summary>A user retried a failed or cancelled task.</summary>
+    public const string TaskRetried = "task_retried";
+
+    /// <summary>Terminal: output.</summary>
+    public const string TaskSucceeded = "task_succeeded";
+
+    /// <summary>Terminal: error.</summary>
+    public const string TaskFailed = "task_failed";
+
+    /// <summary>Terminal: cancelled.</summary>
+    public const string TaskCancelled = "task_cancelled";
+
+    /// <summary>Terminal: a dependency failed or was cancelled.</summary>
+    public const string TaskSkipped = "task_skipped";
+
+    /// <summary>A result from an attempt that is no longer current; recorded and otherwise ignored.</summary>
+    public const string TaskResultIgnored = "task_result_ignored";
+
+    /// <summary>DAG accepted.</summary>
+    public const string DagCreated = "dag_created";
+
+    /// <summary>First task of the DAG started.</summary>
+    public const string DagStarted = "dag_started";
+
+    /// <summary>DAG finished: every task succeeded.</summary>
+    public const string DagSucceeded = "dag_succeeded";
+
+    /// <summary>DAG finished with a failed task.</summary>
+    public const string DagFailed = "dag_failed";
+
+    /// <summary>DAG cancelled.</summary>
+    public const string DagCancelled = "dag_cancelled";
+
+    /// <summary>A user retried a task of a finished DAG, which runs again.</summary>
+    public const string DagReopened = "dag_reopened";
+
+    /// <summary>True for the task events that end a task.</summary>
+    public static bool IsTerminal(string eventType) =>
+        eventType is TaskSucceeded or TaskFailed or TaskCancelled or TaskSkipped;
+}

@@ -1,0 +1,13 @@
+namespace Apex.Core.Events;
+
+/// <summary>Fans committed events out to live subscribers (SSE, WebSocket). At-most-once; the store has the history.</summary>
+public interface IEventBus
+{
+    /// <summary>Publishes events that are already committed.</summary>
+    void Publish(IReadOnlyList<StoredEvent> events);
+
+    /// <summary>Subscribes; the subscription ends when the returned object is disposed.</summary>
+    /// <param name="filter">Which events to deliver.</param>
+    /// <param name="capacity">Bounded buffer; a subscriber that falls this far behind is completed with an overflow.</param>
+    EventSubscription Subscribe(Func<StoredEvent, bool> filter, int capacity = 1024);
+}

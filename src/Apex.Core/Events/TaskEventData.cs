@@ -1,0 +1,75 @@
+using Apex.Contracts.Tasks;
+
+namespace Apex.Core.Events;
+
+/// <summary>Payload of <see cref="EventTypes.TaskCreated"/>: the whole initial row.</summary>
+public sealed record TaskCreatedData
+{
+    /// <summary>DAG.</summary>
+    public Guid? DagId { get; init; }
+
+    /// <summary>Key in the DAG.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>Name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Instruction as submitted.</summary>
+    public required string Instruction { get; init; }
+
+    /// <summary>Agent.</summary>
+    public required string Agent { get; init; }
+
+    /// <summary>Initial status: pending or queued.</summary>
+    public required TaskState Status { get; init; }
+
+    /// <summary>Priority.</summary>
+    public int Priority { get; init; }
+
+    /// <summary>Maximum attempts.</summary>
+    public int MaxAttempts { get; init; }
+
+    /// <summary>Limits.</summary>
+    public required TaskLimits Limits { get; init; }
+
+    /// <summary>Labels.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Dependency keys, for DAG tasks.</summary>
+    public IReadOnlyList<string>? DependsOn { get; init; }
+}
+
+/// <summary>Payload of <see cref="EventTypes.TaskQueued"/>.</summary>
+/// <param name="Instruction">The instruction with dependency outputs substituted.</param>
+public sealed record TaskQueuedData(string Instruction);
+
+/// <summary>Payload of <see cref="EventTypes.TaskStarted"/>.</summary>
+public sealed record TaskStartedData(int Attempt, string Worker);
+
+/// <summary>Usage of one attempt, added to the task's totals.</summary>
+public sealed record UsageDelta(long InputTokens, long OutputTokens, decimal CostUsd, int ApiCalls)
+{
+    /// <summary>Nothing used.</summary>
+    public static UsageDelta None { get; } = new(0, 0, 0m, 0);
+}
+
+/// <summary>Payload of <see cref="EventTypes.TaskRetryScheduled"/>.</summary>
+public sealed record TaskRetryScheduledData(int Attempt, TaskError Error, DateTimeOffset RunAt, UsageDelta Usage);
+
+/// <summary>Payload of <see cref="EventTypes.TaskRequeued"/>.</summary>
+public sealed record TaskRequeuedData(int Attempt, string Reason);
+
+/// <summary>Payload of <see cref="EventTypes.TaskRetried"/>.</summary>
+public sealed record TaskRetriedData(int MaxAttempts, string Instruction);
+
+/// <summary>Payload of <see cref="EventTypes.TaskSucceeded"/>.</summary>
+public sealed record TaskSucceededData(int Attempt, string Output, UsageDelta Usage);
+
+/// <summary>Payload of <see cref="EventTypes.TaskFailed"/>, <see cref="EventTypes.TaskCancelled"/> and <see cref="EventTypes.TaskSkipped"/>.</summary>
+public sealed record TaskEndedData(int Attempt, TaskError Error, UsageDelta Usage);
+
+/// <summary>Payload of <see cref="EventTypes.TaskResultIgnored"/>.</summary>
+public sealed record TaskResultIgnoredData(int Attempt, string Outcome, string Reason, UsageDelta Usage);
+
+/// <summary>Payload of the DAG events.</summary>
+public sealed record DagEventData(string? Reason = null, string? TaskKey = null);

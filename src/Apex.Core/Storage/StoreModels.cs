@@ -1,0 +1,176 @@
+using Apex.Contracts.Dags;
+using Apex.Contracts.Tasks;
+using Apex.Core.Dags;
+using Apex.Core.Events;
+using Apex.Core.Tasks;
+
+namespace Apex.Core.Storage;
+
+/// <summary>A task ready for the queue: what a dispatcher needs to order and route it.</summary>
+/// <param name="Id">Task id.</param>
+/// <param name="Priority">Higher first.</param>
+/// <param name="Seq">Order of enqueueing: FIFO within a priority.</param>
+/// <param name="Agent">The agent's lane, <c>tenant/name</c> (see <see cref="Lane"/>), for per-agent concurrency.</param>
+/// <param name="RunAt">Not before this time (retry backoff), or null for now.</param>
+public readonly record struct DispatchItem(Guid Id, int Priority, long Seq, string Agent, DateTimeOffset? RunAt = null)
+{
+    /// <summary>The lane key of an agent: agents of different tenants never share a concurrency cap.</summary>
+    public static string Lane(string tenantId, string agent) => string.Concat(tenantId, "/", agent);
+}
+
+/// <summary>A fully resolved task to insert.</summary>
+public sealed record NewTask
+{
+    /// <summary>Tenant.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>Id chosen by the caller.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>Name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Instruction.</summary>
+    public required string Instruction { get; init; }
+
+    /// <summary>Agent name.</summary>
+    public required string Agent { get; init; }
+
+    /// <summary>Priority.</summary>
+    public int Priority { get; init; }
+
+    /// <summary>Maximum attempts.</summary>
+    public required int MaxAttempts { get; init; }
+
+    /// <summary>Effective limits.</summary>
+    public required TaskLimits Limits { get; init; }
+
+    /// <summary>Labels.</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+/// <summary>A validated DAG with its resolved tasks (same order as <see cref="DagPlan.Nodes"/>).</summary>
+public sealed record NewDag
+{
+    /// <summary>Tenant.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>Id chosen by the caller.</summary>
+    public required Guid Id { get; init; }
+
+    /// <summary>The validated plan.</summary>
+    public required DagPlan Plan { get; init; }
+
+    /// <summary>One resolved task per node, by node index.</summary>
+    public required IReadOnlyList<NewTask> Tasks { get; init; }
+}
+
+/// <summary>An idempotency key and the hash of the request body it came with.</summary>
+public sealed record IdempotencyKey(string Key, string RequestHash);
+
+/// <summary>What a submission did.</summary>
+/// <param name="Ids">Ids of the tasks (new or, on an idempotent replay, existing).</param>
+/// <param name="Created">False when an idempotency key matched an earlier identical request.</param>
+/// <param name="Dispatch">Tasks to put on the queue now.</param>
+public sealed record SubmitOutcome(IReadOnlyList<Guid> Ids, bool Created, IReadOnlyList<DispatchItem> Dispatch);
+
+/// <summary>What a DAG submission did.</summary>
+public sealed record DagSubmitOutcome(Guid DagId, bool Created, IReadOnlyList<DispatchItem> Dispatch);
+
+/// <summary>How an attempt ended, as the worker reports it.</summary>
+public enum AttemptOutcome
+{
+    /// <summary>Output produced.</summary>
+    Succeeded,
+
+    /// <summary>Failed; another attempt is scheduled at <see cref="AttemptResult.RetryAt"/>.</summary>
+    RetryScheduled,
+
+    /// <summary>Failed for good.</summary>
+    Failed,
+}
+
+/// <summary>The result of one attempt.</summary>
+public sealed record AttemptResult
+{
+    /// <summary>Tenant.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>Task id.</summary>
+    public required Guid TaskId { get; init; }
+
+    /// <summary>The attempt this result belongs to (the fencing token).</summary>
+    public required int Attempt { get; init; }
+
+    /// <summary>Outcome.</summary>
+    public required AttemptOutcome Outcome { get; init; }
+
+    /// <summary>Output when succeeded.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Error when not succeeded.</summary>
+    public TaskError? Error { get; init; }
+
+    /// <summary>Usage of this attempt.</summary>
+    public UsageDelta Usage { get; init; } = UsageDelta.None;
+
+    /// <summary>When the next attempt may start, with <see cref="AttemptOutcome.RetryScheduled"/>.</summary>
+    public DateTimeOffset? RetryAt { get; init; }
+}
+
+/// <summary>What applying a result or a user action changed.</summary>
+/// <param name="Applied">False when the result was stale (the task had moved on) and was only recorded.</param>
+/// <param name="Dispatch">Tasks that became ready (dependents, or the retried task itself).</param>
+/// <param name="CancelRunning">Running tasks that were cancelled and whose executions must be stopped.</param>
+public sealed record TransitionOutcome(bool Applied, IReadOnlyList<DispatchItem> Dispatch, IReadOnlyList<Guid> CancelRunning)
+{
+    /// <summary>A stale result: recorded, nothing changed.</summary>
+    public static TransitionOutcome Ignored { get; } = new(false, [], []);
+}
+
+/// <summary>Filter and page of <c>GET /api/v1/tasks</c>.</summary>
+public sealed record TaskQuery
+{
+    /// <summary>Tenant.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>Status filter.</summary>
+    public TaskState? Status { get; init; }
+
+    /// <summary>DAG filter.</summary>
+    public Guid? DagId { get; init; }
+
+    /// <summary>Agent filter.</summary>
+    public string? Agent { get; init; }
+
+    /// <summary>Page size.</summary>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Opaque cursor from the previous page.</summary>
+    public string? Cursor { get; init; }
+}
+
+/// <summary>Filter and page of <c>GET /api/v1/dags</c>.</summary>
+public sealed record DagQuery
+{
+    /// <summary>Tenant.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>Status filter.</summary>
+    public DagState? Status { get; init; }
+
+    /// <summary>Page size.</summary>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Opaque cursor.</summary>
+    public string? Cursor { get; init; }
+}
+
+/// <summary>One page of rows and the cursor of the next.</summary>
+public sealed record RecordPage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>Aggregated usage and task counts of an agent.</summary>
+public sealed record AgentUsage(IReadOnlyDictionary<string, long> TasksByStatus, long InputTokens, long OutputTokens, decimal CostUsd, long ApiCalls);
+
+/// <summary>A DAG node as stored: its task and dependency keys.</summary>
+public sealed record DagTaskRow(string Key, Guid Id, TaskState Status, IReadOnlyList<string> DependsOn);

@@ -1,0 +1,59 @@
+using System.Collections.Frozen;
+using Apex.Core;
+using Apex.Core.Agents;
+using Apex.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Apex.Engine.Agents;
+
+/// <summary>The agents of every tenant, cached in memory: agents are few and read on every dispatch.</summary>
+public sealed class AgentCatalog(IApexStore store, IOptions<EngineOptions> options, TimeProvider timeProvider)
+{
+    private FrozenDictionary<(string Tenant, string Name), AgentDefinition> _byName =
+        FrozenDictionary<(string, string), AgentDefinition>.Empty;
+
+    /// <summary>Every agent.</summary>
+    public IEnumerable<AgentDefinition> All => _byName.Values;
+
+    /// <summary>Loads the catalog and creates the built-in <c>default</c> agent when missing.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken = default)
+    {
+        await RefreshAsync(cancellationToken);
+        if (!_byName.ContainsKey((Tenancy.DefaultTenant, AgentDefinition.DefaultName)))
+        {
+            var now = timeProvider.GetUtcNow();
+            await store.UpsertAgentAsync(new AgentDefinition
+            {
+                TenantId = Tenancy.DefaultTenant,
+                Id = Guid.CreateVersion7(now),
+                Name = AgentDefinition.DefaultName,
+                Provider = options.Value.DefaultAgentProvider,
+                Model = options.Value.DefaultAgentModel,
+                MaxConcurrency = options.Value.DefaultAgentMaxConcurrency,
+                CreatedAt = now,
+                UpdatedAt = now,
+            }, cancellationToken);
+            await RefreshAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Reloads from the store after a change.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        var agents = await store.ListAgentsAsync(cancellationToken);
+        _byName = agents.ToFrozenDictionary(a => (a.TenantId, a.Name));
+    }
+
+    /// <summary>The agent named <paramref name="name"/> of <paramref name="tenantId"/>.</summary>
+    public bool TryGet(string tenantId, string name, out AgentDefinition agent) =>
+        _byName.TryGetValue((tenantId, name), out agent!);
+
+    /// <summary>Concurrency cap of an agent (by its dispatch key, <c>tenant/name</c>).</summary>
+    public int ConcurrencyOf(string laneKey)
+    {
+        var slash = laneKey.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && _byName.TryGetValue((laneKey[..slash], laneKey[(slash + 1)..]), out var agent)
+            ? agent.MaxConcurrency
+            : options.Value.DefaultAgentMaxConcurrency;
+    }
+}

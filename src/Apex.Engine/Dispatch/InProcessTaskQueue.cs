@@ -1,0 +1,238 @@
+using Apex.Core.Storage;
+
+namespace Apex.Engine.Dispatch;
+
+/// <summary>
+/// The embedded dispatch queue: highest priority first, FIFO within a priority; items with a future
+/// <see cref="DispatchItem.RunAt"/> wait in a timer-driven delay heap; an agent at its concurrency cap has its items
+/// parked (in order) until one of its executions ends, so a busy agent never blocks others.
+/// It is a hint: the store is the truth and a restart rebuilds it from the store.
+/// </summary>
+public sealed class InProcessTaskQueue : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly PriorityQueue<DispatchItem, (int Priority, long Seq)> _ready = new();
+    private readonly PriorityQueue<DispatchItem, DateTimeOffset> _delayed = new();
+    private readonly Dictionary<string, AgentLane> _lanes = new(StringComparer.Ordinal);
+    private readonly Queue<TaskCompletionSource<DispatchItem>> _waiters = new();
+    private readonly HashSet<Guid> _members = [];
+    private readonly TimeProvider _timeProvider;
+    private readonly Func<string, int> _agentConcurrency;
+    private readonly ITimer _timer;
+    private long _seq;
+    private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
+
+    /// <summary>Creates a queue.</summary>
+    /// <param name="timeProvider">Clock for delayed items.</param>
+    /// <param name="agentConcurrency">Concurrency cap of an agent by name.</param>
+    public InProcessTaskQueue(TimeProvider timeProvider, Func<string, int> agentConcurrency)
+    {
+        _timeProvider = timeProvider;
+        _agentConcurrency = agentConcurrency;
+        _timer = timeProvider.CreateTimer(_ => PromoteDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Items ready (including those parked behind a busy agent).</summary>
+    public int ReadyCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ready.Count + _lanes.Values.Sum(l => l.Parked.Count);
+            }
+        }
+    }
+
+    /// <summary>Items waiting for their retry time.</summary>
+    public int DelayedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _delayed.Count;
+            }
+        }
+    }
+
+    /// <summary>Everything held: ready, parked and delayed.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _members.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds an item; an id already held is ignored (dispatch is idempotent).</summary>
+    public void Enqueue(DispatchItem item)
+    {
+        lock (_lock)
+        {
+            if (!_members.Add(item.Id))
+            {
+                return;
+            }
+            var now = _timeProvider.GetUtcNow();
+            if (item.RunAt is { } runAt && runAt > now)
+            {
+                _delayed.Enqueue(item, runAt);
+                ArmTimer(now);
+                return;
+            }
+            _ready.Enqueue(item, (-item.Priority, _seq++));
+            Pump();
+        }
+    }
+
+    /// <summary>Adds items.</summary>
+    public void EnqueueRange(IEnumerable<DispatchItem> items)
+    {
+        foreach (var item in items)
+        {
+            Enqueue(item);
+        }
+    }
+
+    /// <summary>Waits for the next item whose agent has a free slot, and takes the slot.</summary>
+    public async ValueTask<DispatchItem> DequeueAsync(CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<DispatchItem> waiter;
+        lock (_lock)
+        {
+            if (TryTake(out var item))
+            {
+                return item;
+            }
+            waiter = new TaskCompletionSource<DispatchItem>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Enqueue(waiter);
+        }
+        using (cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource<DispatchItem>)state!).TrySetCanceled(token), waiter))
+        {
+            return await waiter.Task;
+        }
+    }
+
+    /// <summary>Frees the agent slot taken by <see cref="DequeueAsync"/>, once the execution ended.</summary>
+    public void Release(string agent)
+    {
+        lock (_lock)
+        {
+            var lane = Lane(agent);
+            lane.Running--;
+            if (lane.Parked.TryDequeue(out var parked, out var order))
+            {
+                _ready.Enqueue(parked, order);
+            }
+            Pump();
+        }
+    }
+
+    /// <summary>Drops an item that is no longer runnable (cancelled); a no-op when it is not held.</summary>
+    public void Forget(Guid id)
+    {
+        lock (_lock)
+        {
+            _members.Remove(id);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _timer.Dispose();
+
+    private bool TryTake(out DispatchItem item)
+    {
+        while (_ready.TryDequeue(out item, out var order))
+        {
+            if (!_members.Remove(item.Id))
+            {
+                continue; // forgotten while queued
+            }
+            var lane = Lane(item.Agent);
+            if (lane.Running < _agentConcurrency(item.Agent))
+            {
+                lane.Running++;
+                return true;
+            }
+            _members.Add(item.Id);
+            lane.Parked.Enqueue(item, order);
+        }
+        return false;
+    }
+
+    private void Pump()
+    {
+        while (_waiters.Count > 0)
+        {
+            if (!TryTake(out var item))
+            {
+                return;
+            }
+            var handed = false;
+            while (_waiters.TryDequeue(out var waiter))
+            {
+                if (waiter.TrySetResult(item))
+                {
+                    handed = true;
+                    break;
+                }
+            }
+            if (!handed)
+            {
+                // Every waiter had been cancelled: give the item and its slot back.
+                Lane(item.Agent).Running--;
+                _members.Add(item.Id);
+                _ready.Enqueue(item, (-item.Priority, _seq++));
+                return;
+            }
+        }
+    }
+
+    private void PromoteDue()
+    {
+        lock (_lock)
+        {
+            var now = _timeProvider.GetUtcNow();
+            _timerDue = DateTimeOffset.MaxValue;
+            while (_delayed.TryPeek(out var item, out var due) && due <= now)
+            {
+                _delayed.Dequeue();
+                _ready.Enqueue(item, (-item.Priority, _seq++));
+            }
+            ArmTimer(now);
+            Pump();
+        }
+    }
+
+    private void ArmTimer(DateTimeOffset now)
+    {
+        if (!_delayed.TryPeek(out _, out var due) || due >= _timerDue)
+        {
+            return;
+        }
+        _timerDue = due;
+        var dueIn = due - now;
+        _timer.Change(dueIn < TimeSpan.Zero ? TimeSpan.Zero : dueIn, Timeout.InfiniteTimeSpan);
+    }
+
+    private AgentLane Lane(string agent)
+    {
+        if (!_lanes.TryGetValue(agent, out var lane))
+        {
+            lane = new AgentLane();
+            _lanes[agent] = lane;
+        }
+        return lane;
+    }
+
+    private sealed class AgentLane
+    {
+        public int Running { get; set; }
+
+        public PriorityQueue<DispatchItem, (int Priority, long Seq)> Parked { get; } = new();
+    }
+}

@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Apex.Engine;
+
+/// <summary>The orchestrator and its in-process workers (configuration section <c>Apex:Engine</c>).</summary>
+public sealed class EngineOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Apex:Engine";
+
+    /// <summary>Agent executions that may run at once in this process.</summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrency { get; set; } = 64;
+
+    /// <summary>Tasks that may wait in the queue; a submission beyond it is refused with 429.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxQueuedTasks { get; set; } = 1_000_000;
+
+    /// <summary>Most tasks in one batch submission.</summary>
+    [Range(1, 100_000)]
+    public int MaxBatchSize { get; set; } = 1_000;
+
+    /// <summary>Name of this worker in events; defaults to host name and process id.</summary>
+    public string? WorkerId { get; set; }
+
+    /// <summary>Whether this process runs agent executions (false for an API-only process).</summary>
+    public bool RunWorkers { get; set; } = true;
+
+    /// <summary>Concurrency cap of the built-in <c>default</c> agent.</summary>
+    [Range(1, 100_000)]
+    public int DefaultAgentMaxConcurrency { get; set; } = 64;
+
+    /// <summary>Model of the built-in <c>default</c> agent.</summary>
+    public string DefaultAgentModel { get; set; } = "simulated";
+
+    /// <summary>Provider of the built-in <c>default</c> agent.</summary>
+    public string DefaultAgentProvider { get; set; } = "simulated";
+}

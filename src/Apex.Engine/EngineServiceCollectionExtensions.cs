@@ -1,0 +1,45 @@
+using Apex.Core.Dags;
+using Apex.Core.Events;
+using Apex.Core.Tasks;
+using Apex.Engine;
+using Apex.Engine.Agents;
+using Apex.Engine.Dispatch;
+using Apex.Engine.Events;
+using Apex.Engine.Execution;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the orchestrator and its in-process workers.</summary>
+public static class EngineServiceCollectionExtensions
+{
+    /// <summary>Adds the engine, the in-process queue and event bus, and the agent runtime. A store must be added too.</summary>
+    public static IServiceCollection AddApexEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddApexAgents();
+        services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DagOptions>().Bind(configuration.GetSection("Apex:Dags"))
+            .Validate(o => o.MaxNodes > 0 && o.MaxEdges > 0, "Apex:Dags:MaxNodes and MaxEdges must be positive.").ValidateOnStart();
+        services.AddOptions<RetryPolicy>().Bind(configuration.GetSection("Apex:Retry"))
+            .Validate(o => o.DefaultMaxAttempts is >= 1 and <= TaskRules.MaxAttemptsCeiling && o.Jitter is >= 0 and <= 1,
+                "Apex:Retry:DefaultMaxAttempts must be 1–100 and Jitter in [0, 1].").ValidateOnStart();
+        services.TryAddSingleton(sp => new DagValidator(sp.GetRequiredService<IOptions<DagOptions>>().Value));
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<RetryPolicy>>().Value);
+
+        services.TryAddSingleton<InProcessEventBus>();
+        services.TryAddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
+        services.TryAddSingleton<AgentCatalog>();
+        services.TryAddSingleton(sp => new InProcessTaskQueue(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AgentCatalog>().ConcurrencyOf));
+        services.TryAddSingleton<RunningTasks>();
+        services.TryAddSingleton<TaskExecutor>();
+        services.TryAddSingleton<ApexEngine>();
+        services.TryAddSingleton<WorkerPool>();
+        services.AddHostedService<EngineStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerPool>());
+        return services;
+    }
+}

@@ -1,0 +1,34 @@
+using Apex.Core.Storage;
+using Apex.Engine.Agents;
+using Apex.Engine.Dispatch;
+using Apex.Engine.Execution;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Apex.Engine;
+
+/// <summary>
+/// Runs before the workers: migrates the store, loads agents, and re-dispatches whatever a previous process left
+/// queued or running (the running ones come back as attempt + 1).
+/// </summary>
+internal sealed partial class EngineStartup(
+    IApexStore store,
+    AgentCatalog agents,
+    InProcessTaskQueue queue,
+    WorkerPool workers,
+    ILogger<EngineStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await store.InitializeAsync(cancellationToken);
+        await agents.LoadAsync(cancellationToken);
+        var pending = await store.RecoverAsync(workers.WorkerId, cancellationToken);
+        queue.EnqueueRange(pending);
+        LogStarted(store.Backend, pending.Count);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Apex engine started on {Backend}; {Count} queued task(s) re-dispatched")]
+    private partial void LogStarted(string backend, int count);
+}

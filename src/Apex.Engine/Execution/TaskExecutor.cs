@@ -1,0 +1,116 @@
+using Apex.Agents.Runtime;
+using Apex.Contracts.Tasks;
+using Apex.Core.Agents;
+using Apex.Core.Storage;
+using Apex.Core.Tasks;
+using Apex.Engine.Agents;
+using Microsoft.Extensions.Logging;
+
+namespace Apex.Engine.Execution;
+
+/// <summary>One attempt, end to end: claim (CAS queued → running), run the agent under the task's time limit, report.</summary>
+public sealed partial class TaskExecutor(
+    IApexStore store,
+    AgentRunner runner,
+    AgentCatalog agents,
+    RunningTasks running,
+    RetryPolicy retryPolicy,
+    TimeProvider timeProvider,
+    ILogger<TaskExecutor> logger)
+{
+    /// <summary>Executes <paramref name="item"/>; returns what its result made ready, for the caller to dispatch.</summary>
+    /// <param name="item">The dispatched task.</param>
+    /// <param name="worker">This worker's name.</param>
+    /// <param name="stopping">Host shutdown: an attempt interrupted by it is left for recovery, not reported.</param>
+    public async Task<TransitionOutcome> ExecuteAsync(DispatchItem item, string worker, CancellationToken stopping)
+    {
+        var task = await store.ClaimAsync(item.Id, worker, stopping);
+        if (task is null)
+        {
+            return TransitionOutcome.Ignored; // cancelled or already taken: the store said no
+        }
+
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(task.Limits.TimeLimitSeconds ?? int.MaxValue / 1000), timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(attempt.Token, timeout.Token);
+        running.Add(task.Id, attempt);
+        AttemptResult result;
+        try
+        {
+            result = await RunAsync(task, linked.Token, () => timeout.IsCancellationRequested, () => attempt.IsCancellationRequested && !stopping.IsCancellationRequested);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            LogInterrupted(task.Id, task.Attempt);
+            return TransitionOutcome.Ignored;
+        }
+        finally
+        {
+            running.Remove(task.Id);
+        }
+        return await store.CompleteAsync(result, CancellationToken.None);
+    }
+
+    private async Task<AttemptResult> RunAsync(TaskRecord task, CancellationToken cancellationToken, Func<bool> timedOut, Func<bool> cancelled)
+    {
+        if (!agents.TryGet(task.TenantId, task.Agent, out var agent))
+        {
+            return Failure(task, new TaskError("unknown_agent", $"The agent '{task.Agent}' no longer exists."), retryable: false);
+        }
+        try
+        {
+            var run = await runner.RunAsync(agent, task.Instruction, cancellationToken);
+            return new AttemptResult
+            {
+                TenantId = task.TenantId,
+                TaskId = task.Id,
+                Attempt = task.Attempt,
+                Outcome = AttemptOutcome.Succeeded,
+                Output = run.Output,
+                Usage = run.Usage,
+            };
+        }
+        catch (OperationCanceledException) when (timedOut())
+        {
+            return Failure(task, new TaskError("timeout", $"The attempt exceeded its time limit of {task.Limits.TimeLimitSeconds} s."), retryable: true);
+        }
+        catch (OperationCanceledException) when (cancelled())
+        {
+            // The store already says cancelled; this result is stale by design and will be recorded as ignored.
+            return Failure(task, new TaskError("cancelled", "The task was cancelled while running."), retryable: false);
+        }
+        catch (AgentExecutionException e)
+        {
+            LogAttemptFailed(task.Id, task.Attempt, e.Code, e.Message);
+            return Failure(task, new TaskError(e.Code, e.Message), e.Retryable);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogAttemptCrashed(e, task.Id, task.Attempt);
+            return Failure(task, new TaskError("agent_error", e.Message), retryable: true);
+        }
+    }
+
+    private AttemptResult Failure(TaskRecord task, TaskError error, bool retryable)
+    {
+        var again = retryable && task.Attempt < task.MaxAttempts;
+        return new AttemptResult
+        {
+            TenantId = task.TenantId,
+            TaskId = task.Id,
+            Attempt = task.Attempt,
+            Outcome = again ? AttemptOutcome.RetryScheduled : AttemptOutcome.Failed,
+            Error = error,
+            RetryAt = again ? timeProvider.GetUtcNow() + retryPolicy.DelayAfter(task.Attempt, Random.Shared.NextDouble()) : null,
+        };
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Task {TaskId} attempt {Attempt} failed: {Code} {Reason}")]
+    private partial void LogAttemptFailed(Guid taskId, int attempt, string code, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Task {TaskId} attempt {Attempt} crashed")]
+    private partial void LogAttemptCrashed(Exception exception, Guid taskId, int attempt);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} interrupted by shutdown; it will be re-dispatched on restart")]
+    private partial void LogInterrupted(Guid taskId, int attempt);
+}

@@ -1,0 +1,164 @@
+using Apex.Agents.Runtime;
+using Apex.Contracts.Agents;
+using Apex.Contracts.Common;
+using Apex.Core;
+using Apex.Core.Agents;
+using Apex.Core.Dags;
+using Apex.Core.Errors;
+using Apex.Core.Storage;
+using Apex.Engine.Agents;
+using Apex.Engine.Execution;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Apex.Server.Agents;
+
+/// <summary>The <c>/api/v1/agents</c> endpoints.</summary>
+internal static class AgentsApi
+{
+    private const int MaxSystemPromptLength = 100_000;
+
+    public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/agents").WithTags("Agents");
+        group.MapGet("/", ListAsync).WithName("ListAgents");
+        group.MapPost("/", CreateAsync).WithName("CreateAgent");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetAgent");
+        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateAgent");
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteAgent");
+        return group;
+    }
+
+    private static async Task<Ok<Page<AgentResponse>>> ListAsync(AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken,
+        [FromQuery(Name = "include_stats")] bool includeStats = false)
+    {
+        var items = new List<AgentResponse>();
+        foreach (var agent in catalog.All.Where(a => a.TenantId == Tenancy.DefaultTenant).OrderBy(a => a.Name, StringComparer.Ordinal))
+        {
+            items.Add(await ToResponseAsync(agent, includeStats, store, cancellationToken));
+        }
+        return TypedResults.Ok(new Page<AgentResponse>(items, null));
+    }
+
+    private static async Task<Ok<AgentResponse>> GetAsync(Guid id, AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken,
+        [FromQuery(Name = "include_stats")] bool includeStats = false) =>
+        TypedResults.Ok(await ToResponseAsync(Find(catalog, id), includeStats, store, cancellationToken));
+
+    private static async Task<Created<AgentResponse>> CreateAsync(AgentRequest request, AgentCatalog catalog, IApexStore store,
+        IChatClientProvider providers, TimeProvider time, CancellationToken cancellationToken)
+    {
+        Validate(request, providers);
+        var now = time.GetUtcNow();
+        var agent = new AgentDefinition
+        {
+            TenantId = Tenancy.DefaultTenant,
+            Id = Guid.CreateVersion7(now),
+            Name = request.Name!,
+            Provider = request.Provider ?? "simulated",
+            Model = request.Model ?? "simulated",
+            SystemPrompt = request.SystemPrompt,
+            MaxConcurrency = request.MaxConcurrency ?? 16,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await store.UpsertAgentAsync(agent, cancellationToken);
+        await catalog.RefreshAsync(cancellationToken);
+        return TypedResults.Created($"/api/v1/agents/{agent.Id}", await ToResponseAsync(agent, false, store, cancellationToken));
+    }
+
+    private static async Task<Ok<AgentResponse>> UpdateAsync(Guid id, AgentRequest request, AgentCatalog catalog, IApexStore store,
+        IChatClientProvider providers, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var existing = Find(catalog, id);
+        Validate(request with { Name = request.Name ?? existing.Name }, providers);
+        if (existing.Name == AgentDefinition.DefaultName && request.Name is { } renamed && renamed != existing.Name)
+        {
+            throw new ApexConflictException("agent_protected", "The default agent cannot be renamed.");
+        }
+        var agent = existing with
+        {
+            Name = request.Name ?? existing.Name,
+            Provider = request.Provider ?? existing.Provider,
+            Model = request.Model ?? existing.Model,
+            SystemPrompt = request.SystemPrompt ?? existing.SystemPrompt,
+            MaxConcurrency = request.MaxConcurrency ?? existing.MaxConcurrency,
+            UpdatedAt = time.GetUtcNow(),
+        };
+        await store.UpsertAgentAsync(agent, cancellationToken);
+        await catalog.RefreshAsync(cancellationToken);
+        return TypedResults.Ok(await ToResponseAsync(agent, false, store, cancellationToken));
+    }
+
+    private static async Task<NoContent> DeleteAsync(Guid id, AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken)
+    {
+        var agent = Find(catalog, id);
+        if (agent.Name == AgentDefinition.DefaultName)
+        {
+            throw new ApexConflictException("agent_protected", "The default agent cannot be deleted.");
+        }
+        await store.DeleteAgentAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        await catalog.RefreshAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static AgentDefinition Find(AgentCatalog catalog, Guid id) =>
+        catalog.All.FirstOrDefault(a => a.Id == id && a.TenantId == Tenancy.DefaultTenant) ?? throw new ApexNotFoundException("agent", id.ToString());
+
+    private static void Validate(AgentRequest request, IChatClientProvider providers)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!DagKeys.IsValid(request.Name))
+        {
+            errors["name"] = ["Required: 1–128 characters of [A-Za-z0-9_.-]."];
+        }
+        if (request.Provider is { } provider && !providers.Providers.Contains(provider))
+        {
+            errors["provider"] = [$"Unknown provider '{provider}'. Configured: {string.Join(", ", providers.Providers)}."];
+        }
+        if (request.Model is { Length: 0 or > 256 })
+        {
+            errors["model"] = ["1–256 characters."];
+        }
+        if (request.SystemPrompt is { Length: > MaxSystemPromptLength })
+        {
+            errors["system_prompt"] = [$"At most {MaxSystemPromptLength} characters."];
+        }
+        if (request.MaxConcurrency is < 1 or > 100_000)
+        {
+            errors["max_concurrency"] = ["Between 1 and 100000."];
+        }
+        if (errors.Count > 0)
+        {
+            throw new ApexValidationException("validation_failed", "The agent is invalid.", errors);
+        }
+    }
+
+    private static async Task<AgentResponse> ToResponseAsync(AgentDefinition agent, bool includeStats, IApexStore store, CancellationToken cancellationToken)
+    {
+        AgentStats? stats = null;
+        if (includeStats)
+        {
+            var usage = await store.GetAgentUsageAsync(agent.TenantId, agent.Name, cancellationToken);
+            stats = new AgentStats
+            {
+                Tasks = usage.TasksByStatus,
+                Running = (int)usage.TasksByStatus.GetValueOrDefault("running"),
+                InputTokens = usage.InputTokens,
+                OutputTokens = usage.OutputTokens,
+                CostUsd = usage.CostUsd,
+            };
+        }
+        return new AgentResponse
+        {
+            Id = agent.Id,
+            Name = agent.Name,
+            Provider = agent.Provider,
+            Model = agent.Model,
+            SystemPrompt = agent.SystemPrompt,
+            MaxConcurrency = agent.MaxConcurrency,
+            CreatedAt = agent.CreatedAt,
+            UpdatedAt = agent.UpdatedAt,
+            Stats = stats,
+        };
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Apex.Contracts;
+using Apex.Contracts.Common;
+using Apex.Contracts.Dags;
+using Apex.Contracts.Tasks;
+using Apex.Core;
+using Apex.Core.Dags;
+using Apex.Core.Errors;
+using Apex.Core.Events;
+using Apex.Core.Storage;
+using Apex.Engine;
+using Apex.Server.Hosting;
+using Apex.Server.Tasks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Apex.Server.Dags;
+
+/// <summary>The <c>/api/v1/dags</c> endpoints.</summary>
+internal static class DagsApi
+{
+    public static RouteGroupBuilder MapDagsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/dags").WithTags("DAGs");
+        group.MapPost("/", CreateAsync).WithName("CreateDag").WithSummary("Validate and submit a DAG of tasks.");
+        group.MapGet("/", ListAsync).WithName("ListDags");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetDag").WithSummary("A DAG with its tasks.");
+        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelDag");
+        group.MapGet("/{id:guid}/events", EventsAsync).WithName("GetDagEvents").WithSummary("Events of the DAG and its tasks.");
+        group.MapGet("/{id:guid}/stream", Stream).WithName("StreamDag").WithSummary("Server-sent events of the DAG and its tasks until it ends.");
+        return group;
+    }
+
+    private static async Task<Results<Created<DagResponse>, Ok<DagResponse>>> CreateAsync(
+        CreateDagRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
+    {
+        var hash = string.IsNullOrEmpty(idempotencyKey) ? null
+            : ApexEngine.HashRequest(JsonSerializer.SerializeToUtf8Bytes(request, ApexJsonContext.Default.CreateDagRequest));
+        var submission = await engine.SubmitDagAsync(Tenancy.DefaultTenant, request, idempotencyKey, hash, cancellationToken);
+        var response = ToResponse(submission.Dag, submission.Tasks, usage: null);
+        return submission.Created ? TypedResults.Created($"/api/v1/dags/{response.Id}", response) : TypedResults.Ok(response);
+    }
+
+    private static async Task<Ok<Page<DagResponse>>> ListAsync(IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+        string? status = null, int? limit = null, string? cursor = null)
+    {
+        var page = await store.ListDagsAsync(new DagQuery
+        {
+            TenantId = Tenancy.DefaultTenant,
+            Status = Query.ParseEnum<DagState>(status, "status"),
+            Limit = Query.PageSize(limit, options.Value),
+            Cursor = cursor,
+        }, cancellationToken);
+        return TypedResults.Ok(new Page<DagResponse>([.. page.Items.Select(d => ToResponse(d, null, null))], page.NextCursor));
+    }
+
+    private static async Task<Ok<DagResponse>> GetAsync(Guid id, IApexStore store, CancellationToken cancellationToken)
+    {
+        var dag = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        var tasks = await store.GetDagTasksAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        var usage = await store.GetDagUsageAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        return TypedResults.Ok(ToResponse(dag, tasks, usage));
+    }
+
+    private static async Task<Accepted<DagResponse>> CancelAsync(Guid id, ApexEngine engine, IApexStore store, CancellationToken cancellationToken)
+    {
+        await engine.CancelDagAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        var dag = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        var tasks = await store.GetDagTasksAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        return TypedResults.Accepted($"/api/v1/dags/{id}", ToResponse(dag, tasks, null));
+    }
+
+    private static async Task<Ok<Page<TaskEventResponse>>> EventsAsync(Guid id, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+        int? limit = null, string? cursor = null)
+    {
+        _ = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        var size = Query.PageSize(limit, options.Value);
+        var events = await store.GetDagStreamAsync(Tenancy.DefaultTenant, id, Query.SeqCursor(cursor), size + 1, cancellationToken);
+        var items = events.Take(size).Select(e => e.ToResponse()).ToList();
+        return TypedResults.Ok(new Page<TaskEventResponse>(items, events.Count > size ? items[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
+    }
+
+    private static async Task<IResult> Stream(Guid id, HttpRequest request, IApexStore store, IEventBus bus, CancellationToken cancellationToken)
+    {
+        _ = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        return TypedResults.ServerSentEvents(EventStreams.StreamAsync(bus,
+            e => e.DagId == id,
+            (after, ct) => store.GetDagStreamAsync(Tenancy.DefaultTenant, id, after, EventStreams.PageSize, ct),
+            e => e.AggregateType == EventTypes.Dag && e.EventType is EventTypes.DagSucceeded or EventTypes.DagFailed or EventTypes.DagCancelled,
+            EventStreams.LastEventId(request),
+            cancellationToken));
+    }
+
+    private static DagResponse ToResponse(DagRecord dag, IReadOnlyList<DagTaskRow>? tasks, AgentUsage? usage) => new()
+    {
+        Id = dag.Id,
+        Name = dag.Name,
+        Status = dag.Status,
+        FailurePolicy = dag.FailurePolicy,
+        TaskCount = dag.TaskCount,
+        Metadata = dag.Metadata,
+        CreatedAt = dag.CreatedAt,
+        FinishedAt = dag.FinishedAt,
+        Usage = usage is null ? null : new TaskUsage { InputTokens = usage.InputTokens, OutputTokens = usage.OutputTokens, CostUsd = usage.CostUsd, ApiCalls = (int)usage.ApiCalls },
+        Tasks = tasks?.Select(t => new DagTaskSummary { Key = t.Key, Id = t.Id, Status = t.Status, DependsOn = t.DependsOn }).ToList(),
+    };
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Reflection;
+using Apex.Contracts.Health;
+using Apex.Core.Errors;
+using Apex.Core.Storage;
+using Apex.Engine.Dispatch;
+using Apex.Engine.Execution;
+using Apex.Sqlite;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Apex.Server.Health;
+
+/// <summary>Liveness, readiness and the seed's detailed health document.</summary>
+internal static class HealthApi
+{
+    private static readonly long StartedAt = Stopwatch.GetTimestamp();
+
+    private static readonly string Version =
+        typeof(HealthApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static RouteGroupBuilder MapHealthApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/health").WithTags("Health");
+        group.MapGet("/live", () => TypedResults.Ok(new { status = "healthy" })).WithName("Liveness");
+        group.MapGet("/ready", ReadyAsync).WithName("Readiness");
+        group.MapGet("/", DetailedAsync).WithName("HealthDetailed");
+        return group;
+    }
+
+    private static async Task<Results<Ok<object>, JsonHttpResult<object>>> ReadyAsync(IApexStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.PingAsync(cancellationToken);
+            return TypedResults.Ok<object>(new { status = "ready" });
+        }
+        catch (ApexUnavailableException e)
+        {
+            return TypedResults.Json<object>(new { status = "not_ready", reason = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(IApexStore store, InProcessTaskQueue queue, WorkerPool workers,
+        SqliteApexStore sqlite, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        string? error = null;
+        try
+        {
+            await store.PingAsync(cancellationToken);
+        }
+        catch (ApexUnavailableException e)
+        {
+            error = e.Message;
+        }
+        var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var healthy = error is null;
+        var response = new HealthResponse
+        {
+            Status = healthy ? "healthy" : "unhealthy",
+            Version = Version,
+            Mode = "embedded",
+            UptimeSeconds = (long)Stopwatch.GetElapsedTime(StartedAt).TotalSeconds,
+            Components = new HealthComponents
+            {
+                Database = new DatabaseHealth
+                {
+                    Status = healthy ? "healthy" : "unhealthy",
+                    Backend = store.Backend,
+                    ConnectionsActive = sqlite.ConnectionsActive,
+                    ConnectionsMax = 1 + Environment.ProcessorCount * 2,
+                    LatencyMs = Math.Round(latency, 3),
+                    Error = error,
+                },
+                Queue = new QueueHealth { Status = "healthy", Backend = "in-process", Depth = queue.ReadyCount, Delayed = queue.DelayedCount },
+                Workers = new WorkerHealth { Active = workers.Active, Max = workers.Max, QueueDepth = queue.ReadyCount },
+            },
+        };
+        return TypedResults.Json(response, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Apex.Contracts;
+using Apex.Server.Hosting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Scalar.AspNetCore;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>The composition of the API host.</summary>
+internal static class ServerHostingExtensions
+{
+    /// <summary>Store, engine, JSON, problem details, OpenAPI and request limits.</summary>
+    public static WebApplicationBuilder AddApexServer(this WebApplicationBuilder builder)
+    {
+        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.Section))
+            .Validate(o => o.MaxRequestBodyBytes > 0 && o.MaxPageSize >= 1 && o.DefaultPageSize >= 1 && o.DefaultPageSize <= o.MaxPageSize && o.MaxJsonDepth >= 8,
+                "Apex:Api limits must be positive, DefaultPageSize ≤ MaxPageSize and MaxJsonDepth ≥ 8.")
+            .ValidateOnStart();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = api.MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions, api.MaxJsonDepth));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ApexExceptionHandler>();
+        builder.Services.AddOpenApi();
+
+        builder.Services.AddApexSqlite(builder.Configuration);
+        builder.Services.AddApexEngine(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Error handling for everything mapped after it.</summary>
+    public static WebApplication UseApexServer(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    /// <summary>The OpenAPI document at <c>/openapi/v1.json</c> and a reference page at <c>/docs</c>.</summary>
+    public static WebApplication MapApexDocs(this WebApplication app)
+    {
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Apex API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapGet("/", () => TypedResults.Redirect("/docs")).ExcludeFromDescription();
+        return app;
+    }
+
+    private static void Configure(JsonSerializerOptions options, int maxDepth)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = null;
+        options.MaxDepth = maxDepth;
+        options.TypeInfoResolverChain.Insert(0, ApexJsonContext.Default);
+        if (!options.TypeInfoResolverChain.OfType<DefaultJsonTypeInfoResolver>().Any())
+        {
+            options.TypeInfoResolverChain.Add(new DefaultJsonTypeInfoResolver());
+        }
+    }
+}

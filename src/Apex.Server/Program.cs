@@ -1,0 +1,19 @@
+using Apex.Server.Agents;
+using Apex.Server.Dags;
+using Apex.Server.Health;
+using Apex.Server.Tasks;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddApexServer();
+
+var app = builder.Build();
+app.UseApexServer();
+app.MapHealthApi();
+app.MapTasksApi();
+app.MapDagsApi();
+app.MapAgentsApi();
+app.MapApexDocs();
+app.Run();
+
+/// <summary>The API host's entry point; public so tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

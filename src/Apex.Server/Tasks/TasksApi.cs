@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Apex.Contracts;
+using Apex.Contracts.Common;
+using Apex.Contracts.Tasks;
+using Apex.Core;
+using Apex.Core.Errors;
+using Apex.Core.Events;
+using Apex.Core.Storage;
+using Apex.Engine;
+using Apex.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Apex.Server.Tasks;
+
+/// <summary>The <c>/api/v1/tasks</c> endpoints.</summary>
+internal static class TasksApi
+{
+    public static RouteGroupBuilder MapTasksApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/tasks").WithTags("Tasks");
+        group.MapPost("/", CreateAsync).WithName("CreateTask").WithSummary("Submit a task.");
+        group.MapPost("/batch", CreateBatchAsync).WithName("CreateTaskBatch").WithSummary("Submit up to 1,000 tasks, all or nothing.");
+        group.MapGet("/", ListAsync).WithName("ListTasks").WithSummary("List tasks, newest first.");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetTask");
+        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelTask");
+        group.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryTask");
+        group.MapGet("/{id:guid}/events", EventsAsync).WithName("GetTaskEvents").WithSummary("The task's event history.");
+        group.MapGet("/{id:guid}/stream", Stream).WithName("StreamTask").WithSummary("Server-sent events of the task until it ends.");
+        return group;
+    }
+
+    private static async Task<Results<Created<TaskResponse>, Ok<TaskResponse>>> CreateAsync(
+        CreateTaskRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
+    {
+        var hash = Hash(idempotencyKey, request, ApexJsonContext.Default.CreateTaskRequest);
+        var submission = await engine.SubmitTaskAsync(Tenancy.DefaultTenant, request, idempotencyKey, hash, cancellationToken);
+        var response = submission.Task.ToResponse();
+        return submission.Created ? TypedResults.Created($"/api/v1/tasks/{response.Id}", response) : TypedResults.Ok(response);
+    }
+
+    private static async Task<Results<Created<CreateTaskBatchResponse>, Ok<CreateTaskBatchResponse>>> CreateBatchAsync(
+        CreateTaskBatchRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
+    {
+        var hash = Hash(idempotencyKey, request, ApexJsonContext.Default.CreateTaskBatchRequest);
+        var outcome = await engine.SubmitBatchAsync(Tenancy.DefaultTenant, request.Tasks!, idempotencyKey, hash, cancellationToken);
+        var response = new CreateTaskBatchResponse(outcome.Ids);
+        return outcome.Created ? TypedResults.Created("/api/v1/tasks", response) : TypedResults.Ok(response);
+    }
+
+    private static async Task<Ok<Page<TaskResponse>>> ListAsync(
+        IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+        string? status = null, [FromQuery(Name = "dag_id")] Guid? dagId = null, string? agent = null, int? limit = null, string? cursor = null)
+    {
+        var page = await store.ListTasksAsync(new TaskQuery
+        {
+            TenantId = Tenancy.DefaultTenant,
+            Status = Query.ParseEnum<TaskState>(status, "status"),
+            DagId = dagId,
+            Agent = agent,
+            Limit = Query.PageSize(limit, options.Value),
+            Cursor = cursor,
+        }, cancellationToken);
+        return TypedResults.Ok(new Page<TaskResponse>([.. page.Items.Select(t => t.ToResponse())], page.NextCursor));
+    }
+
+    private static async Task<Ok<TaskResponse>> GetAsync(Guid id, IApexStore store, CancellationToken cancellationToken)
+    {
+        var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        return TypedResults.Ok(task.ToResponse());
+    }
+
+    private static async Task<Accepted<TaskResponse>> CancelAsync(Guid id, ApexEngine engine, IApexStore store, CancellationToken cancellationToken)
+    {
+        await engine.CancelTaskAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        return TypedResults.Accepted($"/api/v1/tasks/{id}", task.ToResponse());
+    }
+
+    private static async Task<Accepted<TaskResponse>> RetryAsync(Guid id, ApexEngine engine, IApexStore store, CancellationToken cancellationToken)
+    {
+        await engine.RetryTaskAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        return TypedResults.Accepted($"/api/v1/tasks/{id}", task.ToResponse());
+    }
+
+    private static async Task<Ok<Page<TaskEventResponse>>> EventsAsync(Guid id, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+        int? limit = null, string? cursor = null)
+    {
+        _ = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        var size = Query.PageSize(limit, options.Value);
+        var after = Query.SeqCursor(cursor);
+        var events = await store.GetEventsAsync(Tenancy.DefaultTenant, EventTypes.Task, id, after, size + 1, cancellationToken);
+        var items = events.Take(size).Select(e => e.ToResponse()).ToList();
+        return TypedResults.Ok(new Page<TaskEventResponse>(items, events.Count > size ? items[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
+    }
+
+    private static async Task<IResult> Stream(Guid id, HttpRequest request, IApexStore store, IEventBus bus, CancellationToken cancellationToken)
+    {
+        _ = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        return TypedResults.ServerSentEvents(EventStreams.StreamAsync(bus,
+            e => e.AggregateId == id,
+            (after, ct) => store.GetEventsAsync(Tenancy.DefaultTenant, EventTypes.Task, id, after, EventStreams.PageSize, ct),
+            e => EventTypes.IsTerminal(e.EventType),
+            EventStreams.LastEventId(request),
+            cancellationToken));
+    }
+
+    private static string? Hash<T>(string? idempotencyKey, T request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        string.IsNullOrEmpty(idempotencyKey) ? null : ApexEngine.HashRequest(JsonSerializer.SerializeToUtf8Bytes(request, type));
+}

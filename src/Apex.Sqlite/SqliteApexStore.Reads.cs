@@ -1,0 +1,275 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Apex.Contracts.Tasks;
+using Apex.Core.Agents;
+using Apex.Core.Dags;
+using Apex.Core.Errors;
+using Apex.Core.Events;
+using Apex.Core.Storage;
+using Apex.Core.Tasks;
+using Microsoft.Data.Sqlite;
+
+namespace Apex.Sqlite;
+
+public sealed partial class SqliteApexStore
+{
+    /// <inheritdoc />
+    public Task<TaskRecord?> GetTaskAsync(string tenantId, Guid taskId, CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            using var command = Command(c, $"SELECT {Rows.TaskColumns} FROM tasks WHERE id = $id AND tenant_id = $tenant",
+                ("$id", taskId.ToString()), ("$tenant", tenantId));
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? Rows.ReadTask(reader) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<RecordPage<TaskRecord>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            var sql = new StringBuilder($"SELECT {Rows.TaskColumns} FROM tasks WHERE tenant_id = $tenant");
+            var parameters = new List<(string, object?)> { ("$tenant", query.TenantId), ("$limit", query.Limit + 1) };
+            if (query.Status is { } status)
+            {
+                sql.Append(" AND status = $status");
+                parameters.Add(("$status", status.Name()));
+            }
+            if (query.DagId is { } dagId)
+            {
+                sql.Append(" AND dag_id = $dag");
+                parameters.Add(("$dag", dagId.ToString()));
+            }
+            if (query.Agent is { } agent)
+            {
+                sql.Append(" AND agent = $agent");
+                parameters.Add(("$agent", agent));
+            }
+            if (DecodeCursor(query.Cursor) is { } cursor)
+            {
+                sql.Append(" AND (created_at < $c_at OR (created_at = $c_at AND id < $c_id))");
+                parameters.Add(("$c_at", cursor.At));
+                parameters.Add(("$c_id", cursor.Id));
+            }
+            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
+            using var command = Command(c, sql.ToString(), [.. parameters]);
+            using var reader = command.ExecuteReader();
+            var items = new List<TaskRecord>();
+            while (reader.Read())
+            {
+                items.Add(Rows.ReadTask(reader));
+            }
+            return Paged(items, query.Limit, t => EncodeCursor(t.CreatedAt.ToUnixTimeMilliseconds(), t.Id.ToString()));
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string tenantId, string aggregateType, Guid aggregateId, long afterSeq, int limit,
+        CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<StoredEvent>>(c =>
+        {
+            using var command = Command(c, $"""
+                SELECT {Rows.EventColumns} FROM events
+                WHERE aggregate_type = $type AND aggregate_id = $id AND tenant_id = $tenant AND seq > $after
+                ORDER BY version LIMIT $limit
+                """, ("$type", aggregateType), ("$id", aggregateId.ToString()), ("$tenant", tenantId), ("$after", afterSeq), ("$limit", limit));
+            return ReadEvents(command);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredEvent>> GetDagStreamAsync(string tenantId, Guid dagId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<StoredEvent>>(c =>
+        {
+            using var command = Command(c, $"""
+                SELECT {Rows.EventColumns} FROM events
+                WHERE dag_id = $dag AND tenant_id = $tenant AND seq > $after
+                ORDER BY seq LIMIT $limit
+                """, ("$dag", dagId.ToString()), ("$tenant", tenantId), ("$after", afterSeq), ("$limit", limit));
+            return ReadEvents(command);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DagRecord?> GetDagAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            using var command = Command(c, $"SELECT {Rows.DagColumns} FROM dags WHERE id = $id AND tenant_id = $tenant",
+                ("$id", dagId.ToString()), ("$tenant", tenantId));
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? Rows.ReadDag(reader) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DagTaskRow>> GetDagTasksAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<DagTaskRow>>(c =>
+        {
+            var dependsOn = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            using (var edges = Command(c, """
+                SELECT e.to_id, f.key FROM task_edges e JOIN tasks f ON f.id = e.from_id WHERE e.dag_id = $dag
+                """, ("$dag", dagId.ToString())))
+            using (var reader = edges.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    var to = reader.GetString(0);
+                    if (!dependsOn.TryGetValue(to, out var list))
+                    {
+                        dependsOn[to] = list = [];
+                    }
+                    list.Add(reader.GetString(1));
+                }
+            }
+            using var command = Command(c, "SELECT key, id, status FROM tasks WHERE dag_id = $dag AND tenant_id = $tenant ORDER BY rowid",
+                ("$dag", dagId.ToString()), ("$tenant", tenantId));
+            using var rows = command.ExecuteReader();
+            var result = new List<DagTaskRow>();
+            while (rows.Read())
+            {
+                var id = rows.GetString(1);
+                result.Add(new DagTaskRow(rows.GetString(0), Guid.Parse(id), Rows.ParseTaskState(rows.GetString(2)),
+                    dependsOn.TryGetValue(id, out var deps) ? deps : []));
+            }
+            return result;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<AgentUsage> GetDagUsageAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
+        ReadAsync(c => Usage(c, "dag_id = $value", tenantId, dagId.ToString()), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<RecordPage<DagRecord>> ListDagsAsync(DagQuery query, CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            var sql = new StringBuilder($"SELECT {Rows.DagColumns} FROM dags WHERE tenant_id = $tenant");
+            var parameters = new List<(string, object?)> { ("$tenant", query.TenantId), ("$limit", query.Limit + 1) };
+            if (query.Status is { } status)
+            {
+                sql.Append(" AND status = $status");
+                parameters.Add(("$status", status.Name()));
+            }
+            if (DecodeCursor(query.Cursor) is { } cursor)
+            {
+                sql.Append(" AND (created_at < $c_at OR (created_at = $c_at AND id < $c_id))");
+                parameters.Add(("$c_at", cursor.At));
+                parameters.Add(("$c_id", cursor.Id));
+            }
+            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
+            using var command = Command(c, sql.ToString(), [.. parameters]);
+            using var reader = command.ExecuteReader();
+            var items = new List<DagRecord>();
+            while (reader.Read())
+            {
+                items.Add(Rows.ReadDag(reader));
+            }
+            return Paged(items, query.Limit, d => EncodeCursor(d.CreatedAt.ToUnixTimeMilliseconds(), d.Id.ToString()));
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AgentDefinition>> ListAgentsAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<AgentDefinition>>(c =>
+        {
+            using var command = Command(c, $"SELECT {Rows.AgentColumns} FROM agents ORDER BY tenant_id, name");
+            using var reader = command.ExecuteReader();
+            var agents = new List<AgentDefinition>();
+            while (reader.Read())
+            {
+                agents.Add(Rows.ReadAgent(reader));
+            }
+            return agents;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task UpsertAgentAsync(AgentDefinition agent, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await WriteAsync(ctx => ctx.Execute($"""
+                INSERT INTO agents ({Rows.AgentColumns})
+                VALUES ($id, $tenant, $name, $provider, $model, $prompt, $max, $created, $updated)
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, model = excluded.model,
+                    system_prompt = excluded.system_prompt, max_concurrency = excluded.max_concurrency, updated_at = excluded.updated_at
+                """,
+                ("$id", agent.Id.ToString()), ("$tenant", agent.TenantId), ("$name", agent.Name), ("$provider", agent.Provider),
+                ("$model", agent.Model), ("$prompt", agent.SystemPrompt), ("$max", agent.MaxConcurrency),
+                ("$created", agent.CreatedAt.ToUnixTimeMilliseconds()), ("$updated", agent.UpdatedAt.ToUnixTimeMilliseconds())), cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        {
+            throw new ApexConflictException("agent_name_taken", $"An agent named '{agent.Name}' already exists.");
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteAgentAsync(string tenantId, Guid agentId, CancellationToken cancellationToken = default) =>
+        WriteAsync(ctx => ctx.Execute("DELETE FROM agents WHERE id = $id AND tenant_id = $tenant",
+            ("$id", agentId.ToString()), ("$tenant", tenantId)) > 0, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<AgentUsage> GetAgentUsageAsync(string tenantId, string agentName, CancellationToken cancellationToken = default) =>
+        ReadAsync(c => Usage(c, "agent = $value", tenantId, agentName), cancellationToken);
+
+    private static AgentUsage Usage(SqliteConnection c, string filter, string tenantId, string value)
+    {
+        using var command = Command(c, $"""
+            SELECT status, COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cost_nanousd), SUM(api_calls)
+            FROM tasks WHERE tenant_id = $tenant AND {filter} GROUP BY status
+            """, ("$tenant", tenantId), ("$value", value));
+        using var reader = command.ExecuteReader();
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        long input = 0, output = 0, nanos = 0, calls = 0;
+        while (reader.Read())
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+            input += reader.GetInt64(2);
+            output += reader.GetInt64(3);
+            nanos += reader.GetInt64(4);
+            calls += reader.GetInt64(5);
+        }
+        return new AgentUsage(counts, input, output, Rows.FromNanos(nanos), calls);
+    }
+
+    private static List<StoredEvent> ReadEvents(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var events = new List<StoredEvent>();
+        while (reader.Read())
+        {
+            events.Add(Rows.ReadEvent(reader));
+        }
+        return events;
+    }
+
+    private static RecordPage<T> Paged<T>(List<T> items, int limit, Func<T, string> cursorOf)
+    {
+        if (items.Count <= limit)
+        {
+            return new RecordPage<T>(items, null);
+        }
+        items.RemoveAt(items.Count - 1);
+        return new RecordPage<T>(items, cursorOf(items[^1]));
+    }
+
+    private static string EncodeCursor(long at, string id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at}|{id}")));
+
+    private static (long At, string Id)? DecodeCursor(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return null;
+        }
+        try
+        {
+            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            if (bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var at) && Guid.TryParse(text.AsSpan(bar + 1), out var id))
+            {
+                return (at, id.ToString());
+            }
+        }
+        catch (FormatException)
+        {
+            // fall through to the validation error
+        }
+        throw new ApexValidationException("invalid_cursor", "The cursor is not one this server issued.",
+            new Dictionary<string, string[]> { ["cursor"] = ["Not a valid cursor."] });
+    }
+}

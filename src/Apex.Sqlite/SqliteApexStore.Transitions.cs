@@ -1,0 +1,386 @@
+using Apex.Contracts.Dags;
+using Apex.Contracts.Tasks;
+using Apex.Core.Dags;
+using Apex.Core.Errors;
+using Apex.Core.Events;
+using Apex.Core.Storage;
+using Apex.Core.Tasks;
+
+namespace Apex.Sqlite;
+
+public sealed partial class SqliteApexStore
+{
+    private const string NotFinished = "('pending', 'queued', 'running', 'awaiting_approval')";
+
+    /// <inheritdoc />
+    public Task<TaskRecord?> ClaimAsync(Guid taskId, string worker, CancellationToken cancellationToken = default) =>
+        WriteAsync(ctx =>
+        {
+            TaskRecord? task;
+            using (var reader = ctx.Query($"""
+                UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = $at, run_at = NULL, worker = $worker,
+                    version = version + 1
+                WHERE id = $id AND status = 'queued'
+                RETURNING {Rows.TaskColumns}
+                """, ("$id", taskId.ToString()), ("$at", ctx.Now), ("$worker", worker)))
+            {
+                task = reader.Read() ? Rows.ReadTask(reader) : null;
+            }
+            if (task is null)
+            {
+                return null;
+            }
+            ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version, EventTypes.TaskStarted,
+                new TaskStartedData(task.Attempt, worker), CoreJsonContext.Default.TaskStartedData, task.DagId);
+            if (task.DagId is { } dagId)
+            {
+                var version = ctx.Scalar("UPDATE dags SET status = 'running', version = version + 1 WHERE id = $id AND status = 'pending' RETURNING version",
+                    ("$id", dagId.ToString()));
+                if (version is long v)
+                {
+                    ctx.Append(task.TenantId, EventTypes.Dag, dagId, (int)v, EventTypes.DagStarted, new DagEventData(), CoreJsonContext.Default.DagEventData, dagId);
+                }
+            }
+            return task;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TransitionOutcome> CompleteAsync(AttemptResult result, CancellationToken cancellationToken = default) =>
+        WriteAsync(ctx =>
+        {
+            var task = LoadTask(ctx, result.TenantId, result.TaskId) ?? throw new ApexNotFoundException("task", result.TaskId.ToString());
+            if (task.Status != TaskState.Running || task.Attempt != result.Attempt)
+            {
+                var version = Bump(ctx, task, result.Usage);
+                ctx.Append(task.TenantId, EventTypes.Task, task.Id, version, EventTypes.TaskResultIgnored,
+                    new TaskResultIgnoredData(result.Attempt, result.Outcome.ToString(), $"The task is {task.Status.Name()} at attempt {task.Attempt}.", result.Usage),
+                    CoreJsonContext.Default.TaskResultIgnoredData, task.DagId);
+                return TransitionOutcome.Ignored;
+            }
+
+            var dispatch = new List<DispatchItem>();
+            var cancelRunning = new List<Guid>();
+            switch (result.Outcome)
+            {
+                case AttemptOutcome.Succeeded:
+                    End(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage);
+                    Propagate(ctx, task, TaskState.Succeeded, dispatch, cancelRunning);
+                    break;
+                case AttemptOutcome.RetryScheduled:
+                    var runAt = Rows.Time((result.RetryAt ?? ctx.NowOffset).ToUnixTimeMilliseconds());
+                    var error = result.Error ?? new TaskError("unknown", "The attempt failed.");
+                    ctx.Execute("""
+                        UPDATE tasks SET status = 'queued', run_at = $run_at, error_code = $code, error_message = $message,
+                            input_tokens = input_tokens + $in, output_tokens = output_tokens + $out,
+                            cost_nanousd = cost_nanousd + $cost, api_calls = api_calls + $calls, version = version + 1
+                        WHERE id = $id
+                        """,
+                        ("$id", task.Id.ToString()), ("$run_at", runAt.ToUnixTimeMilliseconds()), ("$code", error.Code), ("$message", error.Message),
+                        ("$in", result.Usage.InputTokens), ("$out", result.Usage.OutputTokens), ("$cost", Rows.ToNanos(result.Usage.CostUsd)),
+                        ("$calls", result.Usage.ApiCalls));
+                    ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetryScheduled,
+                        new TaskRetryScheduledData(task.Attempt, error, runAt, result.Usage), CoreJsonContext.Default.TaskRetryScheduledData, task.DagId);
+                    dispatch.Add(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
+                    break;
+                default:
+                    End(ctx, task, TaskState.Failed, null, result.Error ?? new TaskError("unknown", "The attempt failed."), result.Usage);
+                    Propagate(ctx, task, TaskState.Failed, dispatch, cancelRunning);
+                    break;
+            }
+            return new TransitionOutcome(true, dispatch, cancelRunning);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TransitionOutcome> CancelTaskAsync(string tenantId, Guid taskId, CancellationToken cancellationToken = default) =>
+        WriteAsync(ctx =>
+        {
+            var task = LoadTask(ctx, tenantId, taskId) ?? throw new ApexNotFoundException("task", taskId.ToString());
+            if (task.Status.IsTerminal())
+            {
+                throw new ApexConflictException("task_not_cancellable", $"The task is already {task.Status.Name()}.");
+            }
+            var dispatch = new List<DispatchItem>();
+            var cancelRunning = new List<Guid>();
+            if (task.Status is TaskState.Running or TaskState.AwaitingApproval)
+            {
+                cancelRunning.Add(task.Id);
+            }
+            End(ctx, task, TaskState.Cancelled, null, new TaskError("cancelled", "Cancelled by a user."), UsageDelta.None);
+            Propagate(ctx, task, TaskState.Cancelled, dispatch, cancelRunning);
+            return new TransitionOutcome(true, dispatch, cancelRunning);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TransitionOutcome> CancelDagAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
+        WriteAsync(ctx =>
+        {
+            var dag = LoadDag(ctx, tenantId, dagId) ?? throw new ApexNotFoundException("dag", dagId.ToString());
+            if (dag.Status is DagState.Succeeded or DagState.Failed or DagState.Cancelled)
+            {
+                throw new ApexConflictException("dag_not_cancellable", $"The DAG is already {dag.Status.Name()}.");
+            }
+            var cancelRunning = new List<Guid>();
+            var open = LoadTasks(ctx, $"WHERE dag_id = $dag AND status IN {NotFinished}", ("$dag", dagId.ToString()));
+            foreach (var task in open)
+            {
+                if (task.Status is TaskState.Running or TaskState.AwaitingApproval)
+                {
+                    cancelRunning.Add(task.Id);
+                }
+                End(ctx, task, TaskState.Cancelled, null, new TaskError("cancelled", "The DAG was cancelled."), UsageDelta.None);
+            }
+            FinishDag(ctx, dag, DagState.Cancelled, open.Count, new DagEventData("cancelled"));
+            return new TransitionOutcome(true, [], cancelRunning);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<TransitionOutcome> RetryTaskAsync(string tenantId, Guid taskId, int extraAttempts, CancellationToken cancellationToken = default) =>
+        WriteAsync(ctx =>
+        {
+            var task = LoadTask(ctx, tenantId, taskId) ?? throw new ApexNotFoundException("task", taskId.ToString());
+            if (task.Status is not (TaskState.Failed or TaskState.Cancelled))
+            {
+                throw new ApexConflictException("task_not_retryable", $"Only failed or cancelled tasks can be retried; this one is {task.Status.Name()}.");
+            }
+            if (task.DagId is not null)
+            {
+                throw new ApexConflictException("dag_task_not_retryable",
+                    "Tasks of a DAG cannot be retried one by one yet: their dependents were already skipped. Submit the DAG again.");
+            }
+            var maxAttempts = task.Attempt + extraAttempts;
+            ctx.Execute("""
+                UPDATE tasks SET status = 'queued', max_attempts = $max, output = NULL, error_code = NULL, error_message = NULL,
+                    finished_at = NULL, run_at = NULL, version = version + 1
+                WHERE id = $id
+                """, ("$id", task.Id.ToString()), ("$max", maxAttempts));
+            ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetried,
+                new TaskRetriedData(maxAttempts, task.Instruction), CoreJsonContext.Default.TaskRetriedData, task.DagId);
+            return new TransitionOutcome(true, [new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent))], []);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DispatchItem>> RecoverAsync(string worker, CancellationToken cancellationToken = default) =>
+        WriteAsync<IReadOnlyList<DispatchItem>>(ctx =>
+        {
+            foreach (var task in LoadTasks(ctx, "WHERE status = 'running'"))
+            {
+                ctx.Execute("UPDATE tasks SET status = 'queued', run_at = NULL, version = version + 1 WHERE id = $id", ("$id", task.Id.ToString()));
+                ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRequeued,
+                    new TaskRequeuedData(task.Attempt, "worker_lost"), CoreJsonContext.Default.TaskRequeuedData, task.DagId);
+            }
+            var items = new List<DispatchItem>();
+            using var reader = ctx.Query("SELECT id, priority, tenant_id, agent, run_at FROM tasks WHERE status = 'queued' ORDER BY priority DESC, created_at");
+            while (reader.Read())
+            {
+                items.Add(new DispatchItem(Guid.Parse(reader.GetString(0)), reader.GetInt32(1), items.Count,
+                    DispatchItem.Lane(reader.GetString(2), reader.GetString(3)), Rows.TimeOrNull(reader, 4)));
+            }
+            return items;
+        }, cancellationToken);
+
+    /// <summary>Applies a task's terminal state to its DAG: ready dependents, failure policy, DAG completion.</summary>
+    private static void Propagate(WriteContext ctx, TaskRecord task, TaskState terminal, List<DispatchItem> dispatch, List<Guid> cancelRunning)
+    {
+        if (task.DagId is not { } dagId)
+        {
+            return;
+        }
+        var dag = LoadDag(ctx, task.TenantId, dagId)!;
+        if (dag.Status is DagState.Succeeded or DagState.Failed or DagState.Cancelled)
+        {
+            return;
+        }
+        var done = 1;
+        DagEventData? failure = null;
+        if (terminal == TaskState.Succeeded)
+        {
+            foreach (var dependent in Dependents(ctx, task.Id))
+            {
+                if (PromoteIfReady(ctx, dependent) is { } item)
+                {
+                    dispatch.Add(item);
+                }
+            }
+        }
+        else
+        {
+            failure = new DagEventData(terminal == TaskState.Cancelled ? "task_cancelled" : "task_failed", task.Key);
+            var error = new TaskError("dependency_failed", $"Task '{task.Key}' {terminal.Name()}.");
+            if (dag.FailurePolicy == FailurePolicy.FailFast)
+            {
+                foreach (var other in LoadTasks(ctx, $"WHERE dag_id = $dag AND status IN {NotFinished}", ("$dag", dagId.ToString())))
+                {
+                    var running = other.Status is TaskState.Running or TaskState.AwaitingApproval;
+                    if (running)
+                    {
+                        cancelRunning.Add(other.Id);
+                    }
+                    End(ctx, other, running ? TaskState.Cancelled : TaskState.Skipped, null,
+                        running ? new TaskError("dag_failed", $"Cancelled: task '{task.Key}' {terminal.Name()} and the DAG fails fast.") : error,
+                        UsageDelta.None);
+                    done++;
+                }
+            }
+            else
+            {
+                done += SkipDescendants(ctx, task.Id, error);
+            }
+        }
+
+        ctx.Execute("UPDATE dags SET tasks_done = tasks_done + $done WHERE id = $id", ("$id", dagId.ToString()), ("$done", done));
+        if (dag.TasksDone + done >= dag.TaskCount)
+        {
+            var unsuccessful = ctx.Scalar("SELECT key FROM tasks WHERE dag_id = $dag AND status <> 'succeeded' ORDER BY finished_at LIMIT 1",
+                ("$dag", dagId.ToString()));
+            FinishDag(ctx, dag with { TasksDone = dag.TasksDone + done }, unsuccessful is null ? DagState.Succeeded : DagState.Failed, 0,
+                failure ?? (unsuccessful is string key ? new DagEventData("task_failed", key) : new DagEventData()));
+        }
+    }
+
+    private static DispatchItem? PromoteIfReady(WriteContext ctx, Guid taskId)
+    {
+        var task = LoadTask(ctx, null, taskId);
+        if (task is null || task.Status != TaskState.Pending)
+        {
+            return null;
+        }
+        var outputs = new Dictionary<string, string?>(StringComparer.Ordinal);
+        using (var reader = ctx.Query("""
+            SELECT d.key, d.status, d.output FROM task_edges e JOIN tasks d ON d.id = e.from_id WHERE e.to_id = $id
+            """, ("$id", taskId.ToString())))
+        {
+            while (reader.Read())
+            {
+                if (reader.GetString(1) != "succeeded")
+                {
+                    return null;
+                }
+                outputs[reader.GetString(0)] = Rows.StringOrNull(reader, 2);
+            }
+        }
+        var instruction = InstructionTemplate.Render(task.Instruction, key => outputs.GetValueOrDefault(key));
+        ctx.Execute("UPDATE tasks SET status = 'queued', instruction = $instruction, version = version + 1 WHERE id = $id",
+            ("$id", taskId.ToString()), ("$instruction", instruction));
+        ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskQueued,
+            new TaskQueuedData(instruction), CoreJsonContext.Default.TaskQueuedData, task.DagId);
+        return new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
+    }
+
+    /// <summary>Breadth-first, iteratively: marks every pending descendant skipped; returns how many.</summary>
+    private static int SkipDescendants(WriteContext ctx, Guid root, TaskError error)
+    {
+        var skipped = 0;
+        var frontier = new Queue<Guid>();
+        frontier.Enqueue(root);
+        while (frontier.TryDequeue(out var current))
+        {
+            foreach (var dependent in Dependents(ctx, current))
+            {
+                var task = LoadTask(ctx, null, dependent);
+                if (task is { Status: TaskState.Pending })
+                {
+                    End(ctx, task, TaskState.Skipped, null, error, UsageDelta.None);
+                    skipped++;
+                    frontier.Enqueue(dependent);
+                }
+            }
+        }
+        return skipped;
+    }
+
+    private static List<Guid> Dependents(WriteContext ctx, Guid taskId)
+    {
+        var ids = new List<Guid>();
+        using var reader = ctx.Query("SELECT to_id FROM task_edges WHERE from_id = $id", ("$id", taskId.ToString()));
+        while (reader.Read())
+        {
+            ids.Add(Guid.Parse(reader.GetString(0)));
+        }
+        return ids;
+    }
+
+    /// <summary>Moves a task to a terminal state and appends the matching event.</summary>
+    private static void End(WriteContext ctx, TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage)
+    {
+        ctx.Execute("""
+            UPDATE tasks SET status = $status, output = $output, error_code = $code, error_message = $message,
+                input_tokens = input_tokens + $in, output_tokens = output_tokens + $out,
+                cost_nanousd = cost_nanousd + $cost, api_calls = api_calls + $calls,
+                finished_at = $at, run_at = NULL, version = version + 1
+            WHERE id = $id
+            """,
+            ("$id", task.Id.ToString()), ("$status", state.Name()), ("$output", output), ("$code", error?.Code), ("$message", error?.Message),
+            ("$in", usage.InputTokens), ("$out", usage.OutputTokens), ("$cost", Rows.ToNanos(usage.CostUsd)), ("$calls", usage.ApiCalls),
+            ("$at", ctx.Now));
+        var version = task.Version + 1;
+        if (state == TaskState.Succeeded)
+        {
+            ctx.Append(task.TenantId, EventTypes.Task, task.Id, version, EventTypes.TaskSucceeded,
+                new TaskSucceededData(task.Attempt, output ?? "", usage), CoreJsonContext.Default.TaskSucceededData, task.DagId);
+            return;
+        }
+        var type = state switch
+        {
+            TaskState.Failed => EventTypes.TaskFailed,
+            TaskState.Cancelled => EventTypes.TaskCancelled,
+            _ => EventTypes.TaskSkipped,
+        };
+        ctx.Append(task.TenantId, EventTypes.Task, task.Id, version, type, new TaskEndedData(task.Attempt, error!, usage),
+            CoreJsonContext.Default.TaskEndedData, task.DagId);
+    }
+
+    private static int Bump(WriteContext ctx, TaskRecord task, UsageDelta usage)
+    {
+        ctx.Execute("""
+            UPDATE tasks SET input_tokens = input_tokens + $in, output_tokens = output_tokens + $out,
+                cost_nanousd = cost_nanousd + $cost, api_calls = api_calls + $calls, version = version + 1
+            WHERE id = $id
+            """,
+            ("$id", task.Id.ToString()), ("$in", usage.InputTokens), ("$out", usage.OutputTokens), ("$cost", Rows.ToNanos(usage.CostUsd)),
+            ("$calls", usage.ApiCalls));
+        return task.Version + 1;
+    }
+
+    private static void FinishDag(WriteContext ctx, DagRecord dag, DagState state, int moreDone, DagEventData data)
+    {
+        ctx.Execute("""
+            UPDATE dags SET status = $status, finished_at = $at, tasks_done = tasks_done + $more, version = version + 1 WHERE id = $id
+            """, ("$id", dag.Id.ToString()), ("$status", state.Name()), ("$at", ctx.Now), ("$more", moreDone));
+        var type = state switch
+        {
+            DagState.Succeeded => EventTypes.DagSucceeded,
+            DagState.Cancelled => EventTypes.DagCancelled,
+            _ => EventTypes.DagFailed,
+        };
+        ctx.Append(dag.TenantId, EventTypes.Dag, dag.Id, dag.Version + 1, type, data, CoreJsonContext.Default.DagEventData, dag.Id);
+    }
+
+    private static TaskRecord? LoadTask(WriteContext ctx, string? tenantId, Guid taskId)
+    {
+        using var reader = ctx.Query($"SELECT {Rows.TaskColumns} FROM tasks WHERE id = $id", ("$id", taskId.ToString()));
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var task = Rows.ReadTask(reader);
+        return tenantId is null || task.TenantId == tenantId ? task : null;
+    }
+
+    private static List<TaskRecord> LoadTasks(WriteContext ctx, string where, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var tasks = new List<TaskRecord>();
+        using var reader = ctx.Query($"SELECT {Rows.TaskColumns} FROM tasks {where}", parameters);
+        while (reader.Read())
+        {
+            tasks.Add(Rows.ReadTask(reader));
+        }
+        return tasks;
+    }
+
+    private static DagRecord? LoadDag(WriteContext ctx, string tenantId, Guid dagId)
+    {
+        using var reader = ctx.Query($"SELECT {Rows.DagColumns} FROM dags WHERE id = $id AND tenant_id = $tenant",
+            ("$id", dagId.ToString()), ("$tenant", tenantId));
+        return reader.Read() ? Rows.ReadDag(reader) : null;
+    }
+}

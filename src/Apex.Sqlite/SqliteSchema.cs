@@ -1,0 +1,111 @@
+namespace Apex.Sqlite;
+
+/// <summary>The embedded schema. Index names follow the seed's where they mean the same thing.</summary>
+internal static class SqliteSchema
+{
+    public const int Version = 1;
+
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL);
+
+        CREATE TABLE IF NOT EXISTS dags (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            failure_policy TEXT NOT NULL,
+            task_count INTEGER NOT NULL,
+            tasks_done INTEGER NOT NULL DEFAULT 0,
+            limits TEXT NULL,
+            metadata TEXT NULL,
+            created_at INTEGER NOT NULL,
+            finished_at INTEGER NULL,
+            version INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_dags_tenant_created ON dags (tenant_id, created_at DESC, id DESC);
+
+        CREATE TABLE IF NOT EXISTS tasks (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            dag_id TEXT NULL REFERENCES dags (id),
+            key TEXT NULL,
+            name TEXT NOT NULL,
+            instruction TEXT NOT NULL,
+            agent TEXT NOT NULL,
+            status TEXT NOT NULL,
+            priority INTEGER NOT NULL,
+            attempt INTEGER NOT NULL DEFAULT 0,
+            max_attempts INTEGER NOT NULL,
+            output TEXT NULL,
+            error_code TEXT NULL,
+            error_message TEXT NULL,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_nanousd INTEGER NOT NULL DEFAULT 0,
+            api_calls INTEGER NOT NULL DEFAULT 0,
+            token_limit INTEGER NULL,
+            cost_limit TEXT NULL,
+            time_limit_seconds INTEGER NULL,
+            api_call_limit INTEGER NULL,
+            metadata TEXT NULL,
+            created_at INTEGER NOT NULL,
+            run_at INTEGER NULL,
+            started_at INTEGER NULL,
+            finished_at INTEGER NULL,
+            worker TEXT NULL,
+            version INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_tasks_dag_status ON tasks (dag_id, status);
+        CREATE INDEX IF NOT EXISTS idx_tasks_agent_id ON tasks (tenant_id, agent);
+        CREATE INDEX IF NOT EXISTS idx_tasks_created ON tasks (tenant_id, created_at DESC, id DESC);
+        CREATE INDEX IF NOT EXISTS idx_tasks_pending ON tasks (priority DESC, created_at) WHERE status = 'pending';
+        CREATE INDEX IF NOT EXISTS idx_tasks_queued ON tasks (priority DESC, created_at) WHERE status = 'queued';
+        CREATE INDEX IF NOT EXISTS idx_tasks_running ON tasks (started_at) WHERE status = 'running';
+
+        CREATE TABLE IF NOT EXISTS task_edges (
+            dag_id TEXT NOT NULL,
+            from_id TEXT NOT NULL,
+            to_id TEXT NOT NULL,
+            PRIMARY KEY (from_id, to_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS idx_task_edges_to ON task_edges (to_id, from_id);
+
+        CREATE TABLE IF NOT EXISTS events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            tenant_id TEXT NOT NULL,
+            aggregate_type TEXT NOT NULL,
+            aggregate_id TEXT NOT NULL,
+            dag_id TEXT NULL,
+            version INTEGER NOT NULL,
+            event_type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_events_aggregate ON events (aggregate_type, aggregate_id, version);
+        CREATE INDEX IF NOT EXISTS idx_events_dag ON events (dag_id, seq) WHERE dag_id IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS idx_events_created ON events (created_at DESC);
+
+        CREATE TABLE IF NOT EXISTS agents (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            system_prompt TEXT NULL,
+            max_concurrency INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_agents_tenant_name ON agents (tenant_id, name);
+
+        CREATE TABLE IF NOT EXISTS idempotency_keys (
+            tenant_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, key)
+        ) WITHOUT ROWID;
+        """;
+}

@@ -1,0 +1,180 @@
+using System.Threading.Channels;
+using Apex.Core.Errors;
+using Apex.Core.Events;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Apex.Sqlite;
+
+/// <summary>
+/// Group commit: every write goes through one channel to one connection; the writer takes all the writes waiting
+/// at that moment (up to <see cref="SqliteOptions.MaxBatch"/>) and runs them in one transaction, each inside its own
+/// savepoint so one write's domain error never undoes another's. Callers are answered only after the commit, and
+/// the batch's events are published only then.
+/// </summary>
+internal sealed partial class SqliteWriter : IAsyncDisposable
+{
+    private readonly Channel<WriteOp> _channel;
+    private readonly SqliteConnection _connection;
+    private readonly WriteContext _context;
+    private readonly IEventBus _bus;
+    private readonly SqliteOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Task _loop;
+
+    public SqliteWriter(SqliteConnection connection, IEventBus bus, SqliteOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        _connection = connection;
+        _bus = bus;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _context = new WriteContext(connection);
+        _channel = Channel.CreateBounded<WriteOp>(new BoundedChannelOptions(options.MaxPendingWrites)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once committed.</summary>
+    public async Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken = default)
+    {
+        var op = new WriteOp<T>(work);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.WriteTimeout);
+        try
+        {
+            await _channel.Writer.WriteAsync(op, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ApexUnavailableException("The embedded store is saturated; try again shortly.");
+        }
+        catch (ChannelClosedException e)
+        {
+            throw new ApexUnavailableException("The embedded store is shutting down.", e);
+        }
+        // Once queued the write will be committed or failed as a whole; waiting for it ignores the caller's token so
+        // that an acknowledged-or-not answer is never guessed.
+        return await op.Completion.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteOp>(_options.MaxBatch);
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatch && reader.TryRead(out var op))
+            {
+                batch.Add(op);
+            }
+            Commit(batch);
+        }
+        _context.DisposeCommands();
+    }
+
+    private void Commit(List<WriteOp> batch)
+    {
+        var published = new List<StoredEvent>();
+        try
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            _context.Transaction = transaction;
+            _context.Now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var op = batch[i];
+                _context.Events.Clear();
+                _context.Execute("SAVEPOINT w");
+                try
+                {
+                    op.Run(_context);
+                    _context.Execute("RELEASE w");
+                    published.AddRange(_context.Events);
+                }
+                catch (Exception e) when (e is ApexException or SqliteException { SqliteErrorCode: 19 })
+                {
+                    _context.Execute("ROLLBACK TO w");
+                    _context.Execute("RELEASE w");
+                    op.Error = e;
+                }
+            }
+            transaction.Commit();
+        }
+        catch (SqliteException e)
+        {
+            LogCommitFailed(e, batch.Count);
+            foreach (var op in batch)
+            {
+                op.Fail(new ApexUnavailableException("The embedded store could not commit; nothing was written.", e));
+            }
+            return;
+        }
+        catch (Exception e)
+        {
+            // A bug in a write: fail the batch loudly rather than guess what was committed.
+            LogCommitFailed(e, batch.Count);
+            foreach (var op in batch)
+            {
+                op.Fail(e);
+            }
+            return;
+        }
+        foreach (var op in batch)
+        {
+            op.Finish();
+        }
+        if (published.Count > 0)
+        {
+            _bus.Publish(published);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _loop;
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Group commit of {Count} write(s) failed")]
+    private partial void LogCommitFailed(Exception exception, int count);
+
+    private abstract class WriteOp
+    {
+        public Exception? Error { get; set; }
+
+        public abstract void Run(WriteContext context);
+
+        public abstract void Finish();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class WriteOp<T>(Func<WriteContext, T> work) : WriteOp
+    {
+        private T _result = default!;
+
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Run(WriteContext context) => _result = work(context);
+
+        public override void Finish()
+        {
+            if (Error is null)
+            {
+                Completion.TrySetResult(_result);
+            }
+            else
+            {
+                Completion.TrySetException(Error);
+            }
+        }
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Apex.Core.Events;
+using Microsoft.Data.Sqlite;
+
+namespace Apex.Sqlite;
+
+/// <summary>What one write sees inside the group-commit transaction: prepared commands, the clock, its events.</summary>
+internal sealed class WriteContext(SqliteConnection connection)
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteTransaction Transaction { get; set; } = null!;
+
+    /// <summary>Milliseconds since the Unix epoch, one value for the whole write so rows and events agree.</summary>
+    public long Now { get; set; }
+
+    public DateTimeOffset NowOffset => DateTimeOffset.FromUnixTimeMilliseconds(Now);
+
+    public List<StoredEvent> Events { get; } = [];
+
+    /// <summary>A cached command for <paramref name="sql"/>, parameters cleared, bound to the current transaction.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+        command.Parameters.Clear();
+        command.Transaction = Transaction;
+        return command;
+    }
+
+    public int Execute(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = Command(sql);
+        Bind(command, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    public object? Scalar(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = Command(sql);
+        Bind(command, parameters);
+        return command.ExecuteScalar();
+    }
+
+    public SqliteDataReader Query(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        var command = Command(sql);
+        Bind(command, parameters);
+        return command.ExecuteReader();
+    }
+
+    public void Append<T>(string tenantId, string aggregateType, Guid aggregateId, int version, string eventType, T data, JsonTypeInfo<T> type, Guid? dagId)
+    {
+        var json = JsonSerializer.Serialize(data, type);
+        Execute("""
+            INSERT INTO events (tenant_id, aggregate_type, aggregate_id, dag_id, version, event_type, data, created_at)
+            VALUES ($tenant, $type, $id, $dag, $version, $event, $data, $at)
+            """,
+            ("$tenant", tenantId), ("$type", aggregateType), ("$id", aggregateId.ToString()), ("$dag", dagId?.ToString()),
+            ("$version", version), ("$event", eventType), ("$data", json), ("$at", Now));
+        Events.Add(new StoredEvent
+        {
+            Seq = connection.LastInsertRowId(),
+            TenantId = tenantId,
+            AggregateType = aggregateType,
+            AggregateId = aggregateId,
+            Version = version,
+            EventType = eventType,
+            Data = json,
+            CreatedAt = NowOffset,
+            DagId = dagId,
+        });
+    }
+
+    public void DisposeCommands()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+        _commands.Clear();
+    }
+
+    internal static void Bind(SqliteCommand command, ReadOnlySpan<(string Name, object? Value)> parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+    }
+}
+
+internal static class SqliteConnectionExtensions
+{
+    public static long LastInsertRowId(this SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT last_insert_rowid()";
+        return (long)command.ExecuteScalar()!;
+    }
+}
