@@ -90,7 +90,7 @@ public sealed class ApexEngine(
                 Id = Guid.CreateVersion7(now),
                 Name = node.Name,
                 Instruction = node.Instruction,
-                Agent = ResolveAgent(tenantId, node.Agent, $"tasks[{node.Key}].agent").Name,
+                Agent = ResolveAgent(tenantId, node.Agent, $"tasks[{node.SourceIndex}].agent").Name,
                 Priority = plan.Priority,
                 MaxAttempts = node.MaxAttempts ?? retryPolicy.DefaultMaxAttempts,
                 Limits = LimitPresets.Resolve(node.Limits, plan.Limits),

@@ -8,7 +8,7 @@ namespace Apex.Agents.Simulated;
 /// <summary>
 /// A deterministic stand-in for an LLM: the answer is derived from the prompt, token counts from text length,
 /// latency from <see cref="SimulatedOptions"/>. Every answer starts with <c>[simulated]</c> so it is never mistaken
-/// for a model's. Directives in the prompt drive tests and examples: <c>[[simulate:error]]</c> fails the call,
+/// for a model's. Directives in the prompt drive tests and examples: <c>[[simulate:error]]</c> fails the call (after its latency, as a real provider would),
 /// <c>[[simulate:delay=MS]]</c> sets the latency of the call.
 /// </summary>
 public sealed partial class SimulatedChatClient(SimulatedOptions options, string model, TimeProvider timeProvider) : IChatClient
@@ -36,13 +36,12 @@ public sealed partial class SimulatedChatClient(SimulatedOptions options, string
     {
         var list = messages as IList<ChatMessage> ?? [.. messages];
         var prompt = string.Concat(list.Select(m => m.Text));
+        var seed = Fnv1a(prompt);
+        await DelayAsync(prompt, seed, cancellationToken);
         if (prompt.Contains("[[simulate:error]]", StringComparison.Ordinal))
         {
             throw new SimulatedProviderException("The prompt asked the Simulated provider to fail ([[simulate:error]]).");
         }
-
-        var seed = Fnv1a(prompt);
-        await DelayAsync(prompt, seed, cancellationToken);
 
         var lastUser = list.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? prompt;
         var text = Compose(lastUser, seed);

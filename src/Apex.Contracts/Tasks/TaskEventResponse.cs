@@ -8,6 +8,15 @@ public sealed record TaskEventResponse
     /// <summary>Global, increasing sequence number.</summary>
     public long Seq { get; init; }
 
+    /// <summary><c>task</c> or <c>dag</c>.</summary>
+    public string AggregateType { get; init; } = "task";
+
+    /// <summary>The task or DAG the event belongs to.</summary>
+    public Guid AggregateId { get; init; }
+
+    /// <summary>The DAG of the task (or the DAG itself), if any.</summary>
+    public Guid? DagId { get; init; }
+
     /// <summary>Per-aggregate version, starting at 1.</summary>
     public int Version { get; init; }
 

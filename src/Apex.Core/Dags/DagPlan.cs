@@ -34,6 +34,9 @@ public sealed record DagNode
     /// <summary>Position in <see cref="DagPlan.Nodes"/>.</summary>
     public required int Index { get; init; }
 
+    /// <summary>Position of the node in the submitted <c>tasks</c> list, for error paths.</summary>
+    public int SourceIndex { get; init; }
+
     /// <summary>Id inside the DAG.</summary>
     public required string Key { get; init; }
 

@@ -50,6 +50,7 @@ public sealed class DagValidator(DagOptions options)
             nodes[i] = new DagNode
             {
                 Index = i,
+                SourceIndex = original,
                 Key = spec.Id!,
                 Name = string.IsNullOrWhiteSpace(spec.Name) ? spec.Id! : spec.Name,
                 Instruction = spec.Instruction!,

@@ -1,6 +1,7 @@
 using Apex.Agents.Runtime;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
+using Apex.Core.Errors;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
@@ -48,7 +49,29 @@ public sealed partial class TaskExecutor(
         {
             running.Remove(task.Id);
         }
-        return await store.CompleteAsync(result, CancellationToken.None);
+        return await ReportAsync(result, stopping);
+    }
+
+    /// <summary>
+    /// Reports until the store takes it: while the store is unavailable the result waits here, the task stays
+    /// running in the store, and a restart re-dispatches it if this process dies first.
+    /// </summary>
+    private async Task<TransitionOutcome> ReportAsync(AttemptResult result, CancellationToken stopping)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                return await store.CompleteAsync(result, CancellationToken.None);
+            }
+            catch (ApexUnavailableException e) when (!stopping.IsCancellationRequested)
+            {
+                LogReportDeferred(result.TaskId, result.Attempt, e.Message);
+                await Task.Delay(delay, timeProvider, stopping);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
+            }
+        }
     }
 
     private async Task<AttemptResult> RunAsync(TaskRecord task, CancellationToken cancellationToken, Func<bool> timedOut, Func<bool> cancelled)
@@ -110,6 +133,9 @@ public sealed partial class TaskExecutor(
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Task {TaskId} attempt {Attempt} crashed")]
     private partial void LogAttemptCrashed(Exception exception, Guid taskId, int attempt);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Result of task {TaskId} attempt {Attempt} not stored yet ({Reason}); retrying")]
+    private partial void LogReportDeferred(Guid taskId, int attempt, string reason);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} interrupted by shutdown; it will be re-dispatched on restart")]
     private partial void LogInterrupted(Guid taskId, int attempt);

@@ -83,11 +83,12 @@ internal static class DagsApi
 
     private static async Task<IResult> Stream(Guid id, HttpRequest request, IApexStore store, IEventBus bus, CancellationToken cancellationToken)
     {
-        _ = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        var dag = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
         return TypedResults.ServerSentEvents(EventStreams.StreamAsync(bus,
             e => e.DagId == id,
             (after, ct) => store.GetDagStreamAsync(Tenancy.DefaultTenant, id, after, EventStreams.PageSize, ct),
             e => e.AggregateType == EventTypes.Dag && e.EventType is EventTypes.DagSucceeded or EventTypes.DagFailed or EventTypes.DagCancelled,
+            dag.Status is DagState.Succeeded or DagState.Failed or DagState.Cancelled,
             EventStreams.LastEventId(request),
             cancellationToken));
     }

@@ -26,7 +26,7 @@ internal static class ServerHostingExtensions
         });
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions, api.MaxJsonDepth));
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCodes.Complete);
         builder.Services.AddExceptionHandler<ApexExceptionHandler>();
         builder.Services.AddOpenApi();
 

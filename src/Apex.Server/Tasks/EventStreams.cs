@@ -19,6 +19,7 @@ internal static class EventStreams
         Func<StoredEvent, bool> filter,
         Func<long, CancellationToken, Task<IReadOnlyList<StoredEvent>>> history,
         Func<StoredEvent, bool> isLast,
+        bool finishedAtStart,
         long lastEventId,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -40,6 +41,12 @@ internal static class EventStreams
             {
                 break;
             }
+        }
+        if (finishedAtStart)
+        {
+            // The final status and its event commit together, so a stream that was already finished when the
+            // request came has nothing more to send (a client resuming after the last event lands here).
+            yield break;
         }
         await foreach (var e in live.Reader.ReadAllAsync(cancellationToken))
         {

@@ -36,6 +36,9 @@ internal static class TaskMapping
         return new TaskEventResponse
         {
             Seq = e.Seq,
+            AggregateType = e.AggregateType,
+            AggregateId = e.AggregateId,
+            DagId = e.DagId,
             Version = e.Version,
             EventType = e.EventType,
             Data = document.RootElement.Clone(),

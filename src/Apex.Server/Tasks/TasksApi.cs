@@ -6,6 +6,7 @@ using Apex.Core;
 using Apex.Core.Errors;
 using Apex.Core.Events;
 using Apex.Core.Storage;
+using Apex.Core.Tasks;
 using Apex.Engine;
 using Apex.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -98,11 +99,12 @@ internal static class TasksApi
 
     private static async Task<IResult> Stream(Guid id, HttpRequest request, IApexStore store, IEventBus bus, CancellationToken cancellationToken)
     {
-        _ = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
         return TypedResults.ServerSentEvents(EventStreams.StreamAsync(bus,
             e => e.AggregateId == id,
             (after, ct) => store.GetEventsAsync(Tenancy.DefaultTenant, EventTypes.Task, id, after, EventStreams.PageSize, ct),
             e => EventTypes.IsTerminal(e.EventType),
+            task.Status.IsTerminal(),
             EventStreams.LastEventId(request),
             cancellationToken));
     }

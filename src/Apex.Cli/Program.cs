@@ -1,0 +1,3 @@
+using Apex.Cli;
+
+return await ApexCommandLine.InvokeAsync(args, CliConsole.FromProcess());
