@@ -37,8 +37,9 @@ public sealed class ApexEngine(
         AdmitOrThrow(1);
         var outcome = await store.SubmitTasksAsync([task], Key(idempotencyKey, requestHash), cancellationToken);
         queue.EnqueueRange(outcome.Dispatch);
-        var record = await store.GetTaskAsync(tenantId, outcome.Ids[0], cancellationToken)
-            ?? throw new ApexNotFoundException("task", outcome.Ids[0].ToString());
+        var record = outcome.Created
+            ? outcome.Tasks[0]
+            : await store.GetTaskAsync(tenantId, outcome.Ids[0], cancellationToken) ?? throw new ApexNotFoundException("task", outcome.Ids[0].ToString());
         return new TaskSubmission(record, outcome.Created);
     }
 

@@ -5,6 +5,7 @@ using Apex.Contracts.Tasks;
 using Apex.Core.Errors;
 using Apex.Core.Events;
 using Apex.Core.Storage;
+using Apex.Core.Tasks;
 
 namespace Apex.Sqlite;
 
@@ -25,18 +26,34 @@ public sealed partial class SqliteApexStore
             if (FindIdempotent(ctx, tenant, idempotencyKey, "tasks") is { } replay)
             {
                 var ids = JsonSerializer.Deserialize(replay, SqliteJsonContext.Default.GuidArray) ?? [];
-                return new SubmitOutcome(ids, Created: false, Dispatch: []);
+                return new SubmitOutcome(ids, Created: false, Dispatch: [], Tasks: []);
             }
             var dispatch = new DispatchItem[tasks.Count];
+            var records = new TaskRecord[tasks.Count];
             for (var i = 0; i < tasks.Count; i++)
             {
                 var task = tasks[i];
                 InsertTask(ctx, task, dagId: null, key: null, TaskState.Queued, dependsOn: null);
                 dispatch[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
+                records[i] = new TaskRecord
+                {
+                    TenantId = task.TenantId,
+                    Id = task.Id,
+                    Name = task.Name,
+                    Instruction = task.Instruction,
+                    Agent = task.Agent,
+                    Status = TaskState.Queued,
+                    Priority = task.Priority,
+                    MaxAttempts = task.MaxAttempts,
+                    Limits = task.Limits,
+                    Metadata = task.Metadata,
+                    CreatedAt = ctx.NowOffset,
+                    Version = 1,
+                };
             }
             var created = tasks.Select(t => t.Id).ToArray();
             SaveIdempotent(ctx, tenant, idempotencyKey, "tasks", JsonSerializer.Serialize(created, SqliteJsonContext.Default.GuidArray));
-            return new SubmitOutcome(created, Created: true, dispatch);
+            return new SubmitOutcome(created, Created: true, dispatch, records);
         }, cancellationToken);
 
     /// <inheritdoc />

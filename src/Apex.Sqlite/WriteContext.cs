@@ -57,15 +57,16 @@ internal sealed class WriteContext(SqliteConnection connection)
     public void Append<T>(string tenantId, string aggregateType, Guid aggregateId, int version, string eventType, T data, JsonTypeInfo<T> type, Guid? dagId)
     {
         var json = JsonSerializer.Serialize(data, type);
-        Execute("""
+        var seq = (long)Scalar("""
             INSERT INTO events (tenant_id, aggregate_type, aggregate_id, dag_id, version, event_type, data, created_at)
             VALUES ($tenant, $type, $id, $dag, $version, $event, $data, $at)
+            RETURNING seq
             """,
             ("$tenant", tenantId), ("$type", aggregateType), ("$id", aggregateId.ToString()), ("$dag", dagId?.ToString()),
-            ("$version", version), ("$event", eventType), ("$data", json), ("$at", Now));
+            ("$version", version), ("$event", eventType), ("$data", json), ("$at", Now))!;
         Events.Add(new StoredEvent
         {
-            Seq = connection.LastInsertRowId(),
+            Seq = seq,
             TenantId = tenantId,
             AggregateType = aggregateType,
             AggregateId = aggregateId,
@@ -92,15 +93,5 @@ internal sealed class WriteContext(SqliteConnection connection)
         {
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
-    }
-}
-
-internal static class SqliteConnectionExtensions
-{
-    public static long LastInsertRowId(this SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT last_insert_rowid()";
-        return (long)command.ExecuteScalar()!;
     }
 }

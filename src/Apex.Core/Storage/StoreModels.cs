@@ -72,7 +72,8 @@ public sealed record IdempotencyKey(string Key, string RequestHash);
 /// <param name="Ids">Ids of the tasks (new or, on an idempotent replay, existing).</param>
 /// <param name="Created">False when an idempotency key matched an earlier identical request.</param>
 /// <param name="Dispatch">Tasks to put on the queue now.</param>
-public sealed record SubmitOutcome(IReadOnlyList<Guid> Ids, bool Created, IReadOnlyList<DispatchItem> Dispatch);
+/// <param name="Tasks">The rows as inserted, when <paramref name="Created"/>; empty on a replay.</param>
+public sealed record SubmitOutcome(IReadOnlyList<Guid> Ids, bool Created, IReadOnlyList<DispatchItem> Dispatch, IReadOnlyList<TaskRecord> Tasks);
 
 /// <summary>What a DAG submission did.</summary>
 public sealed record DagSubmitOutcome(Guid DagId, bool Created, IReadOnlyList<DispatchItem> Dispatch);
