@@ -84,8 +84,8 @@ public sealed partial class SqliteApexStore
                 InsertTask(ctx, task, dag.Id, node.Key, status, dependsOn);
                 foreach (var dependency in node.Dependencies)
                 {
-                    ctx.Execute("INSERT INTO task_edges (dag_id, from_id, to_id) VALUES ($dag, $from, $to)",
-                        ("$dag", dag.Id.ToString()), ("$from", dag.Tasks[dependency].Id.ToString()), ("$to", task.Id.ToString()));
+                    ctx.Execute("INSERT INTO task_edges (tenant_id, dag_id, from_id, to_id) VALUES ($tenant, $dag, $from, $to)",
+                        ("$tenant", dag.TenantId), ("$dag", dag.Id.ToString()), ("$from", dag.Tasks[dependency].Id.ToString()), ("$to", task.Id.ToString()));
                 }
                 if (status == TaskState.Queued)
                 {

@@ -14,34 +14,91 @@ public sealed partial class SqliteApexStore
 
     /// <inheritdoc />
     public Task<TaskRecord?> ClaimAsync(Guid taskId, string worker, CancellationToken cancellationToken = default) =>
-        WriteAsync(ctx =>
+        WriteAsync(ctx => Claim(ctx, taskId, worker), cancellationToken);
+
+    private static TaskRecord? Claim(WriteContext ctx, Guid taskId, string worker)
+    {
+        TaskRecord? task;
+        using (var reader = ctx.Query($"""
+            UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = $at, run_at = NULL, worker = $worker,
+                version = version + 1
+            WHERE id = $id AND status = 'queued'
+            RETURNING {Rows.TaskColumns}
+            """, ("$id", taskId.ToString()), ("$at", ctx.Now), ("$worker", worker)))
         {
-            TaskRecord? task;
-            using (var reader = ctx.Query($"""
-                UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = $at, run_at = NULL, worker = $worker,
-                    version = version + 1
-                WHERE id = $id AND status = 'queued'
-                RETURNING {Rows.TaskColumns}
-                """, ("$id", taskId.ToString()), ("$at", ctx.Now), ("$worker", worker)))
+            task = reader.Read() ? Rows.ReadTask(reader) : null;
+        }
+        if (task is null)
+        {
+            return null;
+        }
+        ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version, EventTypes.TaskStarted,
+            new TaskStartedData(task.Attempt, worker), CoreJsonContext.Default.TaskStartedData, task.DagId);
+        if (task.DagId is { } dagId)
+        {
+            var version = ctx.Scalar("UPDATE dags SET status = 'running', version = version + 1 WHERE id = $id AND status = 'pending' RETURNING version",
+                ("$id", dagId.ToString()));
+            if (version is long v)
             {
-                task = reader.Read() ? Rows.ReadTask(reader) : null;
+                ctx.Append(task.TenantId, EventTypes.Dag, dagId, (int)v, EventTypes.DagStarted, new DagEventData(), CoreJsonContext.Default.DagEventData, dagId);
             }
-            if (task is null)
+        }
+        return task;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TaskRecord>> ClaimNextAsync(int max, string worker, CancellationToken cancellationToken = default) =>
+        WriteAsync<IReadOnlyList<TaskRecord>>(ctx =>
+        {
+            var ids = new List<string>();
+            using (var reader = ctx.Query("""
+                SELECT id FROM tasks WHERE status = 'queued' AND (run_at IS NULL OR run_at <= $now)
+                ORDER BY priority DESC, created_at, id LIMIT $max
+                """, ("$now", ctx.Now), ("$max", max)))
             {
-                return null;
-            }
-            ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version, EventTypes.TaskStarted,
-                new TaskStartedData(task.Attempt, worker), CoreJsonContext.Default.TaskStartedData, task.DagId);
-            if (task.DagId is { } dagId)
-            {
-                var version = ctx.Scalar("UPDATE dags SET status = 'running', version = version + 1 WHERE id = $id AND status = 'pending' RETURNING version",
-                    ("$id", dagId.ToString()));
-                if (version is long v)
+                while (reader.Read())
                 {
-                    ctx.Append(task.TenantId, EventTypes.Dag, dagId, (int)v, EventTypes.DagStarted, new DagEventData(), CoreJsonContext.Default.DagEventData, dagId);
+                    ids.Add(reader.GetString(0));
                 }
             }
-            return task;
+            var claimed = new List<TaskRecord>(ids.Count);
+            foreach (var id in ids)
+            {
+                if (Claim(ctx, Guid.Parse(id), worker) is { } task)
+                {
+                    claimed.Add(task);
+                }
+            }
+            return claimed;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RunningAttempt>> ListRunningAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<RunningAttempt>>(c =>
+        {
+            using var command = Command(c, "SELECT id, attempt, started_at FROM tasks WHERE status = 'running' ORDER BY started_at");
+            using var reader = command.ExecuteReader();
+            var running = new List<RunningAttempt>();
+            while (reader.Read())
+            {
+                running.Add(new RunningAttempt(Guid.Parse(reader.GetString(0)), reader.GetInt32(1), Rows.TimeOrNull(reader, 2)));
+            }
+            return running;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> RequeueAsync(Guid taskId, int attempt, string reason, CancellationToken cancellationToken = default) =>
+        WriteAsync(ctx =>
+        {
+            var task = LoadTask(ctx, null, taskId);
+            if (task is null || task.Status != TaskState.Running || task.Attempt != attempt)
+            {
+                return false;
+            }
+            ctx.Execute("UPDATE tasks SET status = 'queued', run_at = NULL, version = version + 1 WHERE id = $id", ("$id", taskId.ToString()));
+            ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRequeued,
+                new TaskRequeuedData(task.Attempt, reason), CoreJsonContext.Default.TaskRequeuedData, task.DagId);
+            return true;
         }, cancellationToken);
 
     /// <inheritdoc />

@@ -63,6 +63,7 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS idx_tasks_running ON tasks (started_at) WHERE status = 'running';
 
         CREATE TABLE IF NOT EXISTS task_edges (
+            tenant_id TEXT NOT NULL,
             dag_id TEXT NOT NULL,
             from_id TEXT NOT NULL,
             to_id TEXT NOT NULL,

@@ -47,6 +47,22 @@ public interface IApexStore
     /// </summary>
     Task<IReadOnlyList<DispatchItem>> RecoverAsync(string worker, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Claims up to <paramref name="max"/> queued tasks whose retry time has come, highest priority first and FIFO
+    /// within a priority, moving each to running at attempt + 1. Safe when several orchestrators claim at once:
+    /// a task is claimed by one of them only. Used by the distributed dispatcher.
+    /// </summary>
+    Task<IReadOnlyList<TaskRecord>> ClaimNextAsync(int max, string worker, CancellationToken cancellationToken = default);
+
+    /// <summary>Every running task with its current attempt (for the lease sweep).</summary>
+    Task<IReadOnlyList<RunningAttempt>> ListRunningAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Puts a task that is running at exactly <paramref name="attempt"/> back to queued (event <c>task_requeued</c>
+    /// with <paramref name="reason"/>); its next claim is attempt + 1. False when the task has moved on.
+    /// </summary>
+    Task<bool> RequeueAsync(Guid taskId, int attempt, string reason, CancellationToken cancellationToken = default);
+
     /// <summary>One task.</summary>
     Task<TaskRecord?> GetTaskAsync(string tenantId, Guid taskId, CancellationToken cancellationToken = default);
 

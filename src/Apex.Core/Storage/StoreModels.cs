@@ -175,3 +175,6 @@ public sealed record AgentUsage(IReadOnlyDictionary<string, long> TasksByStatus,
 
 /// <summary>A DAG node as stored: its task and dependency keys.</summary>
 public sealed record DagTaskRow(string Key, Guid Id, TaskState Status, IReadOnlyList<string> DependsOn);
+
+/// <summary>A running task and the attempt it runs.</summary>
+public readonly record struct RunningAttempt(Guid TaskId, int Attempt, DateTimeOffset? StartedAt);
