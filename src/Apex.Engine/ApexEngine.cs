@@ -9,7 +9,6 @@ using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
 using Apex.Engine.Dispatch;
-using Apex.Engine.Execution;
 using Microsoft.Extensions.Options;
 
 namespace Apex.Engine;
@@ -20,8 +19,7 @@ namespace Apex.Engine;
 /// </summary>
 public sealed class ApexEngine(
     IApexStore store,
-    InProcessTaskQueue queue,
-    RunningTasks running,
+    ITaskDispatcher dispatcher,
     AgentCatalog agents,
     DagValidator dagValidator,
     RetryPolicy retryPolicy,
@@ -36,7 +34,7 @@ public sealed class ApexEngine(
         var task = Resolve(tenantId, request, "");
         AdmitOrThrow(1);
         var outcome = await store.SubmitTasksAsync([task], Key(idempotencyKey, requestHash), cancellationToken);
-        queue.EnqueueRange(outcome.Dispatch);
+        dispatcher.Dispatch(outcome.Dispatch);
         var record = outcome.Created
             ? outcome.Tasks[0]
             : await store.GetTaskAsync(tenantId, outcome.Ids[0], cancellationToken) ?? throw new ApexNotFoundException("task", outcome.Ids[0].ToString());
@@ -72,7 +70,7 @@ public sealed class ApexEngine(
         }
         AdmitOrThrow(tasks.Length);
         var outcome = await store.SubmitTasksAsync(tasks, Key(idempotencyKey, requestHash), cancellationToken);
-        queue.EnqueueRange(outcome.Dispatch);
+        dispatcher.Dispatch(outcome.Dispatch);
         return outcome;
     }
 
@@ -101,7 +99,7 @@ public sealed class ApexEngine(
         AdmitOrThrow(tasks.Length);
         var dag = new NewDag { TenantId = tenantId, Id = Guid.CreateVersion7(now), Plan = plan, Tasks = tasks };
         var outcome = await store.SubmitDagAsync(dag, Key(idempotencyKey, requestHash), cancellationToken);
-        queue.EnqueueRange(outcome.Dispatch);
+        dispatcher.Dispatch(outcome.Dispatch);
         var record = await store.GetDagAsync(tenantId, outcome.DagId, cancellationToken)
             ?? throw new ApexNotFoundException("dag", outcome.DagId.ToString());
         var rows = await store.GetDagTasksAsync(tenantId, outcome.DagId, cancellationToken);
@@ -126,14 +124,17 @@ public sealed class ApexEngine(
     /// <summary>SHA-256 of a string.</summary>
     public static string HashRequest(string body) => HashRequest(Encoding.UTF8.GetBytes(body));
 
-    internal void Apply(TransitionOutcome outcome)
+    /// <summary>Acts on what a transition changed: stops cancelled executions, dispatches what became ready.</summary>
+    public void Apply(TransitionOutcome outcome)
     {
-        foreach (var id in outcome.CancelRunning)
+        if (outcome.CancelRunning.Count > 0)
         {
-            running.Cancel(id);
-            queue.Forget(id);
+            dispatcher.Cancel(outcome.CancelRunning);
         }
-        queue.EnqueueRange(outcome.Dispatch);
+        if (outcome.Dispatch.Count > 0)
+        {
+            dispatcher.Dispatch(outcome.Dispatch);
+        }
     }
 
     private NewTask Resolve(string tenantId, CreateTaskRequest request, string prefix) => new()
@@ -160,10 +161,11 @@ public sealed class ApexEngine(
 
     private void AdmitOrThrow(int count)
     {
-        if (queue.Count + count > options.Value.MaxQueuedTasks)
+        var backlog = dispatcher.Backlog;
+        if (backlog + count > options.Value.MaxQueuedTasks)
         {
             throw new ApexCapacityException("queue_full",
-                $"The queue holds {queue.Count} tasks; the limit is {options.Value.MaxQueuedTasks} (setting Apex:Engine:MaxQueuedTasks).",
+                $"The queue holds {backlog} tasks; the limit is {options.Value.MaxQueuedTasks} (setting Apex:Engine:MaxQueuedTasks).",
                 TimeSpan.FromSeconds(5));
         }
     }

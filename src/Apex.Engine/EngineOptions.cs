@@ -26,6 +26,12 @@ public sealed class EngineOptions
     /// <summary>Whether this process runs agent executions (false for an API-only process).</summary>
     public bool RunWorkers { get; set; } = true;
 
+    /// <summary>
+    /// Whether start-up re-queues every task left running (embedded: one process owns all work, so a running task
+    /// at start was orphaned by a crash). Distributed mode sets it false: leases decide instead.
+    /// </summary>
+    public bool RecoverOnStart { get; set; } = true;
+
     /// <summary>Concurrency cap of the built-in <c>default</c> agent.</summary>
     [Range(1, 100_000)]
     public int DefaultAgentMaxConcurrency { get; set; } = 64;

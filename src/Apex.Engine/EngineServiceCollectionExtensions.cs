@@ -35,6 +35,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton(sp => new InProcessTaskQueue(
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AgentCatalog>().ConcurrencyOf));
         services.TryAddSingleton<RunningTasks>();
+        services.TryAddSingleton<ITaskDispatcher, InProcessDispatcher>();
         services.TryAddSingleton<TaskExecutor>();
         services.TryAddSingleton<ApexEngine>();
         services.TryAddSingleton<WorkerPool>();

@@ -4,6 +4,7 @@ using Apex.Engine.Dispatch;
 using Apex.Engine.Execution;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Apex.Engine;
 
@@ -14,16 +15,22 @@ namespace Apex.Engine;
 internal sealed partial class EngineStartup(
     IApexStore store,
     AgentCatalog agents,
-    InProcessTaskQueue queue,
+    ITaskDispatcher dispatcher,
     WorkerPool workers,
+    IOptions<EngineOptions> options,
     ILogger<EngineStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
         await agents.LoadAsync(cancellationToken);
+        if (!options.Value.RecoverOnStart)
+        {
+            LogStarted(store.Backend, 0);
+            return;
+        }
         var pending = await store.RecoverAsync(workers.WorkerId, cancellationToken);
-        queue.EnqueueRange(pending);
+        dispatcher.Dispatch(pending);
         LogStarted(store.Backend, pending.Count);
     }
 

@@ -117,7 +117,10 @@ public sealed partial class SqliteApexStore
 
             var dispatch = new List<DispatchItem>();
             var cancelRunning = new List<Guid>();
-            switch (result.Outcome)
+            var outcome = result.Outcome == AttemptOutcome.RetryScheduled && task.Attempt >= task.MaxAttempts
+                ? AttemptOutcome.Failed // no attempt left: the reporter may not know max_attempts (a remote worker)
+                : result.Outcome;
+            switch (outcome)
             {
                 case AttemptOutcome.Succeeded:
                     End(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage);

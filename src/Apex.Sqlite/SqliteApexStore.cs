@@ -13,7 +13,7 @@ namespace Apex.Sqlite;
 /// reads use pooled connections and never wait for the writer.
 /// </summary>
 public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEventBus bus, TimeProvider timeProvider, ILogger<SqliteApexStore> logger)
-    : IApexStore, IAsyncDisposable
+    : IApexStore, IStoreStatistics, IAsyncDisposable
 {
     private readonly SqliteOptions _options = options.Value;
     private readonly string _connectionString = BuildConnectionString(options.Value);
@@ -29,6 +29,9 @@ public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEv
 
     /// <summary>Read connections in use right now (plus the writer's one).</summary>
     public int ConnectionsActive => Volatile.Read(ref _readsActive) + (_writeConnection is null ? 0 : 1);
+
+    /// <summary>One writer plus the readers the thread pool can run at once.</summary>
+    public int ConnectionsMax => 1 + (Environment.ProcessorCount * 2);
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default)

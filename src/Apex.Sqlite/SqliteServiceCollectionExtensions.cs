@@ -18,6 +18,7 @@ public static class SqliteServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<SqliteApexStore>();
         services.TryAddSingleton<IApexStore>(sp => sp.GetRequiredService<SqliteApexStore>());
+        services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<SqliteApexStore>());
         return services;
     }
 }

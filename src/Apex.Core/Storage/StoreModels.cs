@@ -84,7 +84,10 @@ public enum AttemptOutcome
     /// <summary>Output produced.</summary>
     Succeeded,
 
-    /// <summary>Failed; another attempt is scheduled at <see cref="AttemptResult.RetryAt"/>.</summary>
+    /// <summary>
+    /// Failed but retryable: another attempt is scheduled at <see cref="AttemptResult.RetryAt"/> if the task has
+    /// attempts left, otherwise the task fails.
+    /// </summary>
     RetryScheduled,
 
     /// <summary>Failed for good.</summary>

@@ -5,7 +5,6 @@ using Apex.Core.Errors;
 using Apex.Core.Storage;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Execution;
-using Apex.Sqlite;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Apex.Server.Health;
@@ -40,8 +39,8 @@ internal static class HealthApi
         }
     }
 
-    private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(IApexStore store, InProcessTaskQueue queue, WorkerPool workers,
-        SqliteApexStore sqlite, CancellationToken cancellationToken)
+    private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(IApexStore store, IStoreStatistics statistics, ITaskDispatcher dispatcher,
+        InProcessTaskQueue queue, WorkerPool workers, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         string? error = null;
@@ -67,13 +66,13 @@ internal static class HealthApi
                 {
                     Status = healthy ? "healthy" : "unhealthy",
                     Backend = store.Backend,
-                    ConnectionsActive = sqlite.ConnectionsActive,
-                    ConnectionsMax = 1 + Environment.ProcessorCount * 2,
+                    ConnectionsActive = statistics.ConnectionsActive,
+                    ConnectionsMax = statistics.ConnectionsMax,
                     LatencyMs = Math.Round(latency, 3),
                     Error = error,
                 },
-                Queue = new QueueHealth { Status = "healthy", Backend = "in-process", Depth = queue.ReadyCount, Delayed = queue.DelayedCount },
-                Workers = new WorkerHealth { Active = workers.Active, Max = workers.Max, QueueDepth = queue.ReadyCount },
+                Queue = new QueueHealth { Status = "healthy", Backend = "in-process", Depth = dispatcher.Backlog, Delayed = queue.DelayedCount },
+                Workers = new WorkerHealth { Active = workers.Active, Max = workers.Max, QueueDepth = dispatcher.Backlog },
             },
         };
         return TypedResults.Json(response, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

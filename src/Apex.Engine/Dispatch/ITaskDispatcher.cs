@@ -1,0 +1,19 @@
+using Apex.Core.Storage;
+
+namespace Apex.Engine.Dispatch;
+
+/// <summary>
+/// Where the engine hands ready work and cancellations: the in-process queue in embedded mode, the distributed
+/// dispatcher otherwise. A hint only: the store already says what is queued.
+/// </summary>
+public interface ITaskDispatcher
+{
+    /// <summary>Tasks waiting to run (for admission control and health).</summary>
+    long Backlog { get; }
+
+    /// <summary>Makes committed, ready tasks runnable.</summary>
+    void Dispatch(IReadOnlyList<DispatchItem> items);
+
+    /// <summary>Stops the executions of tasks the store has just cancelled.</summary>
+    void Cancel(IReadOnlyList<Guid> taskIds);
+}
