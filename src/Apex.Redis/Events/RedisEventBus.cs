@@ -1,0 +1,171 @@
+using System.Text.Json;
+using Apex.Core.Events;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Apex.Redis.Events;
+
+/// <summary>
+/// Fans committed events out to the live subscribers of every API server through the <c>{prefix}:events</c> channel.
+/// At-most-once, like any <see cref="IEventBus"/>: a subscriber that missed events resumes from the store by seq.
+/// </summary>
+/// <remarks>
+/// An instance delivers its own events to its local subscribers at once, inside <see cref="Publish"/>, and drops their
+/// echo from the channel (each envelope carries the publishing instance's id). Relying on the echo instead would make
+/// a server's own clients wait a Redis round trip, and lose its events whenever the subscription is not (yet, or no
+/// longer) connected; the price of the choice is one short field per message. The channel is subscribed on the first
+/// <see cref="Subscribe"/> (or <see cref="StartAsync"/>), so a worker process that never subscribes never receives
+/// the whole cluster's events.
+/// </remarks>
+public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisChannel _channel;
+    private readonly ILogger<RedisEventBus> _logger;
+    private readonly string _origin = Guid.NewGuid().ToString("N");
+    private readonly Lock _lock = new();
+    private EventSubscription[] _subscribers = [];
+    private Task<ChannelMessageQueue>? _listening;
+
+    /// <summary>Creates the bus over the shared multiplexer.</summary>
+    public RedisEventBus(IConnectionMultiplexer redis, IOptions<RedisOptions> options, ILogger<RedisEventBus> logger)
+    {
+        _redis = redis;
+        _channel = new RedisKeys(options.Value.Prefix).Events;
+        _logger = logger;
+    }
+
+    /// <summary>Live local subscriber count.</summary>
+    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+
+    /// <summary>Offers the events to local subscribers and publishes them, fire-and-forget and pipelined; never blocks or throws.</summary>
+    public void Publish(IReadOnlyList<StoredEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        {
+            foreach (var e in events)
+            {
+                subscriber.Offer(e);
+            }
+        }
+        try
+        {
+            var pubsub = _redis.GetSubscriber();
+            foreach (var e in events)
+            {
+                var payload = JsonSerializer.SerializeToUtf8Bytes(EventEnvelope.From(e, _origin), RedisJsonContext.Default.EventEnvelope);
+                _ = pubsub.PublishAsync(_channel, payload, CommandFlags.FireAndForget);
+            }
+        }
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        {
+            // The events are committed and the store has them: a subscriber elsewhere resumes from it by seq.
+            _logger.PublishFailed(e, events.Count);
+        }
+    }
+
+    /// <summary>Subscribes locally; the first subscriber starts listening to the channel.</summary>
+    public EventSubscription Subscribe(Func<StoredEvent, bool> filter, int capacity = 1024)
+    {
+        var subscription = new EventSubscription(filter, capacity, Remove);
+        lock (_lock)
+        {
+            _subscribers = [.. _subscribers, subscription];
+        }
+        // A failure is logged by ListenAsync and retried by the next subscriber or StartAsync.
+        _ = StartAsync(CancellationToken.None);
+        return subscription;
+    }
+
+    /// <summary>Starts listening to the channel (idempotent); completes once the subscription is in place.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (_listening is null || _listening.IsFaulted || _listening.IsCanceled)
+            {
+                _listening = ListenAsync();
+            }
+            return _listening.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (TakeListening() is { } queue)
+        {
+            await queue.UnsubscribeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => TakeListening()?.Unsubscribe();
+
+    private async Task<ChannelMessageQueue> ListenAsync()
+    {
+        try
+        {
+            var queue = await _redis.GetSubscriber().SubscribeAsync(_channel);
+            queue.OnMessage(Receive);
+            return queue;
+        }
+        catch (Exception e)
+        {
+            _logger.SubscribeFailed(e, _channel.ToString());
+            throw;
+        }
+    }
+
+    private void Receive(ChannelMessage message)
+    {
+        var subscribers = Volatile.Read(ref _subscribers);
+        if (subscribers.Length == 0)
+        {
+            return;
+        }
+        EventEnvelope? envelope;
+        try
+        {
+            envelope = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)message.Message).Span, RedisJsonContext.Default.EventEnvelope);
+        }
+        catch (JsonException e)
+        {
+            _logger.MalformedChannelMessage(e, _channel.ToString());
+            return;
+        }
+        if (envelope is null || envelope.Origin == _origin)
+        {
+            return;
+        }
+        var stored = envelope.ToStoredEvent();
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Offer(stored);
+        }
+    }
+
+    private ChannelMessageQueue? TakeListening()
+    {
+        Task<ChannelMessageQueue>? listening;
+        lock (_lock)
+        {
+            listening = _listening;
+            _listening = null;
+        }
+        return listening is { IsCompletedSuccessfully: true } ? listening.Result : null;
+    }
+
+    private void Remove(EventSubscription subscription)
+    {
+        lock (_lock)
+        {
+            _subscribers = Array.FindAll(_subscribers, s => !ReferenceEquals(s, subscription));
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace Apex.Redis.Queue;
+
+/// <summary>A message on the control channel: <c>{"type":"cancel","task_id":"…","attempt":n}</c>.</summary>
+internal sealed record ControlMessage(string Type, Guid TaskId, int Attempt)
+{
+    public const string Cancel = "cancel";
+}

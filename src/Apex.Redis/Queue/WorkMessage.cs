@@ -1,0 +1,100 @@
+using StackExchange.Redis;
+
+namespace Apex.Redis.Queue;
+
+/// <summary>A task to run: one entry of the work stream (docs/worker-protocol.md, "Work message").</summary>
+public sealed record WorkMessage
+{
+    /// <summary>Task id.</summary>
+    public required Guid TaskId { get; init; }
+
+    /// <summary>Tenant of the task.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>The attempt this dispatch belongs to: the fencing token of the lease.</summary>
+    public required int Attempt { get; init; }
+
+    /// <summary>Agent name.</summary>
+    public required string Agent { get; init; }
+
+    /// <summary>LLM provider to call.</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>Model of the provider.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The agent's system prompt; may be empty.</summary>
+    public string SystemPrompt { get; init; } = "";
+
+    /// <summary>The instruction with dependency outputs already substituted.</summary>
+    public required string Instruction { get; init; }
+
+    /// <summary>Wall-clock limit of the attempt in milliseconds; null (an empty field) for none.</summary>
+    public long? TimeLimitMs { get; init; }
+
+    /// <summary>When the orchestrator dispatched it (millisecond precision on the wire).</summary>
+    public required DateTimeOffset DispatchedAt { get; init; }
+
+    /// <summary>W3C trace context of the dispatch; may be empty.</summary>
+    public string Traceparent { get; init; } = "";
+
+    /// <summary>The stream fields of this message, all strings.</summary>
+    public NameValueEntry[] ToEntries() =>
+    [
+        new("v", StreamFields.Version),
+        new("task_id", StreamFields.Id(TaskId)),
+        new("tenant_id", TenantId),
+        new("attempt", StreamFields.Int(Attempt)),
+        new("agent", Agent),
+        new("provider", Provider),
+        new("model", Model),
+        new("system_prompt", SystemPrompt),
+        new("instruction", Instruction),
+        new("time_limit_ms", TimeLimitMs is { } ms ? StreamFields.Int(ms) : ""),
+        new("dispatched_at", StreamFields.Time(DispatchedAt)),
+        new("traceparent", Traceparent),
+    ];
+
+    /// <summary>Reads a message from stream fields; unknown fields are ignored.</summary>
+    /// <exception cref="FormatException">A field is missing or malformed, or the version is not 1.</exception>
+    public static WorkMessage Parse(NameValueEntry[] entries)
+    {
+        string? v = null, taskId = null, tenantId = null, attempt = null, agent = null, provider = null, model = null;
+        string? systemPrompt = null, instruction = null, timeLimit = null, dispatchedAt = null, traceparent = null;
+        foreach (var entry in entries)
+        {
+            var value = (string?)entry.Value ?? "";
+            switch ((string?)entry.Name)
+            {
+                case "v": v = value; break;
+                case "task_id": taskId = value; break;
+                case "tenant_id": tenantId = value; break;
+                case "attempt": attempt = value; break;
+                case "agent": agent = value; break;
+                case "provider": provider = value; break;
+                case "model": model = value; break;
+                case "system_prompt": systemPrompt = value; break;
+                case "instruction": instruction = value; break;
+                case "time_limit_ms": timeLimit = value; break;
+                case "dispatched_at": dispatchedAt = value; break;
+                case "traceparent": traceparent = value; break;
+                default: break;
+            }
+        }
+        StreamFields.CheckVersion(v);
+        return new WorkMessage
+        {
+            TaskId = StreamFields.Guid(taskId, "task_id"),
+            TenantId = StreamFields.Text(tenantId, "tenant_id"),
+            Attempt = StreamFields.Int32(attempt, "attempt"),
+            Agent = StreamFields.Text(agent, "agent"),
+            Provider = StreamFields.Text(provider, "provider"),
+            Model = StreamFields.Text(model, "model"),
+            SystemPrompt = systemPrompt ?? "",
+            Instruction = StreamFields.Text(instruction, "instruction"),
+            TimeLimitMs = string.IsNullOrEmpty(timeLimit) ? null : StreamFields.Long(timeLimit, "time_limit_ms"),
+            DispatchedAt = StreamFields.Time(dispatchedAt, "dispatched_at"),
+            Traceparent = traceparent ?? "",
+        };
+    }
+}

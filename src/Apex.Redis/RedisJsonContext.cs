@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+using Apex.Redis.Events;
+using Apex.Redis.Queue;
+
+namespace Apex.Redis;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    RespectRequiredConstructorParameters = true,
+    RespectNullableAnnotations = true)]
+[JsonSerializable(typeof(EventEnvelope))]
+[JsonSerializable(typeof(ControlMessage))]
+internal sealed partial class RedisJsonContext : JsonSerializerContext;

@@ -1,0 +1,49 @@
+namespace Apex.Redis;
+
+/// <summary>Distributed mode's Redis settings (configuration section <c>Apex:Redis</c>); see docs/worker-protocol.md.</summary>
+public sealed class RedisOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Apex:Redis";
+
+    private TimeSpan? _heartbeatInterval;
+    private TimeSpan? _claimIdle;
+
+    /// <summary>First segment of every key and channel, so several deployments (or tests) can share one Redis.</summary>
+    public string Prefix { get; set; } = "apex";
+
+    /// <summary>How long a worker's lease lives without a heartbeat: a dead worker's task is re-queued after this plus one sweep.</summary>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a dispatched, not yet acquired, lease lives: the longest a message may wait in the work stream.</summary>
+    public TimeSpan DispatchTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often the orchestrator checks the leases of the tasks it dispatched.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a worker extends its leases and refreshes its presence; defaults to a third of <see cref="LeaseTtl"/>.</summary>
+    public TimeSpan HeartbeatInterval
+    {
+        get => _heartbeatInterval ?? LeaseTtl / 3;
+        set => _heartbeatInterval = value;
+    }
+
+    /// <summary>Most entries one stream read returns.</summary>
+    public int ReadBatch { get; set; } = 256;
+
+    /// <summary>How long a read waits for entries before it returns empty.</summary>
+    public TimeSpan BlockTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Longest pause between polls while a read waits. StackExchange.Redis multiplexes one connection and cannot issue a
+    /// blocking <c>XREADGROUP</c>, so an idle read polls, backing off from 1 ms to this.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How long a stream entry stays pending before another consumer claims it; defaults to <see cref="LeaseTtl"/>.</summary>
+    public TimeSpan ClaimIdle
+    {
+        get => _claimIdle ?? LeaseTtl;
+        set => _claimIdle = value;
+    }
+}

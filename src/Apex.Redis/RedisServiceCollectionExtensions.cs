@@ -1,0 +1,47 @@
+using Apex.Core.Events;
+using Apex.Redis;
+using Apex.Redis.Events;
+using Apex.Redis.Queue;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Redis building blocks of distributed mode.</summary>
+public static class RedisServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds one <see cref="IConnectionMultiplexer"/> from <c>ConnectionStrings:Redis</c>, the options of section
+    /// <c>Apex:Redis</c>, <see cref="RedisDispatcher"/>, <see cref="RedisWorkerClient"/>, <see cref="CacheInvalidation"/>,
+    /// and <see cref="RedisEventBus"/> as the <see cref="IEventBus"/> (replacing an in-process one, in either order).
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><c>ConnectionStrings:Redis</c> is not set.</exception>
+    public static IServiceCollection AddApexRedis(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Redis");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException("ConnectionStrings:Redis is required for distributed mode.");
+        }
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<RedisOptions>().Bind(configuration.GetSection(RedisOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>());
+        services.TryAddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var options = ConfigurationOptions.Parse(connectionString);
+            // Losing Redis delays work and loses none (DESIGN §1.4): start, and keep retrying, without it.
+            options.AbortOnConnectFail = false;
+            options.LoggerFactory ??= sp.GetService<ILoggerFactory>();
+            return ConnectionMultiplexer.Connect(options);
+        });
+        services.TryAddSingleton<RedisDispatcher>();
+        services.TryAddSingleton<RedisWorkerClient>();
+        services.TryAddSingleton<CacheInvalidation>();
+        services.TryAddSingleton<RedisEventBus>();
+        services.Replace(ServiceDescriptor.Singleton<IEventBus>(sp => sp.GetRequiredService<RedisEventBus>()));
+        return services;
+    }
+}

@@ -1,0 +1,116 @@
+using Apex.Core.Events;
+using Xunit;
+
+namespace Apex.Redis.Tests.Events;
+
+public sealed class RedisEventBusTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    private static CancellationToken Ct => RedisTestContext.Token;
+
+    [Fact]
+    public async Task Publish_OnOneServer_ReachesEverySubscriberOnBothServersExactlyOnce()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        await using var serverA = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        await using var serverB = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        using var a1 = serverA.Subscribe(_ => true);
+        using var a2 = serverA.Subscribe(_ => true);
+        using var b1 = serverB.Subscribe(_ => true);
+        await Task.WhenAll(serverA.StartAsync(Ct), serverB.StartAsync(Ct));
+        StoredEvent e1 = Event(1), e2 = Event(2), e3 = Event(3);
+
+        // Each step waits until the other server heard the previous event: Redis has then already sent that event's
+        // echo back to its publisher, so an echo that was not dropped would be read before the next event.
+        serverA.Publish([e1]);
+        Assert.Equal([e1], await ReadUntilAsync(b1, e1));
+        serverB.Publish([e2]);
+        Assert.Equal([e1, e2], await ReadUntilAsync(a1, e2));
+        Assert.Equal([e1, e2], await ReadUntilAsync(a2, e2));
+        serverA.Publish([e3]);
+        Assert.Equal([e2, e3], await ReadUntilAsync(b1, e3));
+        Assert.Equal([e3], await ReadUntilAsync(a1, e3));
+    }
+
+    [Fact]
+    public async Task Publish_RemoteEvents_RespectFiltersAndArriveInOrder()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        await using var serverA = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        await using var serverB = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        var batch = Enumerable.Range(1, 50).Select(i => Event(i)).ToList();
+        using var even = serverB.Subscribe(e => e.Seq % 2 == 0);
+        await serverB.StartAsync(Ct);
+
+        serverA.Publish(batch);
+
+        Assert.Equal(batch.Where(e => e.Seq % 2 == 0), await ReadUntilAsync(even, batch[^1]));
+    }
+
+    [Fact]
+    public async Task Publish_ToASlowRemoteSubscriber_CutsItOffAndSparesTheOthers()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        await using var serverA = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        await using var serverB = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        using var slow = serverB.Subscribe(_ => true, capacity: 2);
+        using var healthy = serverB.Subscribe(_ => true);
+        await serverB.StartAsync(Ct);
+        var batch = Enumerable.Range(1, 5).Select(i => Event(i)).ToList();
+
+        serverA.Publish(batch);
+
+        Assert.Equal(batch, await ReadUntilAsync(healthy, batch[^1]));
+        Assert.True(slow.Overflowed);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(Deadline);
+        var kept = new List<StoredEvent>();
+        await Assert.ThrowsAsync<EventSubscriptionOverflowException>(async () =>
+        {
+            await foreach (var e in slow.Reader.ReadAllAsync(timeout.Token))
+            {
+                kept.Add(e);
+            }
+        });
+        Assert.Equal(batch[..2], kept);
+    }
+
+    [Fact]
+    public async Task Publish_WithoutAnySubscriber_NeverThrows()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        await using var bus = ctx.NewEventBus(ctx.Redis);
+
+        bus.Publish([Event(1)]);
+        bus.Publish([]);
+
+        Assert.Equal(0, bus.SubscriberCount);
+    }
+
+    private static StoredEvent Event(long seq) => new()
+    {
+        Seq = seq,
+        TenantId = "default",
+        AggregateType = "task",
+        AggregateId = Guid.NewGuid(),
+        DagId = seq % 2 == 0 ? Guid.NewGuid() : null,
+        Version = (int)seq,
+        EventType = "task_succeeded",
+        Data = """{"output":"naïve ☃ \"quoted\""}""",
+        CreatedAt = DateTimeOffset.UnixEpoch.AddMilliseconds(1_790_000_000_000 + seq),
+    };
+
+    /// <summary>Reads events until <paramref name="last"/> (inclusive) arrives, within the deadline.</summary>
+    private static async Task<List<StoredEvent>> ReadUntilAsync(EventSubscription subscription, StoredEvent last)
+    {
+        var read = new List<StoredEvent>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(Deadline);
+        while (read.Count == 0 || read[^1] != last)
+        {
+            read.Add(await subscription.Reader.ReadAsync(timeout.Token));
+        }
+        return read;
+    }
+}
