@@ -8,6 +8,9 @@ namespace Apex.Engine.Dispatch;
 /// </summary>
 public interface ITaskDispatcher
 {
+    /// <summary>Name of the dispatch backend for health output: <c>in-process</c> or <c>redis-streams</c>.</summary>
+    string Backend { get; }
+
     /// <summary>Tasks waiting to run (for admission control and health).</summary>
     long Backlog { get; }
 

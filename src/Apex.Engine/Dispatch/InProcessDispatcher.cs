@@ -6,6 +6,8 @@ namespace Apex.Engine.Dispatch;
 /// <summary>Embedded dispatch: the in-process queue feeds this process's workers.</summary>
 internal sealed class InProcessDispatcher(InProcessTaskQueue queue, RunningTasks running) : ITaskDispatcher
 {
+    public string Backend => "in-process";
+
     public long Backlog => queue.Count;
 
     public void Dispatch(IReadOnlyList<DispatchItem> items) => queue.EnqueueRange(items);

@@ -58,7 +58,7 @@ internal static class HealthApi
         {
             Status = healthy ? "healthy" : "unhealthy",
             Version = Version,
-            Mode = "embedded",
+            Mode = dispatcher.Backend == "in-process" ? "embedded" : "distributed",
             UptimeSeconds = (long)Stopwatch.GetElapsedTime(StartedAt).TotalSeconds,
             Components = new HealthComponents
             {
@@ -71,7 +71,7 @@ internal static class HealthApi
                     LatencyMs = Math.Round(latency, 3),
                     Error = error,
                 },
-                Queue = new QueueHealth { Status = "healthy", Backend = "in-process", Depth = dispatcher.Backlog, Delayed = queue.DelayedCount },
+                Queue = new QueueHealth { Status = "healthy", Backend = dispatcher.Backend, Depth = dispatcher.Backlog, Delayed = queue.DelayedCount },
                 Workers = new WorkerHealth { Active = workers.Active, Max = workers.Max, QueueDepth = dispatcher.Backlog },
             },
         };

@@ -30,8 +30,13 @@ internal static class ServerHostingExtensions
         builder.Services.AddExceptionHandler<ApexExceptionHandler>();
         builder.Services.AddOpenApi();
 
+        // ConnectionStrings:Redis switches to distributed mode: dispatch to worker processes through Redis Streams.
         builder.Services.AddApexSqlite(builder.Configuration);
         builder.Services.AddApexEngine(builder.Configuration);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        {
+            builder.Services.AddApexDistributed(builder.Configuration);
+        }
         return builder;
     }
 

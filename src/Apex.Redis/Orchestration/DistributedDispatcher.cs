@@ -1,0 +1,154 @@
+using Apex.Core.Storage;
+using Apex.Core.Tasks;
+using Apex.Engine.Agents;
+using Apex.Engine.Dispatch;
+using Apex.Redis.Queue;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Apex.Redis.Orchestration;
+
+/// <summary>
+/// Moves queued tasks from the store to the work stream: claims the next ones in priority order (running at
+/// attempt + 1, the fencing token; several servers claim safely at once), writes their leases and messages. Keeps at
+/// most <see cref="DistributedOptions.MaxInFlight"/> in the stream so priority is decided by the store, not by a
+/// FIFO backlog. <see cref="Dispatch"/> only wakes it: the store already holds what is ready.
+/// </summary>
+public sealed partial class DistributedDispatcher(
+    IApexStore store,
+    RedisDispatcher redis,
+    AgentCatalog agents,
+    IOptions<DistributedOptions> options,
+    TimeProvider timeProvider,
+    ILogger<DistributedDispatcher> logger) : BackgroundService, ITaskDispatcher
+{
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private long _backlog;
+
+    /// <inheritdoc />
+    public string Backend => "redis-streams";
+
+    /// <summary>Tasks in the work stream not yet finished, as last seen.</summary>
+    public long Backlog => Interlocked.Read(ref _backlog);
+
+    /// <summary>This server's name, recorded as the claimer of the tasks it dispatches.</summary>
+    public string ServerId { get; } = options.Value.ServerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <inheritdoc />
+    public void Dispatch(IReadOnlyList<DispatchItem> items) => Wake();
+
+    /// <inheritdoc />
+    public void Cancel(IReadOnlyList<Guid> taskIds) => _ = CancelAsync(taskIds);
+
+    /// <summary>Asks the dispatch loop to look for work now.</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already awake.
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await DispatchRoundAsync(stoppingToken) > 0)
+                {
+                    continue;
+                }
+                await _wake.WaitAsync(options.Value.DispatchPollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Store or Redis unavailable: claimed-but-undispatched tasks are swept back after the grace period.
+                LogRoundFailed(e);
+                await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task<int> DispatchRoundAsync(CancellationToken cancellationToken)
+    {
+        var depth = await redis.QueueDepthAsync(cancellationToken);
+        Interlocked.Exchange(ref _backlog, depth.Work);
+        var budget = (int)Math.Min(options.Value.DispatchBatch, options.Value.MaxInFlight - depth.Work);
+        if (budget <= 0)
+        {
+            return 0;
+        }
+        var claimed = await store.ClaimNextAsync(budget, ServerId, cancellationToken);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+        var now = timeProvider.GetUtcNow();
+        var messages = new WorkMessage[claimed.Count];
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            messages[i] = ToMessage(claimed[i], now);
+        }
+        await redis.DispatchAsync(messages, cancellationToken);
+        Interlocked.Add(ref _backlog, messages.Length);
+        return messages.Length;
+    }
+
+    private WorkMessage ToMessage(TaskRecord task, DateTimeOffset now)
+    {
+        agents.TryGet(task.TenantId, task.Agent, out var agent);
+        return new WorkMessage
+        {
+            TaskId = task.Id,
+            TenantId = task.TenantId,
+            Attempt = task.Attempt,
+            Agent = task.Agent,
+            // A task whose agent was deleted still runs on what it was submitted with: the Simulated default.
+            Provider = agent?.Provider ?? "simulated",
+            Model = agent?.Model ?? "simulated",
+            SystemPrompt = agent?.SystemPrompt ?? "",
+            Instruction = task.Instruction,
+            TimeLimitMs = task.Limits.TimeLimitSeconds * 1000L,
+            DispatchedAt = now,
+        };
+    }
+
+    private async Task CancelAsync(IReadOnlyList<Guid> taskIds)
+    {
+        try
+        {
+            foreach (var id in taskIds)
+            {
+                if (await store.GetTaskAsync(Core.Tenancy.DefaultTenant, id) is { } task)
+                {
+                    await redis.PublishCancelAsync(id, task.Attempt);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Cancellation is best effort on the wire: the store already says cancelled, so a late result is ignored.
+            LogCancelFailed(e);
+        }
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Dispatch round failed; retrying")]
+    private partial void LogRoundFailed(Exception exception);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Publishing a cancel failed; the task's late result will be ignored")]
+    private partial void LogCancelFailed(Exception exception);
+}

@@ -1,0 +1,125 @@
+using Apex.Contracts.Tasks;
+using Apex.Core.Events;
+using Apex.Core.Storage;
+using Apex.Core.Tasks;
+using Apex.Engine;
+using Apex.Redis.Queue;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Apex.Redis.Orchestration;
+
+/// <summary>
+/// Applies the workers' results to the store, compare-and-set on (status, attempt): a stale attempt is recorded
+/// and ignored. A batch is applied concurrently so the store group-commits it, then acknowledged with one
+/// XACK + XDEL. Results a dead server left pending are claimed after twice the lease TTL.
+/// </summary>
+public sealed partial class ResultConsumer(
+    IApexStore store,
+    RedisDispatcher redis,
+    ApexEngine engine,
+    DistributedDispatcher dispatcher,
+    RetryPolicy retryPolicy,
+    IOptions<RedisOptions> redisOptions,
+    IOptions<DistributedOptions> options,
+    TimeProvider timeProvider,
+    ILogger<ResultConsumer> logger) : BackgroundService
+{
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lastClaim = timeProvider.GetUtcNow();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var entries = await redis.ReadResultsAsync(dispatcher.ServerId, options.Value.ResultBatch, redisOptions.Value.BlockTime, stoppingToken);
+                if (timeProvider.GetUtcNow() - lastClaim > redisOptions.Value.LeaseTtl)
+                {
+                    lastClaim = timeProvider.GetUtcNow();
+                    var abandoned = await redis.ClaimAbandonedResultsAsync(dispatcher.ServerId, redisOptions.Value.LeaseTtl * 2, stoppingToken);
+                    if (abandoned.Count > 0)
+                    {
+                        entries = [.. entries, .. abandoned];
+                    }
+                }
+                if (entries.Count > 0)
+                {
+                    await ApplyAsync(entries, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Unacknowledged results stay pending and are read again (or claimed by another server).
+                LogRoundFailed(e);
+                await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<QueueEntry<ResultMessage>> entries, CancellationToken cancellationToken)
+    {
+        var applied = await Task.WhenAll(entries.Select(e => ApplyOneAsync(e.Message, cancellationToken)));
+        await redis.AckResultsAsync([.. entries.Select(e => e.EntryId)], cancellationToken);
+        foreach (var entry in entries)
+        {
+            await redis.DropLeaseAsync(entry.Message.TaskId, entry.Message.Attempt, cancellationToken);
+        }
+        if (applied.Any(a => a))
+        {
+            dispatcher.Wake();
+        }
+    }
+
+    private async Task<bool> ApplyOneAsync(ResultMessage result, CancellationToken cancellationToken)
+    {
+        if (result.Outcome == ResultOutcome.Released)
+        {
+            return await store.RequeueAsync(result.TaskId, result.Attempt, "released", cancellationToken);
+        }
+        var usage = new UsageDelta(result.InputTokens, result.OutputTokens, result.CostUsd, result.ApiCalls);
+        var attempt = result.Outcome == ResultOutcome.Succeeded
+            ? new AttemptResult
+            {
+                TenantId = result.TenantId,
+                TaskId = result.TaskId,
+                Attempt = result.Attempt,
+                Outcome = AttemptOutcome.Succeeded,
+                Output = result.Output,
+                Usage = usage,
+            }
+            : new AttemptResult
+            {
+                TenantId = result.TenantId,
+                TaskId = result.TaskId,
+                Attempt = result.Attempt,
+                // The store turns a retry into a failure when the task has no attempt left.
+                Outcome = result.Retryable ? AttemptOutcome.RetryScheduled : AttemptOutcome.Failed,
+                Error = new TaskError(string.IsNullOrEmpty(result.ErrorCode) ? "worker_error" : result.ErrorCode, result.ErrorMessage),
+                Usage = usage,
+                RetryAt = result.Retryable ? timeProvider.GetUtcNow() + retryPolicy.DelayAfter(result.Attempt, Random.Shared.NextDouble()) : null,
+            };
+        try
+        {
+            var outcome = await store.CompleteAsync(attempt, cancellationToken);
+            engine.Apply(outcome);
+            return outcome.Applied;
+        }
+        catch (Core.Errors.ApexNotFoundException)
+        {
+            LogUnknownTask(result.TaskId);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "Applying results failed; they stay pending and are read again")]
+    private partial void LogRoundFailed(Exception exception);
+
+    [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "A result names task {TaskId}, which the store does not know; dropped")]
+    private partial void LogUnknownTask(Guid taskId);
+}

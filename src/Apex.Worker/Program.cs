@@ -1,0 +1,10 @@
+using Apex.Worker;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Services.AddApexAgents();
+builder.Services.AddApexRedis(builder.Configuration);
+builder.Services.AddApexWorker(builder.Configuration);
+
+var app = builder.Build();
+app.MapWorkerHealth();
+app.Run();
