@@ -23,6 +23,10 @@ internal sealed partial class WorkerService(
 {
     private readonly ConcurrentDictionary<(Guid TaskId, int Attempt), Execution> _running = new();
 
+    // Attempts from before their acquire until after their release: a second copy of one of them is dropped without
+    // asking Redis, because the acquire script lets the lease holder through again (docs/worker-protocol.md).
+    private readonly ConcurrentDictionary<(Guid TaskId, int Attempt), byte> _inHand = new();
+
     public string WorkerId { get; } = options.Value.WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
     public int Busy => _running.Count;
@@ -78,14 +82,31 @@ internal sealed partial class WorkerService(
             {
                 continue;
             }
-            var verdicts = await client.AcquireAsync([.. entries.Select(e => (e.Message.TaskId, e.Message.Attempt))], WorkerId, CancellationToken.None);
-            for (var i = 0; i < entries.Count; i++)
+            var fresh = new List<QueueEntry<WorkMessage>>(entries.Count);
+            foreach (var entry in entries)
             {
-                var entry = entries[i];
-                var key = (entry.Message.TaskId, entry.Message.Attempt);
-                if (verdicts[i] != AcquireResult.Ok || _running.ContainsKey(key))
+                if (_inHand.TryAdd((entry.Message.TaskId, entry.Message.Attempt), 0))
                 {
-                    // Lost, stale, taken, or a second copy of an attempt this worker already runs: run it once.
+                    fresh.Add(entry);
+                    continue;
+                }
+                // A second copy of an attempt this worker already holds: run it once.
+                await client.DiscardAsync(entry.EntryId, CancellationToken.None);
+                slots.Release();
+            }
+            if (fresh.Count == 0)
+            {
+                continue;
+            }
+            var verdicts = await client.AcquireAsync([.. fresh.Select(e => (e.Message.TaskId, e.Message.Attempt))], WorkerId, CancellationToken.None);
+            for (var i = 0; i < fresh.Count; i++)
+            {
+                var entry = fresh[i];
+                var key = (entry.Message.TaskId, entry.Message.Attempt);
+                if (verdicts[i] != AcquireResult.Ok)
+                {
+                    // Lost, stale or taken: somebody else's, or nobody's any more.
+                    _inHand.TryRemove(key, out _);
                     await client.DiscardAsync(entry.EntryId, CancellationToken.None);
                     slots.Release();
                     continue;
@@ -119,6 +140,7 @@ internal sealed partial class WorkerService(
         finally
         {
             _running.TryRemove((message.TaskId, message.Attempt), out _);
+            _inHand.TryRemove((message.TaskId, message.Attempt), out _);
             execution.Dispose();
             slots.Release();
         }

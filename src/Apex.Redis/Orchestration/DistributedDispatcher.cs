@@ -135,6 +135,9 @@ public sealed partial class DistributedDispatcher(
             {
                 if (await store.GetTaskAsync(Core.Tenancy.DefaultTenant, id) is { } task)
                 {
+                    // Dropping the lease stops a message still waiting in the stream (its acquire says lost) and a
+                    // running worker that misses the at-most-once cancel (its next heartbeat finds the lease gone).
+                    await redis.DropLeaseAsync(id, task.Attempt);
                     await redis.PublishCancelAsync(id, task.Attempt);
                 }
             }

@@ -65,14 +65,9 @@ public sealed partial class LeaseSweeper(
         if (candidates.Count > 0)
         {
             var lost = await redis.LostLeasesAsync(candidates, cancellationToken);
-            var requeued = 0;
-            foreach (var (taskId, attempt) in lost)
-            {
-                if (await store.RequeueAsync(taskId, attempt, "worker_lost", cancellationToken))
-                {
-                    requeued++;
-                }
-            }
+            // Concurrently, so the store group-commits the whole sweep.
+            var outcomes = await Task.WhenAll(lost.Select(l => store.RequeueAsync(l.TaskId, l.Attempt, "worker_lost", cancellationToken)));
+            var requeued = outcomes.Count(o => o);
             if (requeued > 0)
             {
                 Interlocked.Add(ref _requeued, requeued);

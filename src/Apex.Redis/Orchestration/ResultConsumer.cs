@@ -13,7 +13,7 @@ namespace Apex.Redis.Orchestration;
 /// <summary>
 /// Applies the workers' results to the store, compare-and-set on (status, attempt): a stale attempt is recorded
 /// and ignored. A batch is applied concurrently so the store group-commits it, then acknowledged with one
-/// XACK + XDEL. Results a dead server left pending are claimed after twice the lease TTL.
+/// XACK + XDEL. Results a dead server left pending are claimed after half the lease TTL.
 /// </summary>
 public sealed partial class ResultConsumer(
     IApexStore store,
@@ -38,7 +38,9 @@ public sealed partial class ResultConsumer(
                 if (timeProvider.GetUtcNow() - lastClaim > redisOptions.Value.LeaseTtl)
                 {
                     lastClaim = timeProvider.GetUtcNow();
-                    var abandoned = await redis.ClaimAbandonedResultsAsync(dispatcher.ServerId, redisOptions.Value.LeaseTtl * 2, stoppingToken);
+                    // Half a lease TTL: well before a finished attempt's "done" lease expires and the sweep would re-run
+                    // it. Taking a slow (not dead) server's result is harmless: applying it twice is compare-and-set.
+                    var abandoned = await redis.ClaimAbandonedResultsAsync(dispatcher.ServerId, redisOptions.Value.LeaseTtl / 2, stoppingToken);
                     if (abandoned.Count > 0)
                     {
                         entries = [.. entries, .. abandoned];
@@ -66,10 +68,7 @@ public sealed partial class ResultConsumer(
     {
         var applied = await Task.WhenAll(entries.Select(e => ApplyOneAsync(e.Message, cancellationToken)));
         await redis.AckResultsAsync([.. entries.Select(e => e.EntryId)], cancellationToken);
-        foreach (var entry in entries)
-        {
-            await redis.DropLeaseAsync(entry.Message.TaskId, entry.Message.Attempt, cancellationToken);
-        }
+        await redis.DropLeasesAsync([.. entries.Select(e => (e.Message.TaskId, e.Message.Attempt))], cancellationToken);
         if (applied.Any(a => a))
         {
             dispatcher.Wake();

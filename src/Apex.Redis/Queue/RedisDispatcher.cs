@@ -137,6 +137,24 @@ public sealed class RedisDispatcher
         return (long)deleted == 1;
     }
 
+    /// <summary>Deletes the leases of applied attempts in one pipelined batch (see <see cref="DropLeaseAsync"/>).</summary>
+    public async Task DropLeasesAsync(IReadOnlyList<(Guid TaskId, int Attempt)> attempts, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (attempts.Count == 0)
+        {
+            return;
+        }
+        var batch = Db.CreateBatch();
+        var pending = new Task[attempts.Count];
+        for (var i = 0; i < attempts.Count; i++)
+        {
+            pending[i] = batch.ScriptEvaluateAsync(Leases.DropAttempt, [_keys.Lease(attempts[i].TaskId)], [Leases.Value(attempts[i].Attempt, "")]);
+        }
+        batch.Execute();
+        await Task.WhenAll(pending);
+    }
+
     /// <summary>
     /// Acknowledges and deletes work entries that a consumer read but left pending longer than <paramref name="minIdle"/>
     /// (its worker died or dropped them), up to one read batch a call. A reaped entry whose lease was never taken
