@@ -6,6 +6,7 @@ using Apex.Core.Storage;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Execution;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Apex.Server.Health;
 
@@ -39,7 +40,7 @@ internal static class HealthApi
         }
     }
 
-    private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(IApexStore store, IStoreStatistics statistics, ITaskDispatcher dispatcher,
+    private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(IApexStore store, [FromServices] IStoreStatistics? statistics, ITaskDispatcher dispatcher,
         InProcessTaskQueue queue, WorkerPool workers, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -66,8 +67,8 @@ internal static class HealthApi
                 {
                     Status = healthy ? "healthy" : "unhealthy",
                     Backend = store.Backend,
-                    ConnectionsActive = statistics.ConnectionsActive,
-                    ConnectionsMax = statistics.ConnectionsMax,
+                    ConnectionsActive = statistics?.ConnectionsActive ?? 0,
+                    ConnectionsMax = statistics?.ConnectionsMax ?? 0,
                     LatencyMs = Math.Round(latency, 3),
                     Error = error,
                 },

@@ -30,8 +30,16 @@ internal static class ServerHostingExtensions
         builder.Services.AddExceptionHandler<ApexExceptionHandler>();
         builder.Services.AddOpenApi();
 
-        // ConnectionStrings:Redis switches to distributed mode: dispatch to worker processes through Redis Streams.
-        builder.Services.AddApexSqlite(builder.Configuration);
+        // ConnectionStrings:Postgres moves the store to PostgreSQL (shared by every API server); ConnectionStrings:Redis
+        // switches to distributed mode: dispatch to worker processes through Redis Streams.
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Postgres")))
+        {
+            builder.Services.AddApexSqlite(builder.Configuration);
+        }
+        else
+        {
+            builder.Services.AddApexPostgres(builder.Configuration);
+        }
         builder.Services.AddApexEngine(builder.Configuration);
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {

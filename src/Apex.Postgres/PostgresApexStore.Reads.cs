@@ -1,0 +1,212 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Apex.Core.Dags;
+using Apex.Core.Errors;
+using Apex.Core.Events;
+using Apex.Core.Storage;
+using Apex.Core.Tasks;
+using Npgsql;
+
+namespace Apex.Postgres;
+
+public sealed partial class PostgresApexStore
+{
+    /// <inheritdoc />
+    public Task<TaskRecord?> GetTaskAsync(string tenantId, Guid taskId, CancellationToken cancellationToken = default) =>
+        ReadAsync(async c =>
+        {
+            await using var command = Command(c, $"SELECT {Rows.TaskColumns} FROM tasks WHERE id = @id AND tenant_id = @tenant",
+                ("id", taskId), ("tenant", tenantId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken) ? Rows.ReadTask(reader) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<RecordPage<TaskRecord>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        var cursor = DecodeCursor(query.Cursor);
+        return ReadAsync(async c =>
+        {
+            var sql = new StringBuilder($"SELECT {Rows.TaskColumns} FROM tasks WHERE tenant_id = @tenant");
+            var parameters = new List<(string, object?)> { ("tenant", query.TenantId), ("limit", query.Limit + 1) };
+            if (query.Status is { } status)
+            {
+                sql.Append(" AND status = @status");
+                parameters.Add(("status", status.Name()));
+            }
+            if (query.DagId is { } dagId)
+            {
+                sql.Append(" AND dag_id = @dag");
+                parameters.Add(("dag", dagId));
+            }
+            if (query.Agent is { } agent)
+            {
+                sql.Append(" AND agent = @agent");
+                parameters.Add(("agent", agent));
+            }
+            if (cursor is { } after)
+            {
+                sql.Append(" AND (created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
+                parameters.Add(("c_at", Rows.Time(after.At)));
+                parameters.Add(("c_id", after.Id));
+            }
+            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
+            await using var command = Command(c, sql.ToString(), [.. parameters]);
+            var items = await ReadAllAsync(command, Rows.ReadTask, cancellationToken);
+            return Paged(items, query.Limit, t => EncodeCursor(t.CreatedAt.ToUnixTimeMilliseconds(), t.Id));
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string tenantId, string aggregateType, Guid aggregateId, long afterSeq, int limit,
+        CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<StoredEvent>>(async c =>
+        {
+            await using var command = Command(c, $"""
+                SELECT {Rows.EventColumns} FROM events
+                WHERE aggregate_type = @type AND aggregate_id = @id AND tenant_id = @tenant AND seq > @after
+                ORDER BY version LIMIT @limit
+                """, ("type", aggregateType), ("id", aggregateId), ("tenant", tenantId), ("after", afterSeq), ("limit", limit));
+            return await ReadAllAsync(command, Rows.ReadEvent, cancellationToken);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredEvent>> GetDagStreamAsync(string tenantId, Guid dagId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<StoredEvent>>(async c =>
+        {
+            await using var command = Command(c, $"""
+                SELECT {Rows.EventColumns} FROM events
+                WHERE dag_id = @dag AND tenant_id = @tenant AND seq > @after
+                ORDER BY seq LIMIT @limit
+                """, ("dag", dagId), ("tenant", tenantId), ("after", afterSeq), ("limit", limit));
+            return await ReadAllAsync(command, Rows.ReadEvent, cancellationToken);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DagRecord?> GetDagAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
+        ReadAsync(async c =>
+        {
+            await using var command = Command(c, $"SELECT {Rows.DagColumns} FROM dags WHERE id = @id AND tenant_id = @tenant",
+                ("id", dagId), ("tenant", tenantId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken) ? Rows.ReadDag(reader) : null;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DagTaskRow>> GetDagTasksAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<DagTaskRow>>(async c =>
+        {
+            // One statement, so the nodes and their dependency keys come from the same snapshot; nodes in plan order.
+            await using var command = Command(c, """
+                SELECT t.key, t.id, t.status,
+                    COALESCE((SELECT array_agg(f.key ORDER BY f.dag_position) FROM task_edges e JOIN tasks f ON f.id = e.from_id
+                              WHERE e.to_id = t.id), '{}')
+                FROM tasks t WHERE t.dag_id = @dag AND t.tenant_id = @tenant
+                ORDER BY t.dag_position
+                """, ("dag", dagId), ("tenant", tenantId));
+            return await ReadAllAsync(command, r => new DagTaskRow(r.GetString(0), r.GetGuid(1), Rows.ParseTaskState(r.GetString(2)),
+                r.GetFieldValue<string[]>(3)), cancellationToken);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<AgentUsage> GetDagUsageAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
+        ReadAsync(c => UsageAsync(c, "dag_id = @value", tenantId, dagId, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<RecordPage<DagRecord>> ListDagsAsync(DagQuery query, CancellationToken cancellationToken = default)
+    {
+        var cursor = DecodeCursor(query.Cursor);
+        return ReadAsync(async c =>
+        {
+            var sql = new StringBuilder($"SELECT {Rows.DagColumns} FROM dags WHERE tenant_id = @tenant");
+            var parameters = new List<(string, object?)> { ("tenant", query.TenantId), ("limit", query.Limit + 1) };
+            if (query.Status is { } status)
+            {
+                sql.Append(" AND status = @status");
+                parameters.Add(("status", status.Name()));
+            }
+            if (cursor is { } after)
+            {
+                sql.Append(" AND (created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
+                parameters.Add(("c_at", Rows.Time(after.At)));
+                parameters.Add(("c_id", after.Id));
+            }
+            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
+            await using var command = Command(c, sql.ToString(), [.. parameters]);
+            var items = await ReadAllAsync(command, Rows.ReadDag, cancellationToken);
+            return Paged(items, query.Limit, d => EncodeCursor(d.CreatedAt.ToUnixTimeMilliseconds(), d.Id));
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<AgentUsage> GetAgentUsageAsync(string tenantId, string agentName, CancellationToken cancellationToken = default) =>
+        ReadAsync(c => UsageAsync(c, "agent = @value", tenantId, agentName, cancellationToken), cancellationToken);
+
+    private static async Task<AgentUsage> UsageAsync(NpgsqlConnection c, string filter, string tenantId, object value, CancellationToken cancellationToken)
+    {
+        await using var command = Command(c, $"""
+            SELECT status, count(*), sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(cost_nanousd)::bigint, sum(api_calls)::bigint
+            FROM tasks WHERE tenant_id = @tenant AND {filter} GROUP BY status
+            """, ("tenant", tenantId), ("value", value));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        long input = 0, output = 0, nanos = 0, calls = 0;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+            input += reader.GetInt64(2);
+            output += reader.GetInt64(3);
+            nanos += reader.GetInt64(4);
+            calls += reader.GetInt64(5);
+        }
+        return new AgentUsage(counts, input, output, Rows.FromNanos(nanos), calls);
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
+    private static RecordPage<T> Paged<T>(List<T> items, int limit, Func<T, string> cursorOf)
+    {
+        if (items.Count <= limit)
+        {
+            return new RecordPage<T>(items, null);
+        }
+        items.RemoveAt(items.Count - 1);
+        return new RecordPage<T>(items, cursorOf(items[^1]));
+    }
+
+    private static string EncodeCursor(long at, Guid id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at}|{id}")));
+
+    private static (long At, Guid Id)? DecodeCursor(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return null;
+        }
+        try
+        {
+            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            var bar = text.IndexOf('|', StringComparison.Ordinal);
+            if (bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var at) && Guid.TryParse(text.AsSpan(bar + 1), out var id))
+            {
+                return (at, id);
+            }
+        }
+        catch (FormatException)
+        {
+            // fall through to the validation error
+        }
+        throw new ApexValidationException("invalid_cursor", "The cursor is not one this server issued.",
+            new Dictionary<string, string[]> { ["cursor"] = ["Not a valid cursor."] });
+    }
+}

@@ -1,0 +1,161 @@
+using Apex.Core.Errors;
+using Apex.Core.Events;
+using Apex.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Apex.Postgres;
+
+/// <summary>
+/// The distributed store: PostgreSQL through one <see cref="NpgsqlDataSource"/>, shared by several API servers.
+/// Writes of this process are group-committed by <see cref="PostgresWriter"/>; reads use pooled connections and never
+/// wait for the writer. Same observable behaviour as the embedded store, made safe for concurrent writers: claims use
+/// <c>FOR UPDATE SKIP LOCKED</c>, transitions compare-and-set on (status, attempt) under a row lock, and DAG
+/// propagation holds the DAG row so the last completion of a DAG is seen by exactly one transaction.
+/// </summary>
+public sealed partial class PostgresApexStore(
+    NpgsqlDataSource dataSource,
+    IOptions<PostgresOptions> options,
+    IEventBus bus,
+    TimeProvider timeProvider,
+    ILogger<PostgresApexStore> logger) : IApexStore, IStoreStatistics, IAsyncDisposable
+{
+    private readonly PostgresOptions _options = options.Value;
+    private readonly SemaphoreSlim _initialize = new(1, 1);
+    private PostgresWriter? _writer;
+    private int _readsActive;
+
+    /// <inheritdoc />
+    public string Backend => "postgres";
+
+    /// <summary>Connections this store holds right now: reads in flight plus the writer's while it commits a group.</summary>
+    public int ConnectionsActive => Volatile.Read(ref _readsActive) + (_writer is { Busy: true } ? 1 : 0);
+
+    /// <summary>The pool's limit (<see cref="PostgresOptions.MaxPoolSize"/>).</summary>
+    public int ConnectionsMax => _options.MaxPoolSize;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await _initialize.WaitAsync(cancellationToken);
+        try
+        {
+            if (_writer is not null)
+            {
+                return;
+            }
+            await MigrateAsync(cancellationToken);
+            _writer = new PostgresWriter(dataSource, bus, _options, timeProvider, logger);
+        }
+        catch (Exception e) when (PostgresErrors.IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ApexUnavailableException("The PostgreSQL store cannot be reached to apply its migrations.", e);
+        }
+        finally
+        {
+            _initialize.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        _ = Writer;
+        await ReadAsync(async c =>
+        {
+            await using var command = Command(c, "SELECT 1");
+            return await command.ExecuteScalarAsync(cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+        }
+        _initialize.Dispose();
+    }
+
+    /// <summary>
+    /// Applies the missing migrations under a session advisory lock, so servers that start together run each migration
+    /// once: the others wait, then find it recorded in <c>schema_migrations</c>.
+    /// </summary>
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await ExecuteAsync(connection, "SELECT pg_advisory_lock(@lock)", cancellationToken, ("lock", PostgresMigrations.MigrationLock));
+        try
+        {
+            await ExecuteAsync(connection, PostgresMigrations.CreateMigrationsTable, cancellationToken);
+            var applied = new HashSet<int>();
+            await using (var command = Command(connection, "SELECT version FROM schema_migrations"))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    applied.Add(reader.GetInt32(0));
+                }
+            }
+            foreach (var (version, name, sql) in PostgresMigrations.All)
+            {
+                if (applied.Contains(version))
+                {
+                    continue;
+                }
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await ExecuteAsync(connection, sql, cancellationToken);
+                await ExecuteAsync(connection, "INSERT INTO schema_migrations (version, name) VALUES (@version, @name)", cancellationToken,
+                    ("version", version), ("name", name));
+                await transaction.CommitAsync(cancellationToken);
+                LogMigrated(version, name);
+            }
+        }
+        finally
+        {
+            await ExecuteAsync(connection, "SELECT pg_advisory_unlock(@lock)", CancellationToken.None, ("lock", PostgresMigrations.MigrationLock));
+        }
+    }
+
+    private PostgresWriter Writer => _writer ?? throw new ApexUnavailableException("The PostgreSQL store is not initialized yet.");
+
+    private Task<T> WriteAsync<T>(WriteKey key, Func<WriteContext, Task<T>> work, CancellationToken cancellationToken) =>
+        Writer.WriteAsync(key, work, cancellationToken);
+
+    private async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _readsActive);
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            return await read(connection);
+        }
+        catch (Exception e) when (PostgresErrors.IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ApexUnavailableException("The PostgreSQL store cannot be read right now.", e);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _readsActive);
+        }
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        WriteContext.Bind(command.Parameters, parameters);
+        return command;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken,
+        params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Information, Message = "Applied PostgreSQL migration {Version} ({Name})")]
+    private partial void LogMigrated(int version, string name);
+}

@@ -1,0 +1,140 @@
+namespace Apex.Postgres;
+
+/// <summary>
+/// The schema, as an ordered list of migrations. A migration is never edited once released: add the next one.
+/// Index names follow the seed's where they mean the same thing.
+/// </summary>
+internal static class PostgresMigrations
+{
+    /// <summary>Key of the session advisory lock that serialises migrations between servers starting together.</summary>
+    public const long MigrationLock = 0x41504558_00000001; // "APEX" + 1
+
+    /// <summary>
+    /// Key of the transaction advisory lock taken just before a transaction appends events: events then commit in
+    /// <c>seq</c> order, so a reader resuming after a <c>seq</c> never misses an event that commits later.
+    /// </summary>
+    public const long EventAppendLock = 0x41504558_00000002;
+
+    public const string CreateMigrationsTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version integer PRIMARY KEY,
+            name text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )
+        """;
+
+    public static IReadOnlyList<(int Version, string Name, string Sql)> All { get; } =
+    [
+        (1, "initial", Initial),
+    ];
+
+    private const string Initial = """
+        CREATE TABLE dags (
+            id uuid PRIMARY KEY,
+            tenant_id text NOT NULL,
+            name text NOT NULL,
+            status text NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'cancelled')),
+            failure_policy text NOT NULL CHECK (failure_policy IN ('fail_fast', 'continue')),
+            task_count integer NOT NULL,
+            tasks_done integer NOT NULL DEFAULT 0,
+            limits jsonb NULL,
+            metadata jsonb NULL,
+            created_at timestamptz NOT NULL,
+            finished_at timestamptz NULL,
+            version integer NOT NULL
+        );
+        CREATE INDEX idx_dags_tenant_created ON dags (tenant_id, created_at DESC, id DESC);
+
+        CREATE TABLE tasks (
+            id uuid PRIMARY KEY,
+            tenant_id text NOT NULL,
+            dag_id uuid NULL REFERENCES dags (id),
+            dag_position integer NULL,
+            key text NULL,
+            name text NOT NULL,
+            instruction text NOT NULL,
+            agent text NOT NULL,
+            status text NOT NULL CHECK (status IN ('pending', 'queued', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled', 'skipped')),
+            priority integer NOT NULL,
+            attempt integer NOT NULL DEFAULT 0,
+            max_attempts integer NOT NULL,
+            output text NULL,
+            error_code text NULL,
+            error_message text NULL,
+            input_tokens bigint NOT NULL DEFAULT 0,
+            output_tokens bigint NOT NULL DEFAULT 0,
+            cost_nanousd bigint NOT NULL DEFAULT 0,
+            api_calls integer NOT NULL DEFAULT 0,
+            token_limit bigint NULL,
+            cost_limit numeric NULL,
+            time_limit_seconds integer NULL,
+            api_call_limit integer NULL,
+            metadata jsonb NULL,
+            created_at timestamptz NOT NULL,
+            run_at timestamptz NULL,
+            started_at timestamptz NULL,
+            finished_at timestamptz NULL,
+            worker text NULL,
+            version integer NOT NULL
+        );
+        -- idx_tasks_dag_id doubles as the node order of a DAG. Standalone tasks (most rows) stay out of the DAG indexes.
+        CREATE INDEX idx_tasks_dag_id ON tasks (dag_id, dag_position) WHERE dag_id IS NOT NULL;
+        CREATE INDEX idx_tasks_dag_status ON tasks (dag_id, status) WHERE dag_id IS NOT NULL;
+        -- Serves both an agent's usage and the listing of its tasks, newest first.
+        CREATE INDEX idx_tasks_agent_id ON tasks (tenant_id, agent, created_at DESC, id DESC);
+        CREATE INDEX idx_tasks_created ON tasks (tenant_id, created_at DESC, id DESC);
+        CREATE INDEX idx_tasks_pending ON tasks (priority DESC, created_at) WHERE status = 'pending';
+        -- The dispatch index: ClaimNext walks it in order and reads run_at from it.
+        CREATE INDEX idx_tasks_queued ON tasks (priority DESC, created_at, id) INCLUDE (run_at) WHERE status = 'queued';
+        CREATE INDEX idx_tasks_running ON tasks (started_at) WHERE status = 'running';
+
+        CREATE TABLE task_edges (
+            tenant_id text NOT NULL,
+            dag_id uuid NOT NULL,
+            from_id uuid NOT NULL,
+            to_id uuid NOT NULL,
+            PRIMARY KEY (from_id, to_id)
+        );
+        CREATE INDEX idx_task_edges_to ON task_edges (to_id, from_id);
+        CREATE INDEX idx_task_edges_dag ON task_edges (dag_id);
+
+        CREATE TABLE events (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            tenant_id text NOT NULL,
+            aggregate_type text NOT NULL,
+            aggregate_id uuid NOT NULL,
+            dag_id uuid NULL,
+            version integer NOT NULL,
+            event_type text NOT NULL,
+            -- json, not jsonb: the payload is returned exactly as it was written.
+            data json NOT NULL,
+            created_at timestamptz NOT NULL,
+            CONSTRAINT idx_events_aggregate UNIQUE (aggregate_type, aggregate_id, version)
+        );
+        CREATE INDEX idx_events_dag ON events (dag_id, seq) WHERE dag_id IS NOT NULL;
+        CREATE INDEX idx_events_created ON events (created_at DESC);
+
+        CREATE TABLE agents (
+            id uuid PRIMARY KEY,
+            tenant_id text NOT NULL,
+            name text NOT NULL,
+            provider text NOT NULL,
+            model text NOT NULL,
+            system_prompt text NULL,
+            max_concurrency integer NOT NULL,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL,
+            CONSTRAINT idx_agents_tenant_name UNIQUE (tenant_id, name)
+        );
+
+        CREATE TABLE idempotency_keys (
+            tenant_id text NOT NULL,
+            key text NOT NULL,
+            kind text NOT NULL,
+            request_hash text NOT NULL,
+            result text NOT NULL,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (tenant_id, key)
+        );
+        """;
+}

@@ -1,0 +1,45 @@
+using Apex.Core.Storage;
+using Apex.Postgres;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the distributed store.</summary>
+public static class PostgresServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the PostgreSQL store: one <see cref="NpgsqlDataSource"/> for <c>ConnectionStrings:Postgres</c>, pool settings
+    /// from <c>Apex:Postgres</c>, and <see cref="PostgresApexStore"/> as the <see cref="IApexStore"/>.
+    /// </summary>
+    public static IServiceCollection AddApexPostgres(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<PostgresOptions>().Bind(configuration.GetSection(PostgresOptions.Section))
+            .Validate(o => o.MinPoolSize >= 0 && o.MaxPoolSize >= 2 && o.MinPoolSize <= o.MaxPoolSize,
+                "Apex:Postgres:MaxPoolSize must be ≥ 2 (the group-commit writer needs one while reads use the others) and ≥ MinPoolSize.")
+            .Validate(o => o.MaxBatch is >= 1 and <= 10_000 && o.MaxPendingWrites >= 1 && o.TransientRetries >= 0,
+                "Apex:Postgres:MaxBatch must be 1–10000, MaxPendingWrites ≥ 1 and TransientRetries ≥ 0.")
+            .Validate(o => o.ConnectionTimeout > TimeSpan.Zero && o.CommandTimeout >= TimeSpan.Zero && o.WriteTimeout > TimeSpan.Zero,
+                "Apex:Postgres:ConnectionTimeout and WriteTimeout must be positive, CommandTimeout ≥ 0 (0 = none).")
+            .ValidateOnStart();
+        services.TryAddSingleton(sp =>
+        {
+            var connectionString = configuration.GetConnectionString("Postgres");
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new OptionsValidationException("ConnectionStrings:Postgres", typeof(PostgresOptions),
+                    ["ConnectionStrings:Postgres is required for the PostgreSQL store."]);
+            }
+            return PostgresDataSource.Create(connectionString, sp.GetRequiredService<IOptions<PostgresOptions>>().Value,
+                sp.GetService<ILoggerFactory>());
+        });
+        services.TryAddSingleton<PostgresApexStore>();
+        services.TryAddSingleton<IApexStore>(sp => sp.GetRequiredService<PostgresApexStore>());
+        services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<PostgresApexStore>());
+        return services;
+    }
+}

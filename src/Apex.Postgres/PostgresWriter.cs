@@ -1,0 +1,271 @@
+using System.Threading.Channels;
+using Apex.Core.Errors;
+using Apex.Core.Events;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Apex.Postgres;
+
+/// <summary>
+/// Group commit, as in the embedded store: every write of this process goes through one channel; the writer takes all
+/// the writes waiting at that moment (up to <see cref="PostgresOptions.MaxBatch"/>) and runs them in one transaction,
+/// appends all their events with one multi-row INSERT, and answers the callers only after the commit (then publishes
+/// the events). Unlike SQLite, other processes write the same rows at the same time, so:
+/// <list type="bullet">
+/// <item>every transition locks or compare-and-sets its rows, and DAG writes lock the DAG row first;</item>
+/// <item>the group is ordered before it runs, unkeyed writes first, then writes on the same DAG or task together in a
+/// fixed global order (so two servers' groups take their locks in the same order), then claims, which lock only with
+/// SKIP LOCKED;</item>
+/// <item>a group that loses a deadlock or serialization race is run again; a group that hits any other database error
+/// is split and each write is run alone, so one bad write cannot fail the others.</item>
+/// </list>
+/// </summary>
+internal sealed partial class PostgresWriter : IAsyncDisposable
+{
+    private readonly Channel<WriteOp> _channel;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly IEventBus _bus;
+    private readonly PostgresOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly Task _loop;
+    private bool _busy;
+
+    public PostgresWriter(NpgsqlDataSource dataSource, IEventBus bus, PostgresOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        _dataSource = dataSource;
+        _bus = bus;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _channel = Channel.CreateBounded<WriteOp>(new BoundedChannelOptions(options.MaxPendingWrites)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once committed.</summary>
+    public async Task<T> WriteAsync<T>(WriteKey key, Func<WriteContext, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        var op = new WriteOp<T>(key, work);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.WriteTimeout);
+        try
+        {
+            await _channel.Writer.WriteAsync(op, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ApexUnavailableException("The PostgreSQL store is saturated; try again shortly.");
+        }
+        catch (ChannelClosedException e)
+        {
+            throw new ApexUnavailableException("The PostgreSQL store is shutting down.", e);
+        }
+        // Once queued the write will be committed or failed as a whole; waiting for it ignores the caller's token so
+        // that an acknowledged-or-not answer is never guessed.
+        return await op.Completion.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteOp>(_options.MaxBatch);
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatch && reader.TryRead(out var op))
+            {
+                batch.Add(op);
+            }
+            await CommitAsync(batch);
+        }
+    }
+
+    private async Task CommitAsync(List<WriteOp> batch)
+    {
+        var failure = await TryCommitAsync(batch);
+        if (failure is null)
+        {
+            return;
+        }
+        if (batch.Count > 1 && failure is PostgresException && !PostgresErrors.IsUnavailable(failure))
+        {
+            // One write broke a constraint (or hit a bug in SQL): find it by running each write alone.
+            LogGroupSplit(failure, batch.Count);
+            foreach (var op in batch)
+            {
+                if (await TryCommitAsync([op]) is { } alone)
+                {
+                    op.Fail(Map(alone));
+                }
+            }
+            return;
+        }
+        LogCommitFailed(failure, batch.Count);
+        var error = Map(failure);
+        foreach (var op in batch)
+        {
+            op.Fail(error);
+        }
+    }
+
+    /// <summary>Runs the writes in one transaction, again after a lost race; null once committed and answered.</summary>
+    private async Task<Exception?> TryCommitAsync(IReadOnlyList<WriteOp> ops)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await RunTransactionAsync(ops);
+                return null;
+            }
+            catch (Exception e) when (PostgresErrors.IsTransient(e) && attempt < _options.TransientRetries)
+            {
+                LogRetrying(e, ops.Count, attempt + 1);
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+    }
+
+    /// <summary>True while a group holds a connection.</summary>
+    public bool Busy => Volatile.Read(ref _busy);
+
+    private async Task RunTransactionAsync(IReadOnlyList<WriteOp> ops)
+    {
+        IReadOnlyList<StoredEvent> published;
+        Volatile.Write(ref _busy, true);
+        try
+        {
+            published = await CommitGroupAsync(ops);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, false);
+        }
+        foreach (var op in ops)
+        {
+            op.Finish();
+        }
+        if (published.Count > 0)
+        {
+            _bus.Publish(published);
+        }
+    }
+
+    private async Task<IReadOnlyList<StoredEvent>> CommitGroupAsync(IReadOnlyList<WriteOp> ops)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var context = new WriteContext(connection, transaction, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        var lockedAhead = false;
+        foreach (var op in await OrderAsync(context, ops))
+        {
+            if (!lockedAhead && op.Key.Phase != WritePhase.First && ops.Count > 1)
+            {
+                // After the unkeyed writes (a recovery may change running tasks), before any keyed one.
+                lockedAhead = true;
+                await context.LockStandaloneTasksAsync(ops.Where(o => o.Key.Phase == WritePhase.Keyed && o.Key.Task is not null)
+                    .Select(o => o.Key.Task!.Value));
+            }
+            op.Error = null;
+            var mark = context.Events.Count;
+            try
+            {
+                await op.RunAsync(context);
+            }
+            catch (ApexException e)
+            {
+                context.Events.RemoveRange(mark, context.Events.Count - mark);
+                op.Error = e;
+            }
+            if (op.Key.Task is { } task)
+            {
+                context.Forget(task);
+            }
+        }
+        var published = await context.FlushEventsAsync();
+        await transaction.CommitAsync();
+        return published;
+    }
+
+    /// <summary>
+    /// Unkeyed writes in arrival order, then keyed writes grouped by DAG (or by task when standalone) in ascending id
+    /// order, stable within a key so one task's writes keep their order, then claims.
+    /// </summary>
+    private static async Task<IEnumerable<WriteOp>> OrderAsync(WriteContext context, IReadOnlyList<WriteOp> ops)
+    {
+        if (ops.Count == 1)
+        {
+            return ops;
+        }
+        var taskIds = ops.Where(o => o.Key.Task is not null).Select(o => o.Key.Task!.Value).ToArray();
+        if (taskIds.Length > 0)
+        {
+            await context.PreloadDagsAsync(taskIds);
+        }
+        return ops.OrderBy(o => o.Key.Phase).ThenBy(o => o.Key.Phase == WritePhase.Keyed ? LockKey(context, o.Key) : Guid.Empty);
+    }
+
+    private static Guid LockKey(WriteContext context, WriteKey key) =>
+        key.Dag ?? (key.Task is { } task ? context.KnownDagOf(task) ?? task : Guid.Empty);
+
+    private static Exception Map(Exception e) =>
+        PostgresErrors.IsUnavailable(e) ? new ApexUnavailableException("The PostgreSQL store cannot be reached; the write may not have been applied.", e) : e;
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _loop;
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Group commit of {Count} write(s) failed")]
+    private partial void LogCommitFailed(Exception exception, int count);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Group commit of {Count} write(s) hit a database error; running each write alone")]
+    private partial void LogGroupSplit(Exception exception, int count);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Group commit of {Count} write(s) lost a race with another transaction; retry {Attempt}")]
+    private partial void LogRetrying(Exception exception, int count, int attempt);
+
+    private abstract class WriteOp(WriteKey key)
+    {
+        public WriteKey Key { get; } = key;
+
+        public Exception? Error { get; set; }
+
+        public abstract Task RunAsync(WriteContext context);
+
+        public abstract void Finish();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class WriteOp<T>(WriteKey key, Func<WriteContext, Task<T>> work) : WriteOp(key)
+    {
+        private T _result = default!;
+
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async Task RunAsync(WriteContext context) => _result = await work(context);
+
+        public override void Finish()
+        {
+            if (Error is null)
+            {
+                Completion.TrySetResult(_result);
+            }
+            else
+            {
+                Completion.TrySetException(Error);
+            }
+        }
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+}

@@ -1,0 +1,89 @@
+using Apex.Contracts.Tasks;
+using Apex.Core.Storage;
+
+namespace Apex.Postgres;
+
+/// <summary>New task rows gathered column by column, inserted with one multi-row statement.</summary>
+internal sealed class TaskInsertBuffer
+{
+    /// <summary>All the rows in one statement: one array per column, unnested.</summary>
+    public const string Sql = """
+        INSERT INTO tasks (id, tenant_id, dag_id, dag_position, key, name, instruction, agent, status, priority, attempt, max_attempts,
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version)
+        SELECT u.id, u.tenant_id, u.dag_id, u.dag_position, u.key, u.name, u.instruction, u.agent, u.status, u.priority, 0, u.max_attempts,
+            u.token_limit, u.cost_limit, u.time_limit_seconds, u.api_call_limit, u.metadata::jsonb, @at, 1
+        FROM unnest(@id::uuid[], @tenant_id::text[], @dag_id::uuid[], @dag_position::integer[], @key::text[], @name::text[],
+            @instruction::text[], @agent::text[], @status::text[], @priority::integer[], @max_attempts::integer[],
+            @token_limit::bigint[], @cost_limit::numeric[], @time_limit_seconds::integer[], @api_call_limit::integer[], @metadata::text[])
+            AS u (id, tenant_id, dag_id, dag_position, key, name, instruction, agent, status, priority, max_attempts,
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata)
+        """;
+
+    private readonly List<Guid> _ids = [];
+    private readonly List<string> _tenants = [];
+    private readonly List<Guid?> _dags = [];
+    private readonly List<int?> _positions = [];
+    private readonly List<string?> _keys = [];
+    private readonly List<string> _names = [];
+    private readonly List<string> _instructions = [];
+    private readonly List<string> _agents = [];
+    private readonly List<string> _statuses = [];
+    private readonly List<int> _priorities = [];
+    private readonly List<int> _maxAttempts = [];
+    private readonly List<long?> _tokenLimits = [];
+    private readonly List<decimal?> _costLimits = [];
+    private readonly List<int?> _timeLimits = [];
+    private readonly List<int?> _callLimits = [];
+    private readonly List<string?> _metadata = [];
+
+    public int Count => _ids.Count;
+
+    public void Add(NewTask task, Guid? dagId, int? position, string? key, TaskState status)
+    {
+        _ids.Add(task.Id);
+        _tenants.Add(task.TenantId);
+        _dags.Add(dagId);
+        _positions.Add(position);
+        _keys.Add(key);
+        _names.Add(task.Name);
+        _instructions.Add(task.Instruction);
+        _agents.Add(task.Agent);
+        _statuses.Add(status.Name());
+        _priorities.Add(task.Priority);
+        _maxAttempts.Add(task.MaxAttempts);
+        _tokenLimits.Add(task.Limits.TokenLimit);
+        _costLimits.Add(task.Limits.CostLimit);
+        _timeLimits.Add(task.Limits.TimeLimitSeconds);
+        _callLimits.Add(task.Limits.ApiCallLimit);
+        _metadata.Add(Rows.Json(task.Metadata));
+    }
+
+    public (string Name, object? Value)[] Parameters(DateTimeOffset at) =>
+    [
+        ("id", _ids.ToArray()), ("tenant_id", _tenants.ToArray()), ("dag_id", _dags.ToArray()), ("dag_position", _positions.ToArray()),
+        ("key", _keys.ToArray()), ("name", _names.ToArray()), ("instruction", _instructions.ToArray()), ("agent", _agents.ToArray()),
+        ("status", _statuses.ToArray()), ("priority", _priorities.ToArray()), ("max_attempts", _maxAttempts.ToArray()),
+        ("token_limit", _tokenLimits.ToArray()), ("cost_limit", _costLimits.ToArray()), ("time_limit_seconds", _timeLimits.ToArray()),
+        ("api_call_limit", _callLimits.ToArray()), ("metadata", _metadata.ToArray()), ("at", at),
+    ];
+
+    public void Clear()
+    {
+        _ids.Clear();
+        _tenants.Clear();
+        _dags.Clear();
+        _positions.Clear();
+        _keys.Clear();
+        _names.Clear();
+        _instructions.Clear();
+        _agents.Clear();
+        _statuses.Clear();
+        _priorities.Clear();
+        _maxAttempts.Clear();
+        _tokenLimits.Clear();
+        _costLimits.Clear();
+        _timeLimits.Clear();
+        _callLimits.Clear();
+        _metadata.Clear();
+    }
+}

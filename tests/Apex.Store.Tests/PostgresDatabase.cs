@@ -1,0 +1,83 @@
+using Npgsql;
+using Xunit;
+
+namespace Apex.Store.Tests;
+
+/// <summary>
+/// A throwaway database on the server named by <c>APEX_TEST_PG</c>, created for one test class and dropped after it.
+/// Without the variable the tests using it skip, except under <c>CI=true</c>, where they fail.
+/// </summary>
+public sealed class PostgresDatabase : IAsyncLifetime
+{
+    private readonly List<string> _databases = [];
+
+    /// <summary>The server's connection string, or null when none is configured.</summary>
+    public static string? Server => Environment.GetEnvironmentVariable("APEX_TEST_PG") is { Length: > 0 } value ? value : null;
+
+    /// <summary>The connection string of this class's database.</summary>
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Skips the calling test when there is no server (fails it under CI).</summary>
+    public static void RequireServer()
+    {
+        if (Server is not null)
+        {
+            return;
+        }
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            Assert.Fail("APEX_TEST_PG must name a PostgreSQL server when CI=true.");
+        }
+        Assert.Skip("APEX_TEST_PG is not set; the PostgreSQL store tests need a server (see .ci/services.sh).");
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        if (Server is not null)
+        {
+            ConnectionString = await CreateDatabaseAsync();
+        }
+    }
+
+    /// <summary>Creates another empty database, dropped with this one.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"apex_test_{Guid.NewGuid():N}";
+        await using (var dataSource = NpgsqlDataSource.Create(Server!))
+        await using (var command = dataSource.CreateCommand($"CREATE DATABASE {name}"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        _databases.Add(name);
+        return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Empties every table of this class's database (between tests; the schema stays).</summary>
+    public async Task ResetAsync()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
+        await using var command = dataSource.CreateCommand("""
+            DO $$ BEGIN
+                IF to_regclass('tasks') IS NOT NULL THEN
+                    TRUNCATE tasks, dags, task_edges, events, agents, idempotency_keys RESTART IDENTITY;
+                END IF;
+            END $$
+            """);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is null || _databases.Count == 0)
+        {
+            return;
+        }
+        NpgsqlConnection.ClearAllPools();
+        await using var dataSource = NpgsqlDataSource.Create(Server);
+        foreach (var name in _databases)
+        {
+            await using var command = dataSource.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}
