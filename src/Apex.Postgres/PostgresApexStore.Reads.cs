@@ -105,7 +105,7 @@ public sealed partial class PostgresApexStore
                 FROM tasks t WHERE t.dag_id = @dag AND t.tenant_id = @tenant
                 ORDER BY t.dag_position
                 """, ("dag", dagId), ("tenant", tenantId));
-            return await ReadAllAsync(command, r => new DagTaskRow(r.GetString(0), r.GetGuid(1), Rows.ParseTaskState(r.GetString(2)),
+            return await ReadAllAsync(command, r => new DagTaskRow(r.GetString(0), r.GetGuid(1), StoreValues.ParseTaskState(r.GetString(2)),
                 r.GetFieldValue<string[]>(3)), cancellationToken);
         }, cancellationToken);
 
@@ -160,7 +160,7 @@ public sealed partial class PostgresApexStore
             nanos += reader.GetInt64(4);
             calls += reader.GetInt64(5);
         }
-        return new AgentUsage(counts, input, output, Rows.FromNanos(nanos), calls);
+        return new AgentUsage(counts, input, output, StoreValues.FromNanos(nanos), calls);
     }
 
     private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)

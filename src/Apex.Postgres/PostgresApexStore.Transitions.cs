@@ -208,7 +208,7 @@ public sealed partial class PostgresApexStore
                     var error = result.Error ?? new TaskError("unknown", "The attempt failed.");
                     await ExpectOneAsync(ctx, RetryScheduledSql,
                         ("id", task.Id), ("attempt", task.Attempt), ("run_at", runAt), ("code", error.Code), ("message", error.Message),
-                        ("in", result.Usage.InputTokens), ("out", result.Usage.OutputTokens), ("cost", Rows.ToNanos(result.Usage.CostUsd)),
+                        ("in", result.Usage.InputTokens), ("out", result.Usage.OutputTokens), ("cost", StoreValues.ToNanos(result.Usage.CostUsd)),
                         ("calls", result.Usage.ApiCalls));
                     ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetryScheduled,
                         new TaskRetryScheduledData(task.Attempt, error, runAt, result.Usage), CoreJsonContext.Default.TaskRetryScheduledData, task.DagId);
@@ -471,7 +471,7 @@ public sealed partial class PostgresApexStore
                 cost_nanousd = cost_nanousd + @cost, api_calls = api_calls + @calls, version = version + 1
             WHERE id = @id
             """,
-            ("id", task.Id), ("in", usage.InputTokens), ("out", usage.OutputTokens), ("cost", Rows.ToNanos(usage.CostUsd)), ("calls", usage.ApiCalls));
+            ("id", task.Id), ("in", usage.InputTokens), ("out", usage.OutputTokens), ("cost", StoreValues.ToNanos(usage.CostUsd)), ("calls", usage.ApiCalls));
         return task.Version + 1;
     }
 

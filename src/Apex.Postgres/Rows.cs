@@ -4,6 +4,7 @@ using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
 using Apex.Core.Dags;
 using Apex.Core.Events;
+using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Npgsql;
 
@@ -29,62 +30,6 @@ internal static class Rows
 
     /// <summary>The statuses a task can still leave, as an SQL list.</summary>
     public const string NotFinished = "('pending', 'queued', 'running', 'awaiting_approval')";
-
-    private const decimal NanosPerDollar = 1_000_000_000m;
-
-    public static string Name(this TaskState state) => state switch
-    {
-        TaskState.Pending => "pending",
-        TaskState.Queued => "queued",
-        TaskState.Running => "running",
-        TaskState.AwaitingApproval => "awaiting_approval",
-        TaskState.Succeeded => "succeeded",
-        TaskState.Failed => "failed",
-        TaskState.Cancelled => "cancelled",
-        TaskState.Skipped => "skipped",
-        _ => throw new ArgumentOutOfRangeException(nameof(state)),
-    };
-
-    public static TaskState ParseTaskState(string value) => value switch
-    {
-        "pending" => TaskState.Pending,
-        "queued" => TaskState.Queued,
-        "running" => TaskState.Running,
-        "awaiting_approval" => TaskState.AwaitingApproval,
-        "succeeded" => TaskState.Succeeded,
-        "failed" => TaskState.Failed,
-        "cancelled" => TaskState.Cancelled,
-        "skipped" => TaskState.Skipped,
-        _ => throw new FormatException($"Unknown task status '{value}'."),
-    };
-
-    public static string Name(this DagState state) => state switch
-    {
-        DagState.Pending => "pending",
-        DagState.Running => "running",
-        DagState.Succeeded => "succeeded",
-        DagState.Failed => "failed",
-        DagState.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(state)),
-    };
-
-    public static DagState ParseDagState(string value) => value switch
-    {
-        "pending" => DagState.Pending,
-        "running" => DagState.Running,
-        "succeeded" => DagState.Succeeded,
-        "failed" => DagState.Failed,
-        "cancelled" => DagState.Cancelled,
-        _ => throw new FormatException($"Unknown DAG status '{value}'."),
-    };
-
-    public static string Name(this FailurePolicy policy) => policy == FailurePolicy.Continue ? "continue" : "fail_fast";
-
-    public static FailurePolicy ParsePolicy(string value) => value == "continue" ? FailurePolicy.Continue : FailurePolicy.FailFast;
-
-    public static long ToNanos(decimal dollars) => (long)decimal.Round(dollars * NanosPerDollar);
-
-    public static decimal FromNanos(long nanos) => nanos / NanosPerDollar;
 
     public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
@@ -114,7 +59,7 @@ internal static class Rows
         Name = r.GetString(4),
         Instruction = r.GetString(5),
         Agent = r.GetString(6),
-        Status = ParseTaskState(r.GetString(7)),
+        Status = StoreValues.ParseTaskState(r.GetString(7)),
         Priority = r.GetInt32(8),
         Attempt = r.GetInt32(9),
         MaxAttempts = r.GetInt32(10),
@@ -123,7 +68,7 @@ internal static class Rows
         ErrorMessage = StringOrNull(r, 13),
         InputTokens = r.GetInt64(14),
         OutputTokens = r.GetInt64(15),
-        CostUsd = FromNanos(r.GetInt64(16)),
+        CostUsd = StoreValues.FromNanos(r.GetInt64(16)),
         ApiCalls = r.GetInt32(17),
         Limits = new TaskLimits
         {
@@ -145,8 +90,8 @@ internal static class Rows
         Id = r.GetGuid(0),
         TenantId = r.GetString(1),
         Name = r.GetString(2),
-        Status = ParseDagState(r.GetString(3)),
-        FailurePolicy = ParsePolicy(r.GetString(4)),
+        Status = StoreValues.ParseDagState(r.GetString(3)),
+        FailurePolicy = StoreValues.ParsePolicy(r.GetString(4)),
         TaskCount = r.GetInt32(5),
         TasksDone = r.GetInt32(6),
         Limits = r.IsDBNull(7) ? null : JsonSerializer.Deserialize(r.GetString(7), CoreJsonContext.Default.TaskLimits),

@@ -1,5 +1,6 @@
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
+using Apex.Core.Storage;
 using Apex.Core.Tasks;
 
 namespace Apex.Postgres;
@@ -50,7 +51,7 @@ internal sealed class TaskEndBuffer
         _messages.Add(error?.Message);
         _inputTokens.Add(usage.InputTokens);
         _outputTokens.Add(usage.OutputTokens);
-        _costs.Add(Rows.ToNanos(usage.CostUsd));
+        _costs.Add(StoreValues.ToNanos(usage.CostUsd));
         _calls.Add(usage.ApiCalls);
     }
 

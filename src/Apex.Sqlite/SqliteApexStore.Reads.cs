@@ -124,7 +124,7 @@ public sealed partial class SqliteApexStore
             while (rows.Read())
             {
                 var id = rows.GetString(1);
-                result.Add(new DagTaskRow(rows.GetString(0), Guid.Parse(id), Rows.ParseTaskState(rows.GetString(2)),
+                result.Add(new DagTaskRow(rows.GetString(0), Guid.Parse(id), StoreValues.ParseTaskState(rows.GetString(2)),
                     dependsOn.TryGetValue(id, out var deps) ? deps : []));
             }
             return result;
@@ -223,7 +223,7 @@ public sealed partial class SqliteApexStore
             nanos += reader.GetInt64(4);
             calls += reader.GetInt64(5);
         }
-        return new AgentUsage(counts, input, output, Rows.FromNanos(nanos), calls);
+        return new AgentUsage(counts, input, output, StoreValues.FromNanos(nanos), calls);
     }
 
     private static List<StoredEvent> ReadEvents(SqliteCommand command)

@@ -136,7 +136,7 @@ public sealed partial class SqliteApexStore
                         WHERE id = $id
                         """,
                         ("$id", task.Id.ToString()), ("$run_at", runAt.ToUnixTimeMilliseconds()), ("$code", error.Code), ("$message", error.Message),
-                        ("$in", result.Usage.InputTokens), ("$out", result.Usage.OutputTokens), ("$cost", Rows.ToNanos(result.Usage.CostUsd)),
+                        ("$in", result.Usage.InputTokens), ("$out", result.Usage.OutputTokens), ("$cost", StoreValues.ToNanos(result.Usage.CostUsd)),
                         ("$calls", result.Usage.ApiCalls));
                     ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetryScheduled,
                         new TaskRetryScheduledData(task.Attempt, error, runAt, result.Usage), CoreJsonContext.Default.TaskRetryScheduledData, task.DagId);
@@ -370,7 +370,7 @@ public sealed partial class SqliteApexStore
             WHERE id = $id
             """,
             ("$id", task.Id.ToString()), ("$status", state.Name()), ("$output", output), ("$code", error?.Code), ("$message", error?.Message),
-            ("$in", usage.InputTokens), ("$out", usage.OutputTokens), ("$cost", Rows.ToNanos(usage.CostUsd)), ("$calls", usage.ApiCalls),
+            ("$in", usage.InputTokens), ("$out", usage.OutputTokens), ("$cost", StoreValues.ToNanos(usage.CostUsd)), ("$calls", usage.ApiCalls),
             ("$at", ctx.Now));
         var version = task.Version + 1;
         if (state == TaskState.Succeeded)
@@ -396,7 +396,7 @@ public sealed partial class SqliteApexStore
                 cost_nanousd = cost_nanousd + $cost, api_calls = api_calls + $calls, version = version + 1
             WHERE id = $id
             """,
-            ("$id", task.Id.ToString()), ("$in", usage.InputTokens), ("$out", usage.OutputTokens), ("$cost", Rows.ToNanos(usage.CostUsd)),
+            ("$id", task.Id.ToString()), ("$in", usage.InputTokens), ("$out", usage.OutputTokens), ("$cost", StoreValues.ToNanos(usage.CostUsd)),
             ("$calls", usage.ApiCalls));
         return task.Version + 1;
     }
