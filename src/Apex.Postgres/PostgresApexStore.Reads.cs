@@ -25,7 +25,7 @@ public sealed partial class PostgresApexStore
     /// <inheritdoc />
     public Task<RecordPage<TaskRecord>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken = default)
     {
-        var cursor = DecodeCursor(query.Cursor);
+        var cursor = PageCursor.Decode(query.Cursor);
         return ReadAsync(async c =>
         {
             var sql = new StringBuilder($"SELECT {Rows.TaskColumns} FROM tasks WHERE tenant_id = @tenant");
@@ -48,13 +48,13 @@ public sealed partial class PostgresApexStore
             if (cursor is { } after)
             {
                 sql.Append(" AND (created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
-                parameters.Add(("c_at", Rows.Time(after.At)));
+                parameters.Add(("c_at", Rows.Time(after.CreatedAtMs)));
                 parameters.Add(("c_id", after.Id));
             }
             sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
             await using var command = Command(c, sql.ToString(), [.. parameters]);
             var items = await ReadAllAsync(command, Rows.ReadTask, cancellationToken);
-            return Paged(items, query.Limit, t => EncodeCursor(t.CreatedAt.ToUnixTimeMilliseconds(), t.Id));
+            return PageCursor.Page(items, query.Limit, t => (t.CreatedAt.ToUnixTimeMilliseconds(), t.Id));
         }, cancellationToken);
     }
 
@@ -116,7 +116,7 @@ public sealed partial class PostgresApexStore
     /// <inheritdoc />
     public Task<RecordPage<DagRecord>> ListDagsAsync(DagQuery query, CancellationToken cancellationToken = default)
     {
-        var cursor = DecodeCursor(query.Cursor);
+        var cursor = PageCursor.Decode(query.Cursor);
         return ReadAsync(async c =>
         {
             var sql = new StringBuilder($"SELECT {Rows.DagColumns} FROM dags WHERE tenant_id = @tenant");
@@ -129,13 +129,13 @@ public sealed partial class PostgresApexStore
             if (cursor is { } after)
             {
                 sql.Append(" AND (created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
-                parameters.Add(("c_at", Rows.Time(after.At)));
+                parameters.Add(("c_at", Rows.Time(after.CreatedAtMs)));
                 parameters.Add(("c_id", after.Id));
             }
             sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
             await using var command = Command(c, sql.ToString(), [.. parameters]);
             var items = await ReadAllAsync(command, Rows.ReadDag, cancellationToken);
-            return Paged(items, query.Limit, d => EncodeCursor(d.CreatedAt.ToUnixTimeMilliseconds(), d.Id));
+            return PageCursor.Page(items, query.Limit, d => (d.CreatedAt.ToUnixTimeMilliseconds(), d.Id));
         }, cancellationToken);
     }
 
@@ -172,41 +172,5 @@ public sealed partial class PostgresApexStore
             rows.Add(read(reader));
         }
         return rows;
-    }
-
-    private static RecordPage<T> Paged<T>(List<T> items, int limit, Func<T, string> cursorOf)
-    {
-        if (items.Count <= limit)
-        {
-            return new RecordPage<T>(items, null);
-        }
-        items.RemoveAt(items.Count - 1);
-        return new RecordPage<T>(items, cursorOf(items[^1]));
-    }
-
-    private static string EncodeCursor(long at, Guid id) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at}|{id}")));
-
-    private static (long At, Guid Id)? DecodeCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor))
-        {
-            return null;
-        }
-        try
-        {
-            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            var bar = text.IndexOf('|', StringComparison.Ordinal);
-            if (bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var at) && Guid.TryParse(text.AsSpan(bar + 1), out var id))
-            {
-                return (at, id);
-            }
-        }
-        catch (FormatException)
-        {
-            // fall through to the validation error
-        }
-        throw new ApexValidationException("invalid_cursor", "The cursor is not one this server issued.",
-            new Dictionary<string, string[]> { ["cursor"] = ["Not a valid cursor."] });
     }
 }

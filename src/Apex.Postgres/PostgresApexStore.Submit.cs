@@ -42,21 +42,7 @@ public sealed partial class PostgresApexStore
             {
                 var task = tasks[i];
                 dispatch[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
-                records[i] = new TaskRecord
-                {
-                    TenantId = task.TenantId,
-                    Id = task.Id,
-                    Name = task.Name,
-                    Instruction = task.Instruction,
-                    Agent = task.Agent,
-                    Status = TaskState.Queued,
-                    Priority = task.Priority,
-                    MaxAttempts = task.MaxAttempts,
-                    Limits = task.Limits,
-                    Metadata = task.Metadata,
-                    CreatedAt = ctx.NowOffset,
-                    Version = 1,
-                };
+                records[i] = task.ToQueuedRecord(ctx.NowOffset);
             }
             return new SubmitOutcome(created, Created: true, dispatch, records);
         }, cancellationToken);

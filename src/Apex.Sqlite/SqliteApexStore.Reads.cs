@@ -45,11 +45,11 @@ public sealed partial class SqliteApexStore
                 sql.Append(" AND agent = $agent");
                 parameters.Add(("$agent", agent));
             }
-            if (DecodeCursor(query.Cursor) is { } cursor)
+            if (PageCursor.Decode(query.Cursor) is { } cursor)
             {
                 sql.Append(" AND (created_at < $c_at OR (created_at = $c_at AND id < $c_id))");
-                parameters.Add(("$c_at", cursor.At));
-                parameters.Add(("$c_id", cursor.Id));
+                parameters.Add(("$c_at", cursor.CreatedAtMs));
+                parameters.Add(("$c_id", cursor.Id.ToString()));
             }
             sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
             using var command = Command(c, sql.ToString(), [.. parameters]);
@@ -59,7 +59,7 @@ public sealed partial class SqliteApexStore
             {
                 items.Add(Rows.ReadTask(reader));
             }
-            return Paged(items, query.Limit, t => EncodeCursor(t.CreatedAt.ToUnixTimeMilliseconds(), t.Id.ToString()));
+            return PageCursor.Page(items, query.Limit, t => (t.CreatedAt.ToUnixTimeMilliseconds(), t.Id));
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -145,11 +145,11 @@ public sealed partial class SqliteApexStore
                 sql.Append(" AND status = $status");
                 parameters.Add(("$status", status.Name()));
             }
-            if (DecodeCursor(query.Cursor) is { } cursor)
+            if (PageCursor.Decode(query.Cursor) is { } cursor)
             {
                 sql.Append(" AND (created_at < $c_at OR (created_at = $c_at AND id < $c_id))");
-                parameters.Add(("$c_at", cursor.At));
-                parameters.Add(("$c_id", cursor.Id));
+                parameters.Add(("$c_at", cursor.CreatedAtMs));
+                parameters.Add(("$c_id", cursor.Id.ToString()));
             }
             sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
             using var command = Command(c, sql.ToString(), [.. parameters]);
@@ -159,7 +159,7 @@ public sealed partial class SqliteApexStore
             {
                 items.Add(Rows.ReadDag(reader));
             }
-            return Paged(items, query.Limit, d => EncodeCursor(d.CreatedAt.ToUnixTimeMilliseconds(), d.Id.ToString()));
+            return PageCursor.Page(items, query.Limit, d => (d.CreatedAt.ToUnixTimeMilliseconds(), d.Id));
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -235,41 +235,5 @@ public sealed partial class SqliteApexStore
             events.Add(Rows.ReadEvent(reader));
         }
         return events;
-    }
-
-    private static RecordPage<T> Paged<T>(List<T> items, int limit, Func<T, string> cursorOf)
-    {
-        if (items.Count <= limit)
-        {
-            return new RecordPage<T>(items, null);
-        }
-        items.RemoveAt(items.Count - 1);
-        return new RecordPage<T>(items, cursorOf(items[^1]));
-    }
-
-    private static string EncodeCursor(long at, string id) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{at}|{id}")));
-
-    private static (long At, string Id)? DecodeCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor))
-        {
-            return null;
-        }
-        try
-        {
-            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            var bar = text.IndexOf('|', StringComparison.Ordinal);
-            if (bar > 0 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var at) && Guid.TryParse(text.AsSpan(bar + 1), out var id))
-            {
-                return (at, id.ToString());
-            }
-        }
-        catch (FormatException)
-        {
-            // fall through to the validation error
-        }
-        throw new ApexValidationException("invalid_cursor", "The cursor is not one this server issued.",
-            new Dictionary<string, string[]> { ["cursor"] = ["Not a valid cursor."] });
     }
 }

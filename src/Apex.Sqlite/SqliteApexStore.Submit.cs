@@ -35,21 +35,7 @@ public sealed partial class SqliteApexStore
                 var task = tasks[i];
                 InsertTask(ctx, task, dagId: null, key: null, TaskState.Queued, dependsOn: null);
                 dispatch[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
-                records[i] = new TaskRecord
-                {
-                    TenantId = task.TenantId,
-                    Id = task.Id,
-                    Name = task.Name,
-                    Instruction = task.Instruction,
-                    Agent = task.Agent,
-                    Status = TaskState.Queued,
-                    Priority = task.Priority,
-                    MaxAttempts = task.MaxAttempts,
-                    Limits = task.Limits,
-                    Metadata = task.Metadata,
-                    CreatedAt = ctx.NowOffset,
-                    Version = 1,
-                };
+                records[i] = task.ToQueuedRecord(ctx.NowOffset);
             }
             var created = tasks.Select(t => t.Id).ToArray();
             SaveIdempotent(ctx, tenant, idempotencyKey, "tasks", JsonSerializer.Serialize(created, SqliteJsonContext.Default.GuidArray));

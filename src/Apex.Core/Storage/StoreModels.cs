@@ -47,6 +47,23 @@ public sealed record NewTask
 
     /// <summary>Labels.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>The row a store inserts for this standalone task: queued, version 1.</summary>
+    public TaskRecord ToQueuedRecord(DateTimeOffset createdAt) => new()
+    {
+        TenantId = TenantId,
+        Id = Id,
+        Name = Name,
+        Instruction = Instruction,
+        Agent = Agent,
+        Status = TaskState.Queued,
+        Priority = Priority,
+        MaxAttempts = MaxAttempts,
+        Limits = Limits,
+        Metadata = Metadata,
+        CreatedAt = createdAt,
+        Version = 1,
+    };
 }
 
 /// <summary>A validated DAG with its resolved tasks (same order as <see cref="DagPlan.Nodes"/>).</summary>
