@@ -4,4 +4,5 @@ using Apex.Bench;
 var root = new RootCommand("Apex benchmarks: loopback only, bounded in count and time.");
 root.Subcommands.Add(EmbeddedThroughput.Command());
 root.Subcommands.Add(DagValidation.Command());
+root.Subcommands.Add(DistributedThroughput.Command());
 return await root.Parse(args).InvokeAsync();

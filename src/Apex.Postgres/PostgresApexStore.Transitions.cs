@@ -32,6 +32,12 @@ public sealed partial class PostgresApexStore
     /// <summary>
     /// Claims the next queued tasks in dispatch order. SKIP LOCKED lets several servers claim at once: a row another
     /// transaction is claiming is passed over, and a row it claimed and committed no longer matches.
+    /// <para>
+    /// The update finds the picked rows by primary key only. Picked rows are locked by this statement, so they are
+    /// still queued; repeating <c>status = 'queued'</c> there lets the planner use the queued index instead and, with
+    /// statistics taken when the queue was short, filter the whole queue against the picked list (quadratic: 8 s
+    /// instead of 60 ms for 1,000 of 20,000 queued tasks, measured).
+    /// </para>
     /// </summary>
     internal const string ClaimNextSql = $"""
         WITH picked AS (
@@ -43,7 +49,7 @@ public sealed partial class PostgresApexStore
         ), claimed AS (
             UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = @now, run_at = NULL, worker = @worker,
                 version = version + 1
-            FROM picked WHERE id = picked.picked_id AND status = 'queued'
+            WHERE id = ANY(ARRAY(SELECT picked_id FROM picked))
             RETURNING {Rows.TaskColumns}
         ), started AS (
             UPDATE dags SET status = 'running', version = version + 1

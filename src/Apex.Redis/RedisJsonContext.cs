@@ -8,6 +8,6 @@ namespace Apex.Redis;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     RespectRequiredConstructorParameters = true,
     RespectNullableAnnotations = true)]
-[JsonSerializable(typeof(EventEnvelope))]
+[JsonSerializable(typeof(EventBatch))]
 [JsonSerializable(typeof(ControlMessage))]
 internal sealed partial class RedisJsonContext : JsonSerializerContext;

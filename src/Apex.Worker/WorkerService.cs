@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Apex.Agents.Runtime;
 using Apex.Core.Agents;
 using Apex.Redis;
@@ -27,6 +28,8 @@ internal sealed partial class WorkerService(
     // asking Redis, because the acquire script lets the lease holder through again (docs/worker-protocol.md).
     private readonly ConcurrentDictionary<(Guid TaskId, int Attempt), byte> _inHand = new();
 
+    private readonly Channel<Report> _reports = Channel.CreateUnbounded<Report>(new UnboundedChannelOptions { SingleReader = true });
+
     public string WorkerId { get; } = options.Value.WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
     public int Busy => _running.Count;
@@ -38,6 +41,7 @@ internal sealed partial class WorkerService(
         await using var cancels = await client.SubscribeCancelsAsync(OnCancel, stoppingToken);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(heartbeatStop.Token);
+        var reporter = ReportLoopAsync();
         LogStarted(WorkerId, capacity);
         try
         {
@@ -48,6 +52,8 @@ internal sealed partial class WorkerService(
             // Shutdown: drain below.
         }
         await DrainAsync();
+        _reports.Writer.TryComplete();
+        await reporter;
         await heartbeatStop.CancelAsync();
         await heartbeat;
     }
@@ -218,22 +224,50 @@ internal sealed partial class WorkerService(
         FinishedAt = timeProvider.GetUtcNow(),
     };
 
-    /// <summary>Retries a report while Redis is unreachable, for as long as the lease could still be ours.</summary>
+    /// <summary>Hands a result to the reporter and waits until it is in the results stream (or reporting gave up).</summary>
     private async Task ReportAsync(string entryId, ResultMessage result)
     {
-        var deadline = timeProvider.GetUtcNow() + (redisOptions.Value.LeaseTtl * 2);
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (true)
+        var report = new Report(entryId, result, timeProvider.GetUtcNow());
+        await _reports.Writer.WriteAsync(report);
+        await report.Sent.Task;
+    }
+
+    /// <summary>
+    /// Sends the results waiting at each moment in one round trip (the worker's group commit: one XADD per result, one
+    /// XACK, one XDEL and one release script for all), retrying while Redis is unreachable for as long as the leases
+    /// could still be ours.
+    /// </summary>
+    private async Task ReportLoopAsync()
+    {
+        var batch = new List<Report>(options.Value.ReportBatch);
+        var reader = _reports.Reader;
+        while (await reader.WaitToReadAsync())
         {
-            try
+            batch.Clear();
+            while (batch.Count < options.Value.ReportBatch && reader.TryRead(out var report))
             {
-                await client.CompleteAsync(entryId, result, CancellationToken.None);
-                return;
+                batch.Add(report);
             }
-            catch (StackExchange.Redis.RedisConnectionException) when (timeProvider.GetUtcNow() < deadline)
+            var deadline = batch[0].QueuedAt + (redisOptions.Value.LeaseTtl * 2);
+            var delay = TimeSpan.FromMilliseconds(100);
+            while (true)
             {
-                await Task.Delay(delay, timeProvider);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2_000));
+                try
+                {
+                    await client.CompleteAsync([.. batch.Select(r => (r.EntryId, r.Result))], CancellationToken.None);
+                    batch.ForEach(r => r.Sent.TrySetResult());
+                    break;
+                }
+                catch (StackExchange.Redis.RedisConnectionException) when (timeProvider.GetUtcNow() < deadline)
+                {
+                    await Task.Delay(delay, timeProvider);
+                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2_000));
+                }
+                catch (Exception e)
+                {
+                    batch.ForEach(r => r.Sent.TrySetException(e));
+                    break;
+                }
             }
         }
     }
@@ -326,6 +360,11 @@ internal sealed partial class WorkerService(
 
     [LoggerMessage(EventId = 8007, Level = LogLevel.Information, Message = "Draining {Count} attempt(s) for up to {Timeout}")]
     private partial void LogDraining(int count, TimeSpan timeout);
+
+    private sealed record Report(string EntryId, ResultMessage Result, DateTimeOffset QueuedAt)
+    {
+        public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private enum StopReason
     {

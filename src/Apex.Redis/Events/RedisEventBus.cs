@@ -14,7 +14,8 @@ namespace Apex.Redis.Events;
 /// An instance delivers its own events to its local subscribers at once, inside <see cref="Publish"/>, and drops their
 /// echo from the channel (each envelope carries the publishing instance's id). Relying on the echo instead would make
 /// a server's own clients wait a Redis round trip, and lose its events whenever the subscription is not (yet, or no
-/// longer) connected; the price of the choice is one short field per message. The channel is subscribed on the first
+/// longer) connected; the price of the choice is one short field per message. The events of one <see cref="Publish"/> travel together, in
+/// messages of up to <see cref="RedisOptions.EventsPerMessage"/>. The channel is subscribed on the first
 /// <see cref="Subscribe"/> (or <see cref="StartAsync"/>), so a worker process that never subscribes never receives
 /// the whole cluster's events.
 /// </remarks>
@@ -23,6 +24,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisChannel _channel;
     private readonly ILogger<RedisEventBus> _logger;
+    private readonly int _eventsPerMessage;
     private readonly string _origin = Guid.NewGuid().ToString("N");
     private readonly Lock _lock = new();
     private EventSubscription[] _subscribers = [];
@@ -33,6 +35,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
     {
         _redis = redis;
         _channel = new RedisKeys(options.Value.Prefix).Events;
+        _eventsPerMessage = options.Value.EventsPerMessage;
         _logger = logger;
     }
 
@@ -56,9 +59,14 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         try
         {
             var pubsub = _redis.GetSubscriber();
-            foreach (var e in events)
+            for (var start = 0; start < events.Count; start += _eventsPerMessage)
             {
-                var payload = JsonSerializer.SerializeToUtf8Bytes(EventEnvelope.From(e, _origin), RedisJsonContext.Default.EventEnvelope);
+                var envelopes = new EventEnvelope[Math.Min(_eventsPerMessage, events.Count - start)];
+                for (var i = 0; i < envelopes.Length; i++)
+                {
+                    envelopes[i] = EventEnvelope.From(events[start + i]);
+                }
+                var payload = JsonSerializer.SerializeToUtf8Bytes(new EventBatch(_origin, envelopes), RedisJsonContext.Default.EventBatch);
                 _ = pubsub.PublishAsync(_channel, payload, CommandFlags.FireAndForget);
             }
         }
@@ -129,24 +137,27 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         {
             return;
         }
-        EventEnvelope? envelope;
+        EventBatch? batch;
         try
         {
-            envelope = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)message.Message).Span, RedisJsonContext.Default.EventEnvelope);
+            batch = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)message.Message).Span, RedisJsonContext.Default.EventBatch);
         }
         catch (JsonException e)
         {
             _logger.MalformedChannelMessage(e, _channel.ToString());
             return;
         }
-        if (envelope is null || envelope.Origin == _origin)
+        if (batch is null || batch.Origin == _origin)
         {
             return;
         }
-        var stored = envelope.ToStoredEvent();
-        foreach (var subscriber in subscribers)
+        foreach (var envelope in batch.Events)
         {
-            subscriber.Offer(stored);
+            var stored = envelope.ToStoredEvent();
+            foreach (var subscriber in subscribers)
+            {
+                subscriber.Offer(stored);
+            }
         }
     }
 

@@ -29,6 +29,10 @@ public sealed class DistributedOptions
     [Range(1, 100_000)]
     public int ResultBatch { get; set; } = 512;
 
+    /// <summary>Result batches applied at once: the next is read and handed to the store while the last one commits.</summary>
+    [Range(1, 64)]
+    public int ResultBatchesInFlight { get; set; } = 4;
+
     /// <summary>This server's name as a consumer of the results stream; defaults to host name and process id.</summary>
     public string? ServerId { get; set; }
 }

@@ -13,7 +13,8 @@ namespace Apex.Redis.Orchestration;
 /// <summary>
 /// Applies the workers' results to the store, compare-and-set on (status, attempt): a stale attempt is recorded
 /// and ignored. A batch is applied concurrently so the store group-commits it, then acknowledged with one
-/// XACK + XDEL. Results a dead server left pending are claimed after half the lease TTL.
+/// XACK + XDEL; up to <see cref="DistributedOptions.ResultBatchesInFlight"/> batches are applied at once. Results a
+/// dead server left pending are claimed after half the lease TTL.
 /// </summary>
 public sealed partial class ResultConsumer(
     IApexStore store,
@@ -30,37 +31,80 @@ public sealed partial class ResultConsumer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lastClaim = timeProvider.GetUtcNow();
+        var inFlight = options.Value.ResultBatchesInFlight;
+        using var slots = new SemaphoreSlim(inFlight, inFlight);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var entries = await redis.ReadResultsAsync(dispatcher.ServerId, options.Value.ResultBatch, redisOptions.Value.BlockTime, stoppingToken);
+                await slots.WaitAsync(stoppingToken);
+                IReadOnlyList<QueueEntry<ResultMessage>> entries;
+                try
+                {
+                    entries = await ReadAsync(lastClaim, stoppingToken);
+                }
+                catch
+                {
+                    slots.Release();
+                    throw;
+                }
                 if (timeProvider.GetUtcNow() - lastClaim > redisOptions.Value.LeaseTtl)
                 {
                     lastClaim = timeProvider.GetUtcNow();
-                    // Half a lease TTL: well before a finished attempt's "done" lease expires and the sweep would re-run
-                    // it. Taking a slow (not dead) server's result is harmless: applying it twice is compare-and-set.
-                    var abandoned = await redis.ClaimAbandonedResultsAsync(dispatcher.ServerId, redisOptions.Value.LeaseTtl / 2, stoppingToken);
-                    if (abandoned.Count > 0)
-                    {
-                        entries = [.. entries, .. abandoned];
-                    }
                 }
-                if (entries.Count > 0)
+                if (entries.Count == 0)
                 {
-                    await ApplyAsync(entries, stoppingToken);
+                    slots.Release();
+                    continue;
                 }
+                // The next batch is read while this one is applied, so the store's writer always has the next group waiting.
+                _ = ApplyAndReleaseAsync(entries, slots, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception e)
             {
-                // Unacknowledged results stay pending and are read again (or claimed by another server).
                 LogRoundFailed(e);
                 await Task.Delay(TimeSpan.FromSeconds(1), timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+        }
+        // Let the batches being applied finish before the store goes away.
+        for (var i = 0; i < inFlight; i++)
+        {
+            await slots.WaitAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task<IReadOnlyList<QueueEntry<ResultMessage>>> ReadAsync(DateTimeOffset lastClaim, CancellationToken cancellationToken)
+    {
+        var entries = await redis.ReadResultsAsync(dispatcher.ServerId, options.Value.ResultBatch, redisOptions.Value.BlockTime, cancellationToken);
+        if (timeProvider.GetUtcNow() - lastClaim <= redisOptions.Value.LeaseTtl)
+        {
+            return entries;
+        }
+        // Half a lease TTL: well before a finished attempt's "done" lease expires and the sweep would re-run it. Taking
+        // a slow (not dead) server's result, or one of this server's own batches still being applied, is harmless:
+        // applying a result twice is compare-and-set.
+        var abandoned = await redis.ClaimAbandonedResultsAsync(dispatcher.ServerId, redisOptions.Value.LeaseTtl / 2, cancellationToken);
+        return abandoned.Count > 0 ? [.. entries, .. abandoned] : entries;
+    }
+
+    private async Task ApplyAndReleaseAsync(IReadOnlyList<QueueEntry<ResultMessage>> entries, SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ApplyAsync(entries, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // Unacknowledged results stay pending and are claimed again after half a lease TTL.
+            LogRoundFailed(e);
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 

@@ -9,8 +9,8 @@ internal static class Leases
     public const string Dispatched = "dispatched";
 
     /// <summary>
-    /// Owner of a lease whose worker finished and sent its result. The lease stays (for one lease TTL, or until the
-    /// orchestrator drops it after applying the result) so that a sweep running between the result's XADD and its
+    /// Owner of a lease whose worker finished and sent its result. The lease stays (for the dispatch TTL, or until the
+    /// orchestrator drops it after applying the result, however long the results stream's backlog) so that a sweep running between the result's XADD and its
     /// application does not take the finished attempt for a dead one and re-queue it.
     /// </summary>
     public const string Done = "done";

@@ -139,7 +139,8 @@ public sealed class RedisWorkerClient
         var ids = new RedisValue[completions.Count];
         var leaseKeys = new RedisKey[completions.Count];
         var leaseArgs = new RedisValue[(2 * completions.Count) + 1];
-        leaseArgs[0] = TtlMs(_options.LeaseTtl);
+        // Done for as long as a message may wait in a stream: the result may wait behind a backlog before it is applied.
+        leaseArgs[0] = TtlMs(_options.DispatchTtl);
         var pending = new Task[completions.Count + 3];
         var batch = Db.CreateBatch();
         for (var i = 0; i < completions.Count; i++)

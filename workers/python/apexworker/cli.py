@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--worker-id", default=None, help="consumer and lease owner name (default: host-pid)")
     p.add_argument("--concurrency", type=int, default=64, help="executions at once (default 64)")
     p.add_argument("--lease-ttl-ms", type=int, default=30_000, help="lease TTL; heartbeats every third (default 30000)")
+    p.add_argument("--dispatch-ttl-ms", type=int, default=600_000,
+                   help="how long a reported attempt's 'done' lease lives while its result waits to be applied; "
+                        "the orchestrator's Apex:Redis:DispatchTtl (default 600000)")
     p.add_argument("--heartbeat-ms", type=int, default=None, help="heartbeat interval (default lease TTL / 3)")
     p.add_argument("--latency-ms", type=float, default=200, help="Simulated latency per call (default 200)")
     p.add_argument("--latency-jitter", type=float, default=0.5, help="Simulated latency ± fraction (default 0.5)")
@@ -58,6 +61,7 @@ def config_from_args(args: argparse.Namespace) -> WorkerConfig:
         worker_id=args.worker_id or default_worker_id(),
         concurrency=args.concurrency,
         lease_ttl_ms=args.lease_ttl_ms,
+        dispatch_ttl_ms=args.dispatch_ttl_ms,
         heartbeat_ms=args.heartbeat_ms,
         latency_ms=args.latency_ms,
         latency_jitter=args.latency_jitter,

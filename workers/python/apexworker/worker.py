@@ -49,6 +49,7 @@ class WorkerConfig:
     concurrency: int = 64
     lease_ttl_ms: int = 30_000
     heartbeat_ms: Optional[int] = None  # default lease_ttl_ms / 3
+    dispatch_ttl_ms: int = 600_000  # how long a finished attempt's "done" lease guards its result in the stream
     latency_ms: float = 200
     latency_jitter: float = 0.5
     drain_seconds: float = 30.0
@@ -63,6 +64,8 @@ class WorkerConfig:
             raise ValueError("concurrency must be at least 1")
         if self.lease_ttl_ms < 30:
             raise ValueError("lease TTL must be at least 30 ms")
+        if self.dispatch_ttl_ms < self.lease_ttl_ms:
+            raise ValueError("dispatch TTL must be at least the lease TTL")
         if self.heartbeat_ms is not None and not 0 < self.heartbeat_ms < self.lease_ttl_ms:
             raise ValueError("heartbeat interval must be positive and shorter than the lease TTL")
         if self.drain_seconds < 0 or self.latency_ms < 0 or self.latency_jitter < 0 or self.block_ms < 1:
@@ -458,7 +461,7 @@ class Worker:
         await self._ack_and_delete(e.entry_id, deadline)
         e.held = False
         try:
-            await with_retries(lambda: RELEASE(self._cmd, [self.keys.lease(e.task_id)], [e.attempt, cfg.worker_id, cfg.lease_ttl_ms]),
+            await with_retries(lambda: RELEASE(self._cmd, [self.keys.lease(e.task_id)], [e.attempt, cfg.worker_id, cfg.dispatch_ttl_ms]),
                                what=f"releasing the lease of task {e.task_id}", deadline=deadline)
         except (ConnectionError, OSError, asyncio.TimeoutError, ReplyError) as err:
             log.warning("task %s attempt %d: lease not released (%s); it expires on its own", e.task_id, e.attempt,

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Distributed end-to-end throughput on one machine: a throwaway PostgreSQL (synchronous_commit=on) and Redis, one
+# Apex.Server in distributed mode, one Apex.Worker, a zero-latency Simulated agent, and the load client
+# (`Apex.Bench distributed`), all on loopback. Runs the per-request and the batch mode, then stops everything.
+#
+#   bash bench/scripts/distributed.sh                 # both modes, 50,000 tasks each after 10,000 warm-up
+#   TASKS=20000 WARMUP=5000 MODES=batch bash bench/scripts/distributed.sh
+#
+# Settings (environment): TASKS, WARMUP, MODES ("request batch"), CLIENTS (per-request clients, 64),
+# BATCH_CLIENTS (8), WORKER_CONCURRENCY (256), APEX_PG_PORT / APEX_REDIS_PORT (first ports tried).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+TASKS=${TASKS:-50000}
+WARMUP=${WARMUP:-10000}
+MODES=${MODES:-"request batch"}
+CLIENTS=${CLIENTS:-64}
+BATCH_CLIENTS=${BATCH_CLIENTS:-8}
+WORKER_CONCURRENCY=${WORKER_CONCURRENCY:-256}
+
+for bin in postgresql redis-server; do
+  if ! dpkg -s "$bin" >/dev/null 2>&1; then
+    apt-get install -y -q "$bin" >/dev/null
+  fi
+done
+
+dotnet build src/Apex.Server -c Release -v q -nologo >/dev/null
+dotnet build src/Apex.Worker -c Release -v q -nologo >/dev/null
+dotnet build bench/Apex.Bench -c Release -v q -nologo >/dev/null
+
+# shellcheck source=../../.ci/services.sh
+source .ci/services.sh
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || break; sleep 0.1; done
+  done
+  svc_stop
+}
+trap cleanup EXIT
+svc_start
+"$PGBIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE DATABASE apex_bench" >/dev/null
+PG="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=apex_bench"
+SERVER_PORT=$(free_port 5193)
+LOGS="$SVC_DIR/logs"
+mkdir -p "$LOGS"
+
+export ConnectionStrings__Postgres="$PG" ConnectionStrings__Redis="$APEX_TEST_REDIS"
+export Apex__Simulated__LatencyMs=0 Logging__LogLevel__Default=Warning
+dotnet src/Apex.Server/bin/Release/net10.0/Apex.Server.dll --urls "http://127.0.0.1:$SERVER_PORT" >"$LOGS/server.log" 2>&1 &
+PIDS+=($!)
+Apex__Worker__Concurrency=$WORKER_CONCURRENCY dotnet src/Apex.Worker/bin/Release/net10.0/Apex.Worker.dll >"$LOGS/worker.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 300); do
+  curl -sf "http://127.0.0.1:$SERVER_PORT/health/ready" >/dev/null && break
+  sleep 0.2
+done
+curl -sf "http://127.0.0.1:$SERVER_PORT/health/ready" >/dev/null || { cat "$LOGS/server.log"; exit 1; }
+
+status=0
+for mode in $MODES; do
+  clients=$CLIENTS
+  [ "$mode" = batch ] && clients=$BATCH_CLIENTS
+  echo
+  dotnet bench/Apex.Bench/bin/Release/net10.0/Apex.Bench.dll distributed --url "http://127.0.0.1:$SERVER_PORT" --pg "$PG" \
+    --mode "$mode" --tasks "$TASKS" --warmup "$WARMUP" --clients "$clients" || status=1
+done
+if grep -q "re-queued\|fail" "$LOGS/server.log"; then
+  echo; echo "Server log warnings:"; grep -i "re-queued\|fail" "$LOGS/server.log" | sort | uniq -c | head -20
+fi
+exit $status
