@@ -1,6 +1,7 @@
 using Apex.Core.Events;
 using Apex.Core.Storage;
 using Apex.Postgres;
+using Apex.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Xunit;

@@ -3,13 +3,15 @@ using System.Net.Http.Json;
 using Apex.Contracts;
 using Apex.Contracts.Agents;
 using Apex.Contracts.Tasks;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Agents;
 
-public sealed class AgentsApiTests
+/// <summary>The agent API, on each backend (see <see cref="ApexBackend"/>).</summary>
+public abstract class AgentsApiTests(ApexBackend backend)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -17,8 +19,8 @@ public sealed class AgentsApiTests
     public async Task Lifecycle_CreateUseUpdateDelete_BehavesAsDocumented()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
 
         using var createdResponse = await client.PostAsJsonAsync("/api/v1/agents",
             new AgentRequest { Name = "researcher", SystemPrompt = "You research.", MaxConcurrency = 2 }, ApexJsonContext.Default.AgentRequest, ct);
@@ -59,8 +61,8 @@ public sealed class AgentsApiTests
     public async Task Create_DuplicateName_Returns409AgentNameTaken()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var request = new AgentRequest { Name = "twin" };
         (await client.PostAsJsonAsync("/api/v1/agents", request, ApexJsonContext.Default.AgentRequest, ct)).EnsureSuccessStatusCode();
 
@@ -75,8 +77,8 @@ public sealed class AgentsApiTests
     public async Task Delete_DefaultAgent_Returns409AndKeepsIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var defaultAgent = (await ListAsync(client, ct)).Single(a => a.Name == "default");
 
         var problem = await Problem.ReadAsync(await client.DeleteAsync($"/api/v1/agents/{defaultAgent.Id}", ct), ct);
@@ -91,8 +93,8 @@ public sealed class AgentsApiTests
     public async Task Create_InvalidFields_Returns422WithEachField()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
 
         var problem = await Problem.ReadAsync(await client.PostAsJsonAsync("/api/v1/agents",
             new AgentRequest { Name = "bad name", Provider = "nowhere", MaxConcurrency = 0 }, ApexJsonContext.Default.AgentRequest, ct), ct);
@@ -113,4 +115,11 @@ public sealed class AgentsApiTests
         using var response = await client.GetAsync("/api/v1/agents", cancellationToken);
         return (await response.ReadAsync(ApexJsonContext.Default.PageAgentResponse, cancellationToken)).Items;
     }
+
+    /// <summary>On SQLite with in-process workers.</summary>
+    public sealed class Embedded(EmbeddedBackend backend) : AgentsApiTests(backend), IClassFixture<EmbeddedBackend>;
+
+    /// <summary>On PostgreSQL and Redis Streams with a worker process.</summary>
+    [Collection(DistributedBackend.Collection)]
+    public sealed class Distributed(DistributedBackend backend) : AgentsApiTests(backend);
 }

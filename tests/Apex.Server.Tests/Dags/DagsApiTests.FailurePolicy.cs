@@ -2,13 +2,14 @@ using Apex.Contracts;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Dags;
 
-public sealed partial class DagsApiTests
+public abstract partial class DagsApiTests
 {
     private static readonly TimeSpan IdleDeadline = TimeSpan.FromSeconds(10);
 
@@ -16,8 +17,8 @@ public sealed partial class DagsApiTests
     public async Task FailFast_TaskFails_SkipsDependentsCancelsRunningSiblingAndLeavesEngineIdle()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var created = await client.CreateDagAsync(FailingDag(FailurePolicy.FailFast), ct);
 
         var dag = await client.WaitForDagAsync(created.Id, Deadline, ct);
@@ -38,9 +39,7 @@ public sealed partial class DagsApiTests
         Assert.Equal(1, tasks["slow"].Attempt);
 
         // The cancelled sibling asked for 30 s of latency: an idle engine within 10 s proves its execution was stopped.
-        var health = await client.WaitForIdleAsync(IdleDeadline, ct);
-        Assert.Equal(0, health.Components.Workers.Active);
-        Assert.Equal(0, health.Components.Queue.Depth);
+        await server.WaitForIdleAsync(IdleDeadline, ct);
         var events = await CountDagEventsAsync(client, created.Id, ct);
         // The one bounded wait of the suite: proving that nothing happens needs an observation window. Anything left
         // running (a retry timer, a late result, a re-dispatch) would append an event well within 300 ms.
@@ -53,8 +52,8 @@ public sealed partial class DagsApiTests
     public async Task Continue_TaskFails_SkipsOnlyItsDescendantsAndOtherBranchesSucceed()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var created = await client.CreateDagAsync(Dag(FailurePolicy.Continue,
             Node("bad", "Break. [[simulate:error]]") with { MaxAttempts = 1 },
             Node("child", "Use {{tasks.bad.output}}.", "bad"),
@@ -85,11 +84,11 @@ public sealed partial class DagsApiTests
     public async Task GetTaskEvents_FinishedDag_EveryTaskHasExactlyOneTerminalEventMatchingItsStatus(FailurePolicy policy)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var created = await client.CreateDagAsync(FailingDag(policy), ct);
         var dag = await client.WaitForDagAsync(created.Id, Deadline, ct);
-        await client.WaitForIdleAsync(IdleDeadline, ct);
+        await server.WaitForIdleAsync(IdleDeadline, ct);
 
         var tasks = await GetTasksAsync(client, dag, ct);
         var expected = policy == FailurePolicy.FailFast ? TaskState.Cancelled : TaskState.Succeeded;

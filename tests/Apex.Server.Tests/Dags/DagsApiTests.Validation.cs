@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using Apex.Contracts;
 using Apex.Contracts.Dags;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Dags;
 
-public sealed partial class DagsApiTests
+public abstract partial class DagsApiTests
 {
     [Fact]
     public async Task Create_Cycle_Returns422DagCycleNamingExactlyTheCycle()
@@ -110,7 +111,8 @@ public sealed partial class DagsApiTests
     private async Task<Problem> CreateInvalidAsync(CreateDagRequest request)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var before = await CountDagsAsync(client, ct);
 
         using var response = await client.PostAsJsonAsync("/api/v1/dags", request, ApexJsonContext.Default.CreateDagRequest, ct);

@@ -1,16 +1,17 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Apex.Contracts;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Dags;
 
-public sealed partial class DagsApiTests(ServerFixture server) : IClassFixture<ServerFixture>
+/// <summary>The DAG API, on each backend (see <see cref="ApexBackend"/>).</summary>
+public abstract partial class DagsApiTests(ApexBackend backend)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -18,7 +19,8 @@ public sealed partial class DagsApiTests(ServerFixture server) : IClassFixture<S
     public async Task Create_ResearchPipeline_SucceedsWithOutputsSubstitutedIntoDependents()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var request = Dag(
             Node("research", "Research the market for agent orchestration."),
             Node("analyze", "Analyze these findings:\n{{tasks.research.output}}\nList the three biggest risks.", "research"),
@@ -46,7 +48,8 @@ public sealed partial class DagsApiTests(ServerFixture server) : IClassFixture<S
     public async Task Cancel_DagWithRunningTask_CancelsEveryUnfinishedTaskAndTheDag()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var created = await client.CreateDagAsync(Dag(
             Node("quick", "Answer at once."),
             Node("slow", "Think for a long time. [[simulate:delay=30000]]"),
@@ -55,7 +58,7 @@ public sealed partial class DagsApiTests(ServerFixture server) : IClassFixture<S
         var quick = created.Tasks!.Single(t => t.Key == "quick").Id;
         var slow = created.Tasks!.Single(t => t.Key == "slow").Id;
         await client.WaitForTaskAsync(quick, ApexHttp.FinishedTask, Deadline, ct);
-        await client.WaitForTaskAsync(slow, new HashSet<TaskState> { TaskState.Running }, Deadline, ct);
+        await server.WaitForRunningAsync(slow, Deadline, ct);
 
         using var response = await client.PostAsync($"/api/v1/dags/{created.Id}/cancel", null, ct);
 
@@ -76,7 +79,8 @@ public sealed partial class DagsApiTests(ServerFixture server) : IClassFixture<S
     public async Task RetryTask_FailedTaskOfADag_Returns409AndLeavesTheDagFailed()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var created = await client.CreateDagAsync(Dag(Node("bad", "Break. [[simulate:error]]") with { MaxAttempts = 1 }, Node("after", "After.", "bad")), ct);
         Assert.Equal(DagState.Failed, (await client.WaitForDagAsync(created.Id, Deadline, ct)).Status);
 
@@ -93,7 +97,8 @@ public sealed partial class DagsApiTests(ServerFixture server) : IClassFixture<S
     public async Task Get_UnknownDag_Returns404Problem()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
 
         var problem = await Problem.ReadAsync(await client.GetAsync($"/api/v1/dags/{Guid.NewGuid()}", ct), ct);
 
@@ -102,40 +107,10 @@ public sealed partial class DagsApiTests(ServerFixture server) : IClassFixture<S
         Assert.Equal("dag_not_found", problem.Code);
     }
 
-    [Fact]
-    public async Task Create_TenThousandNodeChain_IsAcceptedAndRunsToSucceeded()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        // Its own server, on the default Synchronous=FULL: ~20,000 sequential group commits took 16 s on the 2-core box.
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
-        var nodes = new DagTaskSpec[10_000];
-        for (var i = 0; i < nodes.Length; i++)
-        {
-            nodes[i] = i == 0 ? Node("t0", "Step 0.") : Node($"t{i}", $"Step {i}.", $"t{i - 1}");
-        }
-        var stopwatch = Stopwatch.StartNew();
+    /// <summary>On SQLite with in-process workers.</summary>
+    public sealed class Embedded(EmbeddedBackend backend) : DagsApiTests(backend), IClassFixture<EmbeddedBackend>;
 
-        using var response = await client.PostAsJsonAsync("/api/v1/dags", Dag(nodes), ApexJsonContext.Default.CreateDagRequest, ct);
-
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var created = await response.ReadAsync(ApexJsonContext.Default.DagResponse, ct);
-        Assert.Equal(10_000, created.TaskCount);
-        var accepted = stopwatch.Elapsed;
-        // GET /dags/{id} carries all 10,000 tasks; polling the list (newest first, this server has one DAG) is cheap.
-        var finished = await ApexHttp.PollAsync(async () =>
-        {
-            using var list = await client.GetAsync("/api/v1/dags?limit=1", ct);
-            var page = await list.ReadAsync(ApexJsonContext.Default.PageDagResponse, ct);
-            return page.Items.SingleOrDefault(d => d.Id == created.Id && ApexHttp.FinishedDag.Contains(d.Status));
-        }, TimeSpan.FromSeconds(90), ct);
-        var ran = stopwatch.Elapsed;
-
-        Assert.NotNull(finished);
-        Assert.Equal(DagState.Succeeded, finished.Status);
-        var dag = await client.GetDagAsync(created.Id, ct);
-        Assert.Equal(10_000, dag.Tasks!.Count);
-        Assert.All(dag.Tasks, t => Assert.Equal(TaskState.Succeeded, t.Status));
-        TestContext.Current.TestOutputHelper?.WriteLine($"10,000-node chain: accepted in {accepted.TotalSeconds:F1} s, succeeded after {ran.TotalSeconds:F1} s.");
-    }
+    /// <summary>On PostgreSQL and Redis Streams with a worker process.</summary>
+    [Collection(DistributedBackend.Collection)]
+    public sealed class Distributed(DistributedBackend backend) : DagsApiTests(backend);
 }

@@ -2,13 +2,15 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Apex.Contracts;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Hosting;
 
-public sealed class ApexExceptionHandlerTests(ServerFixture server) : IClassFixture<ServerFixture>
+/// <summary>Problem+json answers and their codes, on each backend (see <see cref="ApexBackend"/>): the store behind a lookup differs.</summary>
+public abstract class ApexExceptionHandlerTests(ApexBackend backend)
 {
     [Theory]
     [InlineData("{\"instruction\": \"unterminated")]
@@ -21,27 +23,6 @@ public sealed class ApexExceptionHandlerTests(ServerFixture server) : IClassFixt
 
         Assert.Equal(HttpStatusCode.BadRequest, problem.Status);
         Assert.Equal("malformed_json", problem.Code);
-    }
-
-    [Fact]
-    public async Task CreateTask_BodyOverOneMebibyte_Returns413PayloadTooLarge()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        // The limit is Kestrel's (the in-memory test server enforces none), so this test runs the app on real Kestrel.
-        await using var factory = new ApexAppFactory();
-        factory.UseKestrel(0);
-        factory.StartServer();
-        using var client = factory.CreateClient();
-        var body = $"{{\"instruction\": \"{new string('x', 1024 * 1024)}\"}}";
-
-        using var response = await client.PostAsync("/api/v1/tasks", new StringContent(body, Encoding.UTF8, "application/json"), ct);
-
-        var problem = await Problem.ReadAsync(response, ct);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, problem.Status);
-        Assert.Equal("application/problem+json", problem.ContentType);
-        Assert.True(problem.Code == "payload_too_large", $"Expected code payload_too_large: {problem}");
-        using var list = await client.GetAsync("/api/v1/tasks", ct);
-        Assert.Empty((await list.ReadAsync(ApexJsonContext.Default.PageTaskResponse, ct)).Items);
     }
 
     [Fact]
@@ -118,9 +99,9 @@ public sealed class ApexExceptionHandlerTests(ServerFixture server) : IClassFixt
     private async Task<Problem> SendAsync(HttpMethod method, string url, HttpContent? content = null)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
         using var request = new HttpRequestMessage(method, url) { Content = content };
-        using var response = await client.SendAsync(request, ct);
+        using var response = await server.Client.SendAsync(request, ct);
 
         var problem = await Problem.ReadAsync(response, ct);
         Assert.True((int)problem.Status is >= 400 and < 500, $"Expected a 4xx, got {problem}");
@@ -129,4 +110,11 @@ public sealed class ApexExceptionHandlerTests(ServerFixture server) : IClassFixt
         Assert.False(string.IsNullOrEmpty(problem.Code), $"No code in {problem}");
         return problem;
     }
+
+    /// <summary>On SQLite with in-process workers.</summary>
+    public sealed class Embedded(EmbeddedBackend backend) : ApexExceptionHandlerTests(backend), IClassFixture<EmbeddedBackend>;
+
+    /// <summary>On PostgreSQL and Redis Streams with a worker process.</summary>
+    [Collection(DistributedBackend.Collection)]
+    public sealed class Distributed(DistributedBackend backend) : ApexExceptionHandlerTests(backend);
 }

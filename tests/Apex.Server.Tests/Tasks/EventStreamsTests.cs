@@ -3,13 +3,15 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Tasks;
 
-public sealed class EventStreamsTests(ServerFixture server) : IClassFixture<ServerFixture>
+/// <summary>The SSE streams of tasks and DAGs, on each backend (see <see cref="ApexBackend"/>).</summary>
+public abstract class EventStreamsTests(ApexBackend backend)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -17,9 +19,10 @@ public sealed class EventStreamsTests(ServerFixture server) : IClassFixture<Serv
     public async Task StreamTask_RunningTask_YieldsItsEventsLiveEndingWithSucceeded()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var task = await client.CreateTaskAsync(TaskRequest("Stream me. [[simulate:delay=1000]]"), ct);
-        await client.WaitForTaskAsync(task.Id, new HashSet<TaskState> { TaskState.Running }, Deadline, ct);
+        await server.WaitForRunningAsync(task.Id, Deadline, ct);
 
         var items = await ReadStreamAsync(client, $"/api/v1/tasks/{task.Id}/stream", lastEventId: null, ct);
 
@@ -42,7 +45,8 @@ public sealed class EventStreamsTests(ServerFixture server) : IClassFixture<Serv
     public async Task StreamTask_WithLastEventId_ResumesAfterThatEventWithoutDuplicates()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var task = await client.CreateTaskAsync(TaskRequest("Stream me twice. [[simulate:delay=200]]"), ct);
         var all = await ReadStreamAsync(client, $"/api/v1/tasks/{task.Id}/stream", lastEventId: null, ct);
         Assert.Equal(EventTypes.TaskSucceeded, all[^1].EventType);
@@ -56,7 +60,8 @@ public sealed class EventStreamsTests(ServerFixture server) : IClassFixture<Serv
     public async Task StreamTask_ResumedAfterItsTerminalEvent_EndsWithoutHanging()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var task = await client.CreateTaskAsync(TaskRequest("Done quickly."), ct);
         await client.WaitForTaskAsync(task.Id, Deadline, ct);
         var all = await ReadStreamAsync(client, $"/api/v1/tasks/{task.Id}/stream", lastEventId: null, ct);
@@ -69,7 +74,8 @@ public sealed class EventStreamsTests(ServerFixture server) : IClassFixture<Serv
     public async Task StreamDag_RunningDag_YieldsTaskAndDagEventsInOrderEndingWithDagSucceeded()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var dag = await client.CreateDagAsync(Dag(Node("a", "A. [[simulate:delay=300]]"), Node("b", "B from {{tasks.a.output}}", "a")), ct);
 
         var items = await ReadStreamAsync(client, $"/api/v1/dags/{dag.Id}/stream", lastEventId: null, ct);
@@ -88,7 +94,8 @@ public sealed class EventStreamsTests(ServerFixture server) : IClassFixture<Serv
     public async Task StreamDag_ResumedAfterItsTerminalEvent_EndsWithoutHanging()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var client = server.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var dag = await client.CreateDagAsync(Dag(Node("a", "A.")), ct);
         await client.WaitForDagAsync(dag.Id, Deadline, ct);
         var all = await ReadStreamAsync(client, $"/api/v1/dags/{dag.Id}/stream", lastEventId: null, ct);
@@ -150,4 +157,11 @@ public sealed class EventStreamsTests(ServerFixture server) : IClassFixture<Serv
         }
         return items;
     }
+
+    /// <summary>On SQLite with in-process workers.</summary>
+    public sealed class Embedded(EmbeddedBackend backend) : EventStreamsTests(backend), IClassFixture<EmbeddedBackend>;
+
+    /// <summary>On PostgreSQL and Redis Streams with a worker process.</summary>
+    [Collection(DistributedBackend.Collection)]
+    public sealed class Distributed(DistributedBackend backend) : EventStreamsTests(backend);
 }

@@ -4,6 +4,7 @@ using Apex.Core;
 using Apex.Core.Events;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -11,14 +12,14 @@ using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Tasks;
 
-public sealed partial class TasksApiTests
+public abstract partial class TasksApiTests
 {
     [Fact]
     public async Task GetEvents_FoldedForEveryTaskOfAFinishedDag_ReproducesTheStoredRow()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory(new Dictionary<string, string?> { ["Apex:Retry:BaseDelay"] = "00:00:00.050" });
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync(new Dictionary<string, string?> { ["Apex:Retry:BaseDelay"] = "00:00:00.050" });
+        var client = server.Client;
         var request = Dag(FailurePolicy.Continue,
             Node("research", "Research the field."),
             Node("analyze", "Analyze {{tasks.research.output}}.", "research"),
@@ -27,7 +28,7 @@ public sealed partial class TasksApiTests
             Node("broken", "Break. [[simulate:error]]") with { MaxAttempts = 1 });
         var created = await client.CreateDagAsync(request, ct);
         var dag = await client.WaitForDagAsync(created.Id, Deadline, ct);
-        await client.WaitForIdleAsync(Deadline, ct);
+        await server.WaitForIdleAsync(Deadline, ct);
 
         var slowpoke = await client.GetTaskAsync(dag.Tasks!.Single(t => t.Key == "slowpoke").Id, ct);
         Assert.Equal(TaskState.Failed, slowpoke.Status);
@@ -41,7 +42,7 @@ public sealed partial class TasksApiTests
         Assert.Equal(TaskState.Failed, statuses["broken"]);
         foreach (var task in dag.Tasks!)
         {
-            await AssertFoldReproducesRowAsync(factory, client, task.Id, ct);
+            await AssertFoldReproducesRowAsync(server, task.Id, ct);
         }
     }
 
@@ -49,27 +50,28 @@ public sealed partial class TasksApiTests
     public async Task GetEvents_FoldedForRetriedCancelledAndLabelledTasks_ReproducesTheStoredRow()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var labelled = await client.CreateTaskAsync(TaskRequest("Labelled.") with { Metadata = new() { ["team"] = "ops", ["env"] = "test" } }, ct);
         var retried = await client.CreateTaskAsync(TaskRequest("Fail. [[simulate:error]]") with { MaxAttempts = 1, Metadata = new() { ["k"] = "v" } }, ct);
         var cancelled = await client.CreateTaskAsync(TaskRequest("Slow. [[simulate:delay=30000]]"), ct);
         await client.WaitForTaskAsync(retried.Id, Deadline, ct);
         (await client.PostAsync($"/api/v1/tasks/{retried.Id}/retry", null, ct)).EnsureSuccessStatusCode();
-        await client.WaitForTaskAsync(cancelled.Id, Running, Deadline, ct);
+        await server.WaitForRunningAsync(cancelled.Id, Deadline, ct);
         (await client.PostAsync($"/api/v1/tasks/{cancelled.Id}/cancel", null, ct)).EnsureSuccessStatusCode();
-        await client.WaitForIdleAsync(Deadline, ct);
+        await server.WaitForIdleAsync(Deadline, ct);
         Assert.Equal(2, (await client.GetTaskAsync(retried.Id, ct)).Attempt);
 
         foreach (var id in new[] { labelled.Id, retried.Id, cancelled.Id })
         {
-            await AssertFoldReproducesRowAsync(factory, client, id, ct);
+            await AssertFoldReproducesRowAsync(server, id, ct);
         }
     }
 
     /// <summary>Folds the task's history as the API serves it and compares the result with the store's row, field by field.</summary>
-    private static async Task AssertFoldReproducesRowAsync(ApexAppFactory factory, HttpClient client, Guid taskId, CancellationToken cancellationToken)
+    private static async Task AssertFoldReproducesRowAsync(BackendServer server, Guid taskId, CancellationToken cancellationToken)
     {
+        var client = server.Client;
         var history = await client.GetTaskEventsAsync(taskId, cancellationToken);
         var folded = TaskProjection.Fold(history.Select(e => new StoredEvent
         {
@@ -82,7 +84,7 @@ public sealed partial class TasksApiTests
             Data = e.Data.GetRawText(),
             CreatedAt = e.CreatedAt,
         }));
-        var row = await factory.Services.GetRequiredService<IApexStore>().GetTaskAsync(Tenancy.DefaultTenant, taskId, cancellationToken);
+        var row = await server.Services.GetRequiredService<IApexStore>().GetTaskAsync(Tenancy.DefaultTenant, taskId, cancellationToken);
 
         Assert.NotNull(folded);
         Assert.NotNull(row);

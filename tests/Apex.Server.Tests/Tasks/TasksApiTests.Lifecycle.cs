@@ -2,24 +2,23 @@ using System.Net;
 using Apex.Contracts;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Tasks;
 
-public sealed partial class TasksApiTests
+public abstract partial class TasksApiTests
 {
-    private static readonly IReadOnlySet<TaskState> Running = new HashSet<TaskState> { TaskState.Running };
-
     [Fact]
     public async Task Cancel_RunningTask_EndsCancelledWithOneTerminalEventAndStopsTheExecution()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var task = await client.CreateTaskAsync(TaskRequest("Take your time. [[simulate:delay=30000]]"), ct);
-        await client.WaitForTaskAsync(task.Id, Running, Deadline, ct);
+        await server.WaitForRunningAsync(task.Id, Deadline, ct);
 
         using var response = await client.PostAsync($"/api/v1/tasks/{task.Id}/cancel", null, ct);
 
@@ -28,7 +27,7 @@ public sealed partial class TasksApiTests
         Assert.Equal(TaskState.Cancelled, answered.Status);
         Assert.Equal("cancelled", answered.Error?.Code);
         // 30 s of simulated latency: an idle engine within 10 s means the cancel reached the running attempt.
-        await client.WaitForIdleAsync(TimeSpan.FromSeconds(10), ct);
+        await server.WaitForIdleAsync(TimeSpan.FromSeconds(10), ct);
         var after = await client.GetTaskAsync(task.Id, ct);
         Assert.Equal(TaskState.Cancelled, after.Status);
         Assert.Null(after.Output);
@@ -37,11 +36,46 @@ public sealed partial class TasksApiTests
     }
 
     [Fact]
+    public async Task Cancel_QueuedTaskWaitingForItsRetry_EndsCancelledAndNeverRunsAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A backoff of minutes keeps the task queued after its first attempt timed out: queued on both backends, not
+        // claimed by a free worker a moment later.
+        await using var server = await backend.StartAsync(new Dictionary<string, string?>
+        {
+            ["Apex:Retry:BaseDelay"] = "00:05:00",
+            ["Apex:Retry:MaxDelay"] = "00:05:00",
+        });
+        var client = server.Client;
+        var task = await client.CreateTaskAsync(
+            TaskRequest("Too slow for its limit. [[simulate:delay=3000]]") with { MaxAttempts = 2, Limits = new TaskLimits { TimeLimitSeconds = 1 } }, ct);
+        var waiting = await ApexHttp.PollAsync(async () =>
+            await client.GetTaskAsync(task.Id, ct) is { Status: TaskState.Queued, Attempt: 1 } t ? t : null, Deadline, ct);
+        Assert.NotNull(waiting);
+        Assert.Equal("timeout", waiting.Error?.Code);
+
+        using var response = await client.PostAsync($"/api/v1/tasks/{task.Id}/cancel", null, ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(TaskState.Cancelled, (await response.ReadAsync(ApexJsonContext.Default.TaskResponse, ct)).Status);
+        Assert.SkipWhen(backend is EmbeddedBackend,
+            "Known bug (embedded): a cancelled queued task stays in the in-process queue until its run time, counted in /health "
+            + "queue.depth and queue.delayed and against Apex:Engine:MaxQueuedTasks; the stores' TransitionOutcome names only "
+            + "running tasks to stop, so the queue is never told. The distributed variant runs this test in full.");
+        await server.WaitForIdleAsync(Deadline, ct);
+        var after = await client.GetTaskAsync(task.Id, ct);
+        Assert.Equal(TaskState.Cancelled, after.Status);
+        Assert.Equal(1, after.Attempt);
+        var events = await client.GetTaskEventsAsync(task.Id, ct);
+        Assert.Equal([EventTypes.TaskCreated, EventTypes.TaskStarted, EventTypes.TaskRetryScheduled, EventTypes.TaskCancelled], events.Select(e => e.EventType));
+    }
+
+    [Fact]
     public async Task Cancel_FinishedTask_Returns409()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var task = await client.CreateTaskAsync(TaskRequest("Quick."), ct);
         Assert.Equal(TaskState.Succeeded, (await client.WaitForTaskAsync(task.Id, Deadline, ct)).Status);
 
@@ -57,8 +91,8 @@ public sealed partial class TasksApiTests
     public async Task Retry_FailedStandaloneTask_RunsAgainAsTheNextAttempt()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var task = await client.CreateTaskAsync(TaskRequest("Fail. [[simulate:error]]") with { MaxAttempts = 1 }, ct);
         var failed = await client.WaitForTaskAsync(task.Id, Deadline, ct);
         Assert.Equal(TaskState.Failed, failed.Status);
@@ -85,8 +119,8 @@ public sealed partial class TasksApiTests
     public async Task Retry_SucceededTask_Returns409()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var task = await client.CreateTaskAsync(TaskRequest("Fine."), ct);
         await client.WaitForTaskAsync(task.Id, Deadline, ct);
 
@@ -94,29 +128,5 @@ public sealed partial class TasksApiTests
 
         Assert.Equal(HttpStatusCode.Conflict, problem.Status);
         Assert.Equal("task_not_retryable", problem.Code);
-    }
-
-    [Fact]
-    public async Task Dispatch_HigherPriorityWaitingBehindBlocker_StartsBeforeEarlierLowerPriority()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory(new Dictionary<string, string?> { ["Apex:Engine:MaxConcurrency"] = "1" });
-        using var client = factory.CreateClient();
-        var blocker = await client.CreateTaskAsync(TaskRequest("Block the only worker. [[simulate:delay=30000]]"), ct);
-        await client.WaitForTaskAsync(blocker.Id, Running, Deadline, ct);
-        var low = await client.CreateTaskAsync(TaskRequest("Low. [[simulate:delay=50]]", priority: 0), ct);
-        var high = await client.CreateTaskAsync(TaskRequest("High. [[simulate:delay=50]]", priority: 10), ct);
-        Assert.Equal(TaskState.Queued, (await client.GetTaskAsync(low.Id, ct)).Status);
-
-        // Cancelling the blocker frees the only worker with both tasks waiting: no timing decides the order.
-        (await client.PostAsync($"/api/v1/tasks/{blocker.Id}/cancel", null, ct)).EnsureSuccessStatusCode();
-
-        var lowDone = await client.WaitForTaskAsync(low.Id, Deadline, ct);
-        var highDone = await client.WaitForTaskAsync(high.Id, Deadline, ct);
-        Assert.Equal(TaskState.Succeeded, lowDone.Status);
-        Assert.Equal(TaskState.Succeeded, highDone.Status);
-        Assert.True(highDone.StartedAt < lowDone.StartedAt,
-            $"high started at {highDone.StartedAt:O}, low (submitted first) at {lowDone.StartedAt:O}.");
-        Assert.True(highDone.FinishedAt <= lowDone.StartedAt, "With one worker, low must start only after high finished.");
     }
 }

@@ -4,13 +4,15 @@ using Apex.Contracts;
 using Apex.Contracts.Agents;
 using Apex.Contracts.Common;
 using Apex.Contracts.Tasks;
+using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Tasks;
 
-public sealed partial class TasksApiTests
+/// <summary>The task API, on each backend (see <see cref="ApexBackend"/>).</summary>
+public abstract partial class TasksApiTests(ApexBackend backend)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -18,8 +20,8 @@ public sealed partial class TasksApiTests
     public async Task Create_ValidTask_Returns201WithLocationAndRunsToSucceeded()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var request = TaskRequest("Summarize the quarter.", priority: 3) with
         {
             Name = "summary",
@@ -51,8 +53,8 @@ public sealed partial class TasksApiTests
     public async Task List_Filters_ReturnOnlyMatchingTasks()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         await CreateAgentAsync(client, "lister", ct);
         var onAgent = await client.CreateTaskAsync(TaskRequest("On the lister agent.", agent: "lister"), ct);
         var failing = await client.CreateTaskAsync(TaskRequest("Fail. [[simulate:error]]") with { MaxAttempts = 1 }, ct);
@@ -76,8 +78,8 @@ public sealed partial class TasksApiTests
     public async Task List_SevenTasksPagedByThree_ReturnsThreePagesNewestFirstWithoutDuplicates()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var created = new List<Guid>();
         for (var i = 0; i < 7; i++)
         {
@@ -107,8 +109,8 @@ public sealed partial class TasksApiTests
     public async Task CreateBatch_ThreeTasks_Returns201WithThreeIdsInOrder()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var batch = new CreateTaskBatchRequest { Tasks = [TaskRequest("One."), TaskRequest("Two."), TaskRequest("Three.")] };
 
         using var response = await client.PostAsJsonAsync("/api/v1/tasks/batch", batch, ApexJsonContext.Default.CreateTaskBatchRequest, ct);
@@ -124,8 +126,8 @@ public sealed partial class TasksApiTests
     public async Task CreateBatch_OneInvalidTask_Returns422AndCreatesNothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         await client.CreateTaskAsync(TaskRequest("Already there."), ct);
         var batch = new CreateTaskBatchRequest { Tasks = [TaskRequest("One."), TaskRequest(""), TaskRequest("Three.")] };
 
@@ -142,8 +144,8 @@ public sealed partial class TasksApiTests
     public async Task CreateBatch_ThousandAndOneTasks_Returns422BatchTooLarge()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var batch = new CreateTaskBatchRequest { Tasks = [.. Enumerable.Range(0, 1_001).Select(i => TaskRequest($"Task {i}."))] };
 
         using var response = await client.PostAsJsonAsync("/api/v1/tasks/batch", batch, ApexJsonContext.Default.CreateTaskBatchRequest, ct);
@@ -158,8 +160,8 @@ public sealed partial class TasksApiTests
     public async Task Create_SameIdempotencyKeyAndBody_ReturnsTheSameTaskWith200()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
         var request = TaskRequest("Only once, please.");
 
         using var first = await PostWithKeyAsync(client, "key-1", request, ct);
@@ -177,8 +179,8 @@ public sealed partial class TasksApiTests
     public async Task Create_SameIdempotencyKeyDifferentBody_Returns422KeyReusedAndCreatesNothingMore()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApexAppFactory();
-        using var client = factory.CreateClient();
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
 
         using var first = await PostWithKeyAsync(client, "key-2", TaskRequest("The first body."), ct);
         using var second = await PostWithKeyAsync(client, "key-2", TaskRequest("A different body."), ct);
@@ -214,4 +216,11 @@ public sealed partial class TasksApiTests
         using var response = await client.PostAsJsonAsync("/api/v1/agents", new AgentRequest { Name = name }, ApexJsonContext.Default.AgentRequest, cancellationToken);
         return await response.ReadAsync(ApexJsonContext.Default.AgentResponse, cancellationToken);
     }
+
+    /// <summary>On SQLite with in-process workers.</summary>
+    public sealed class Embedded(EmbeddedBackend backend) : TasksApiTests(backend), IClassFixture<EmbeddedBackend>;
+
+    /// <summary>On PostgreSQL and Redis Streams with a worker process.</summary>
+    [Collection(DistributedBackend.Collection)]
+    public sealed class Distributed(DistributedBackend backend) : TasksApiTests(backend);
 }

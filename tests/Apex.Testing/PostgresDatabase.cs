@@ -1,7 +1,7 @@
 using Npgsql;
 using Xunit;
 
-namespace Apex.Store.Tests;
+namespace Apex.Testing;
 
 /// <summary>
 /// A throwaway database on the server named by <c>APEX_TEST_PG</c>, created for one test class and dropped after it.
@@ -12,24 +12,13 @@ public sealed class PostgresDatabase : IAsyncLifetime
     private readonly List<string> _databases = [];
 
     /// <summary>The server's connection string, or null when none is configured.</summary>
-    public static string? Server => Environment.GetEnvironmentVariable("APEX_TEST_PG") is { Length: > 0 } value ? value : null;
+    public static string? Server => TestServices.Postgres;
 
     /// <summary>The connection string of this class's database.</summary>
     public string ConnectionString { get; private set; } = "";
 
     /// <summary>Skips the calling test when there is no server (fails it under CI).</summary>
-    public static void RequireServer()
-    {
-        if (Server is not null)
-        {
-            return;
-        }
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail("APEX_TEST_PG must name a PostgreSQL server when CI=true.");
-        }
-        Assert.Skip("APEX_TEST_PG is not set; the PostgreSQL store tests need a server (see .ci/services.sh).");
-    }
+    public static void RequireServer() => TestServices.Require(TestServices.PostgresVariable, "a PostgreSQL server");
 
     public async ValueTask InitializeAsync()
     {
