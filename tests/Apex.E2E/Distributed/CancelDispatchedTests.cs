@@ -22,7 +22,7 @@ public sealed class CancelDispatchedTests
     public async Task Cancel_DispatchedTaskWaitingInTheStream_NoWorkerRunsIt()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip());
+        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip(), DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
             var server = await cluster.StartServerAsync(cancellationToken: ct);
@@ -71,6 +71,7 @@ public sealed class CancelDispatchedTests
                 Assert.Fail($"{ran.Count} of {cancelled.Count} cancelled tasks were still run by the worker, e.g. {ran[0].Task.Id}: {TaskAudit.Describe(ran[0])}.");
             }
             Assert.Equal(kept.Count, results);
+            await TaskAudit.AssertEventsReplayToRowsAsync(cluster.Postgres, ct);
         }
         catch
         {

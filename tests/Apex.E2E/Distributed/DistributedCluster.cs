@@ -6,10 +6,11 @@ using Xunit;
 namespace Apex.E2E.Distributed;
 
 /// <summary>
-/// One test's distributed Apex: an API server in distributed mode (SQLite store, Redis queue) and .NET or Python worker
-/// processes, all on a Redis key prefix of this test's own so that tests can share one Redis. Timings are the smallest
+/// One test's distributed Apex: API servers in distributed mode (a PostgreSQL database of this test's own, shared by all
+/// its API servers; a Redis queue) and .NET or Python worker processes, all on a Redis key prefix of this test's own so
+/// that tests can share one Redis and one PostgreSQL server. Timings are the smallest
 /// the design allows (lease TTL 2 s, sweep 0.5 s, dispatch grace 1 s). Dispose kills every process, deletes the
-/// prefix's keys and the logs; call <see cref="DumpLogs"/> first when the test failed.
+/// prefix's keys, drops the database and deletes the logs; call <see cref="DumpLogs"/> first when the test failed.
 /// </summary>
 internal sealed class DistributedCluster : IAsyncDisposable
 {
@@ -27,7 +28,9 @@ internal sealed class DistributedCluster : IAsyncDisposable
     private readonly List<IAsyncDisposable> _processes = [];
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<(string Name, Func<string> Read)> _logs = [];
+    private readonly List<ServerProcess> _servers = [];
     private ConnectionMultiplexer? _redis;
+    private PostgresTestDatabase? _postgres;
 
     private DistributedCluster(string redisEndpoint)
     {
@@ -46,8 +49,11 @@ internal sealed class DistributedCluster : IAsyncDisposable
     /// <summary>Where worker logs go.</summary>
     public string LogDirectory { get; }
 
-    /// <summary>The API server, once started.</summary>
-    public ServerProcess? Server { get; private set; }
+    /// <summary>The first API server, once started.</summary>
+    public ServerProcess? Server => _servers.Count == 0 ? null : _servers[0];
+
+    /// <summary>The PostgreSQL database every API server of this cluster uses.</summary>
+    public PostgresTestDatabase Postgres => _postgres ?? throw new InvalidOperationException("No database.");
 
     /// <summary>A connection of the test's own to the Redis, for inspection and fault injection.</summary>
     public IDatabase Db => (_redis ?? throw new InvalidOperationException("Not connected.")).GetDatabase();
@@ -56,25 +62,22 @@ internal sealed class DistributedCluster : IAsyncDisposable
     /// The Redis of <c>APEX_TEST_REDIS</c> (<c>HOST:PORT</c>). Without it the test is skipped, except under
     /// <c>CI=true</c>, where it fails: these tests must run in CI.
     /// </summary>
-    public static string SharedRedisOrSkip()
-    {
-        var endpoint = Environment.GetEnvironmentVariable("APEX_TEST_REDIS");
-        if (string.IsNullOrWhiteSpace(endpoint))
-        {
-            if (IsCi)
-            {
-                Assert.Fail("APEX_TEST_REDIS is not set, and CI=true: the distributed E2E tests must run in CI.");
-            }
-            Assert.Skip("APEX_TEST_REDIS is not set; distributed E2E tests are skipped.");
-        }
-        return endpoint.Trim();
-    }
+    public static string SharedRedisOrSkip() => SharedServerOrSkip("APEX_TEST_REDIS");
+
+    /// <summary>
+    /// The PostgreSQL server of <c>APEX_TEST_PG</c> (a connection string). Without it the test is skipped, except under
+    /// <c>CI=true</c>, where it fails.
+    /// </summary>
+    public static string SharedPostgresOrSkip() => SharedServerOrSkip("APEX_TEST_PG");
 
     /// <summary>Whether this runs in CI, where a missing dependency is a failure rather than a skip.</summary>
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A cluster on <paramref name="redisEndpoint"/>, with the test's own connection to it.</summary>
-    public static async Task<DistributedCluster> CreateAsync(string redisEndpoint)
+    /// <summary>
+    /// A cluster on <paramref name="redisEndpoint"/>, with the test's own connection to it, whose API servers share a new
+    /// database on the PostgreSQL server of <paramref name="postgresServer"/> (a connection string).
+    /// </summary>
+    public static async Task<DistributedCluster> CreateAsync(string redisEndpoint, string postgresServer, CancellationToken cancellationToken = default)
     {
         var cluster = new DistributedCluster(redisEndpoint);
         try
@@ -82,6 +85,7 @@ internal sealed class DistributedCluster : IAsyncDisposable
             var options = ConfigurationOptions.Parse(redisEndpoint);
             options.AbortOnConnectFail = false;
             cluster._redis = await ConnectionMultiplexer.ConnectAsync(options);
+            cluster._postgres = await PostgresTestDatabase.CreateAsync(postgresServer, cancellationToken);
             return cluster;
         }
         catch
@@ -99,23 +103,30 @@ internal sealed class DistributedCluster : IAsyncDisposable
         ["Apex:Redis:LeaseTtl"] = LeaseTtl.ToString("c", CultureInfo.InvariantCulture),
         // StackExchange.Redis narrates every connect at Information: dozens of lines that bury what matters in a failure's log dump.
         ["Logging:LogLevel:StackExchange.Redis"] = "Warning",
+        // Npgsql logs every command at Information, thousands of lines a second under load.
+        ["Logging:LogLevel:Npgsql"] = "Warning",
     };
 
-    /// <summary>Starts the API server in distributed mode (plus <paramref name="extra"/> settings) and waits until it is ready.</summary>
+    /// <summary>
+    /// Starts another API server in distributed mode (<c>server-1</c>, <c>server-2</c>, ...; plus <paramref name="extra"/>
+    /// settings) on <see cref="Postgres"/> and waits until it is ready.
+    /// </summary>
     public async Task<ServerProcess> StartServerAsync(IReadOnlyDictionary<string, string>? extra = null, CancellationToken cancellationToken = default)
     {
         var settings = CommonSettings();
+        var serverId = $"server-{_servers.Count + 1}";
         settings["Apex:Redis:SweepInterval"] = SweepInterval.ToString("c", CultureInfo.InvariantCulture);
         settings["Apex:Distributed:DispatchGrace"] = DispatchGrace.ToString("c", CultureInfo.InvariantCulture);
-        settings["Apex:Distributed:ServerId"] = "server-1";
+        settings["Apex:Distributed:ServerId"] = serverId;
+        settings["ConnectionStrings:Postgres"] = Postgres.ConnectionString;
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
             settings[key] = value;
         }
         var server = await ServerProcess.StartAsync(settings, cancellationToken);
         _processes.Add(server);
-        _logs.Add(("server", server.ReadLog));
-        Server = server;
+        _logs.Add((serverId, server.ReadLog));
+        _servers.Add(server);
         return server;
     }
 
@@ -154,6 +165,9 @@ internal sealed class DistributedCluster : IAsyncDisposable
         _owned.Add(process);
         _logs.Add((process.Name, process.ReadLog));
     }
+
+    /// <summary>Adds a log of something the cluster does not own (e.g. a throwaway PostgreSQL) to <see cref="DumpLogs"/>.</summary>
+    public void ShowLog(string name, Func<string> read) => _logs.Add((name, read));
 
     /// <summary>The values of this prefix's leases, by task: <c>"{attempt}|{owner}"</c>.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> LeasesAsync()
@@ -211,7 +225,7 @@ internal sealed class DistributedCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills every process, deletes this prefix's keys and the worker logs.</summary>
+    /// <summary>Kills every process, deletes this prefix's keys, drops the database and deletes the worker logs.</summary>
     public async ValueTask DisposeAsync()
     {
         for (var i = _processes.Count - 1; i >= 0; i--)
@@ -219,6 +233,10 @@ internal sealed class DistributedCluster : IAsyncDisposable
             await _processes[i].DisposeAsync();
         }
         await DeleteKeysAsync();
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
         foreach (var process in _owned)
         {
             await process.DisposeAsync();
@@ -236,6 +254,20 @@ internal sealed class DistributedCluster : IAsyncDisposable
         {
             // Left to the OS's temp cleanup.
         }
+    }
+
+    private static string SharedServerOrSkip(string variable)
+    {
+        var value = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (IsCi)
+            {
+                Assert.Fail($"{variable} is not set, and CI=true: the distributed E2E tests must run in CI.");
+            }
+            Assert.Skip($"{variable} is not set; distributed E2E tests are skipped.");
+        }
+        return value.Trim();
     }
 
     private async Task DeleteKeysAsync()

@@ -32,7 +32,7 @@ public sealed class DuplicateDeliveryTests
     public async Task Dispatch_EveryWorkMessageDeliveredTwice_EachAttemptRunsOnce(string workers)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip());
+        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip(), DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
             var server = await cluster.StartServerAsync(cancellationToken: ct);
@@ -112,6 +112,7 @@ public sealed class DuplicateDeliveryTests
                 Assert.Empty(task.OfType(EventTypes.TaskRequeued));
                 TaskAudit.AssertFoldReproducesRow(task);
             }
+            await TaskAudit.AssertEventsReplayToRowsAsync(cluster.Postgres, ct);
         }
         catch
         {

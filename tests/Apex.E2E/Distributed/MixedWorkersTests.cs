@@ -24,7 +24,7 @@ public sealed class MixedWorkersTests
     public async Task PythonAndDotnetWorkers_ShareDagAndBatch_AllSucceedAndBothWorkersRunSome()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip());
+        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip(), DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
             var server = await cluster.StartServerAsync(cancellationToken: ct);
@@ -98,6 +98,7 @@ public sealed class MixedWorkersTests
                 split += pair.Select(t => pythonIds.Contains(t.Task.Id)).Distinct().Count() == 2 ? 1 : 0;
             }
             Report.Line($"{pairs.Count} instructions submitted twice: {split} pairs ran once on each implementation, with equal output and usage.");
+            await TaskAudit.AssertEventsReplayToRowsAsync(cluster.Postgres, ct);
         }
         catch
         {

@@ -27,7 +27,7 @@ public sealed class RedisRestartTests
     /// <summary>
     /// Invariant 4: Redis dies mid-run (SIGKILL: streams, leases and groups gone) and comes back empty on the same port.
     /// Every task still succeeds exactly once: leases are missing, so the sweep re-queues what was running and the
-    /// dispatcher re-dispatches it; consumer groups are re-created. The API stays up on its SQLite store meanwhile:
+    /// dispatcher re-dispatches it; consumer groups are re-created. The API stays up on its PostgreSQL store meanwhile:
     /// submissions are accepted (or refused with 503), never a 500.
     /// </summary>
     [Fact]
@@ -44,7 +44,7 @@ public sealed class RedisRestartTests
         }
         var port = FreePort();
         var endpoint = $"127.0.0.1:{port}";
-        await using var cluster = await DistributedCluster.CreateAsync(endpoint);
+        await using var cluster = await DistributedCluster.CreateAsync(endpoint, DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
             var redis = await StartRedisAsync(port, cluster.LogDirectory, 1, ct);
@@ -121,6 +121,7 @@ public sealed class RedisRestartTests
             Report.Line($"{ids.Count}/{ids.Count} succeeded, each with exactly one terminal event; {requeued} re-queued (worker_lost) and re-run, " +
                 $"max attempt {audited.Max(t => t.Task.Attempt)}; {ignored} stale results recorded as ignored.");
             Assert.True(afterBack <= RecoveryBound, $"Recovery took {afterBack.TotalSeconds:F1} s after Redis returned (bound {RecoveryBound.TotalSeconds} s).");
+            await TaskAudit.AssertEventsReplayToRowsAsync(cluster.Postgres, ct);
         }
         catch
         {

@@ -23,7 +23,7 @@ internal sealed record AuditedTask(TaskResponse Task, IReadOnlyList<TaskEventRes
 }
 
 /// <summary>Reads tasks and their histories through the API and checks what every test checks at the end.</summary>
-internal static class TaskAudit
+internal static partial class TaskAudit
 {
     private const int PageSize = 500;
 

@@ -32,7 +32,7 @@ public sealed class WorkerDrainTests
     public async Task Terminate_WorkerWithShortAndLongAttempts_DrainsShortReleasesLongAndExitsByItself()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip());
+        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip(), DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
             var server = await cluster.StartServerAsync(cancellationToken: ct);
@@ -135,6 +135,7 @@ public sealed class WorkerDrainTests
             Report.Line($"Short tasks: {ShortTasks}/{ShortTasks} succeeded on attempt 1; {holding.Count(shortIds.Contains)} were in hand at SIGTERM, " +
                 $"{drained} finished after it (drained). Long tasks: {LongTasks}/{LongTasks} released, re-run at attempt 2 on {second.WorkerId}, cancelled.");
             Assert.True(drained >= 1, "No short attempt finished after SIGTERM: the drain was not exercised.");
+            await TaskAudit.AssertEventsReplayToRowsAsync(cluster.Postgres, ct);
         }
         catch
         {

@@ -21,7 +21,7 @@ public sealed class WorkerKillTests
     public async Task KillHard_WorkerHoldingInFlightWork_OrphansRequeuedAndEveryTaskSucceedsExactlyOnce()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip());
+        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip(), DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
             var server = await cluster.StartServerAsync(cancellationToken: ct);
@@ -99,6 +99,7 @@ public sealed class WorkerKillTests
             Report.Line($"Kill → last success: {(audited.Max(t => t.Task.FinishedAt!.Value) - killAt).TotalSeconds:F2} s. " +
                 $"{Tasks}/{Tasks} succeeded, each with exactly one terminal event; {audited.Count(t => t.Task.Attempt >= 2)} on attempt ≥ 2.");
             Assert.True(lastRequeue <= ReclaimBound, $"The last orphan was requeued {lastRequeue.TotalSeconds:F2} s after the kill (bound {ReclaimBound.TotalSeconds} s).");
+            await TaskAudit.AssertEventsReplayToRowsAsync(cluster.Postgres, ct);
         }
         catch
         {
