@@ -131,15 +131,13 @@ public sealed partial class DistributedDispatcher(
     {
         try
         {
+            // The tasks are cancelled in the store, so no attempt of theirs may go on, whichever it is and whoever's tenant
+            // it is. Dropping the lease stops a message still waiting in the stream (its acquire says lost) and a running
+            // worker that misses the at-most-once cancel (its next heartbeat finds the lease gone).
+            await redis.DropAllLeasesAsync(taskIds);
             foreach (var id in taskIds)
             {
-                if (await store.GetTaskAsync(Core.Tenancy.DefaultTenant, id) is { } task)
-                {
-                    // Dropping the lease stops a message still waiting in the stream (its acquire says lost) and a
-                    // running worker that misses the at-most-once cancel (its next heartbeat finds the lease gone).
-                    await redis.DropLeaseAsync(id, task.Attempt);
-                    await redis.PublishCancelAsync(id, task.Attempt);
-                }
+                await redis.PublishCancelAsync(id, ControlMessage.AnyAttempt);
             }
         }
         catch (Exception e)

@@ -4,4 +4,7 @@ namespace Apex.Redis.Queue;
 internal sealed record ControlMessage(string Type, Guid TaskId, int Attempt)
 {
     public const string Cancel = "cancel";
+
+    /// <summary>The attempt of a cancel meant for whatever attempt of the task is running.</summary>
+    public const int AnyAttempt = 0;
 }

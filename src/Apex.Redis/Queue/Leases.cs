@@ -97,6 +97,21 @@ internal static class Leases
         return 0
         """;
 
+    /// <summary>
+    /// KEYS leases; ARGV[i] <c>"{attempt}|"</c> of KEYS[i]. Deletes each lease that belongs to that attempt, whoever holds
+    /// it; returns how many it deleted.
+    /// </summary>
+    public const string DropAttempts = """
+        local deleted = 0
+        for i, key in ipairs(KEYS) do
+          local v = redis.call('GET', key)
+          if v and string.sub(v, 1, #ARGV[i]) == ARGV[i] then
+            deleted = deleted + redis.call('DEL', key)
+          end
+        end
+        return deleted
+        """;
+
     /// <summary>KEYS[1] lease; ARGV[1] exact value. Deletes the lease if it holds exactly that value.</summary>
     public const string DropIfEquals = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then

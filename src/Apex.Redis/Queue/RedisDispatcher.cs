@@ -137,7 +137,7 @@ public sealed class RedisDispatcher
         return (long)deleted == 1;
     }
 
-    /// <summary>Deletes the leases of applied attempts in one pipelined batch (see <see cref="DropLeaseAsync"/>).</summary>
+    /// <summary>Deletes the leases of applied attempts in one script call (see <see cref="DropLeaseAsync"/>).</summary>
     public async Task DropLeasesAsync(IReadOnlyList<(Guid TaskId, int Attempt)> attempts, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -145,14 +145,24 @@ public sealed class RedisDispatcher
         {
             return;
         }
-        var batch = Db.CreateBatch();
-        var pending = new Task[attempts.Count];
+        var keys = new RedisKey[attempts.Count];
+        var prefixes = new RedisValue[attempts.Count];
         for (var i = 0; i < attempts.Count; i++)
         {
-            pending[i] = batch.ScriptEvaluateAsync(Leases.DropAttempt, [_keys.Lease(attempts[i].TaskId)], [Leases.Value(attempts[i].Attempt, "")]);
+            keys[i] = _keys.Lease(attempts[i].TaskId);
+            prefixes[i] = Leases.Value(attempts[i].Attempt, "");
         }
-        batch.Execute();
-        await Task.WhenAll(pending);
+        await Db.ScriptEvaluateAsync(Leases.DropAttempts, keys, prefixes);
+    }
+
+    /// <summary>Deletes the leases of tasks whatever attempt they hold (the tasks ended: no attempt of them may go on).</summary>
+    public async Task DropAllLeasesAsync(IReadOnlyList<Guid> taskIds, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (taskIds.Count > 0)
+        {
+            await Db.KeyDeleteAsync([.. taskIds.Select(id => _keys.Lease(id))]);
+        }
     }
 
     /// <summary>

@@ -106,6 +106,35 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public async Task DropLeases_InOneCall_DeletesOnlyTheGivenAttempts()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        var (applied, moved, another) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await ctx.Dispatcher.DispatchAsync([TestMessages.Work(applied, 3), TestMessages.Work(moved, 13), TestMessages.Work(another, 1)], Ct);
+
+        // 'moved' is at attempt 13 now: the applied result of its attempt 1 must not drop the new lease; 'gone' has none.
+        await ctx.Dispatcher.DropLeasesAsync([(applied, 3), (moved, 1), (Guid.NewGuid(), 1)], Ct);
+
+        Assert.False(await ctx.Db.KeyExistsAsync(ctx.LeaseKey(applied)));
+        Assert.True(await ctx.Db.KeyExistsAsync(ctx.LeaseKey(moved)));
+        Assert.True(await ctx.Db.KeyExistsAsync(ctx.LeaseKey(another)));
+    }
+
+    [Fact]
+    public async Task DropAllLeases_DeletesWhateverAttemptTheTasksHold()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        var (cancelled, running, other) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await ctx.Dispatcher.DispatchAsync([TestMessages.Work(cancelled, 2), TestMessages.Work(running, 7), TestMessages.Work(other, 1)], Ct);
+
+        await ctx.Dispatcher.DropAllLeasesAsync([cancelled, running], Ct);
+
+        Assert.False(await ctx.Db.KeyExistsAsync(ctx.LeaseKey(cancelled)));
+        Assert.False(await ctx.Db.KeyExistsAsync(ctx.LeaseKey(running)));
+        Assert.True(await ctx.Db.KeyExistsAsync(ctx.LeaseKey(other)));
+    }
+
+    [Fact]
     public async Task Complete_AfterTheLeaseMovedOn_StillReportsButLeavesTheNewLease()
     {
         await using var ctx = await RedisTestContext.CreateAsync();

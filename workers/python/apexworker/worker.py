@@ -534,7 +534,7 @@ class Worker:
             log.warning("cancel with a bad attempt ignored: %.200r", payload)
             return
         for e in list(self.executions.values()):
-            if e.task_id.lower() == task_id and (attempt is None or e.attempt == attempt):
+            if e.task_id.lower() == task_id and (attempt is None or attempt <= 0 or e.attempt == attempt):
                 if e.stop(CANCELLED):
                     log.info("task %s attempt %d: cancel received", e.task_id, e.attempt)
 
