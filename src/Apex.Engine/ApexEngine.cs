@@ -124,12 +124,19 @@ public sealed class ApexEngine(
     /// <summary>SHA-256 of a string.</summary>
     public static string HashRequest(string body) => HashRequest(Encoding.UTF8.GetBytes(body));
 
-    /// <summary>Acts on what a transition changed: stops cancelled executions, dispatches what became ready.</summary>
+    /// <summary>
+    /// Acts on what a transition changed: stops cancelled executions, drops queued tasks that ended without running,
+    /// dispatches what became ready.
+    /// </summary>
     public void Apply(TransitionOutcome outcome)
     {
         if (outcome.CancelRunning.Count > 0)
         {
             dispatcher.Cancel(outcome.CancelRunning);
+        }
+        if (outcome.Withdrawn.Count > 0)
+        {
+            dispatcher.Withdraw(outcome.Withdrawn);
         }
         if (outcome.Dispatch.Count > 0)
         {

@@ -198,8 +198,7 @@ public sealed partial class PostgresApexStore
                 return TransitionOutcome.Ignored;
             }
 
-            var dispatch = new List<DispatchItem>();
-            var cancelRunning = new List<Guid>();
+            var changes = new TransitionChanges();
             var outcome = result.Outcome == AttemptOutcome.RetryScheduled && task.Attempt >= task.MaxAttempts
                 ? AttemptOutcome.Failed // no attempt left: the reporter may not know max_attempts (a remote worker)
                 : result.Outcome;
@@ -207,7 +206,7 @@ public sealed partial class PostgresApexStore
             {
                 case AttemptOutcome.Succeeded:
                     await EndAsync(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage);
-                    await PropagateAsync(ctx, task, dag, TaskState.Succeeded, dispatch, cancelRunning);
+                    await PropagateAsync(ctx, task, dag, TaskState.Succeeded, changes);
                     break;
                 case AttemptOutcome.RetryScheduled:
                     var runAt = Rows.Truncate(result.RetryAt ?? ctx.NowOffset);
@@ -218,14 +217,14 @@ public sealed partial class PostgresApexStore
                         ("calls", result.Usage.ApiCalls));
                     ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetryScheduled,
                         new TaskRetryScheduledData(task.Attempt, error, runAt, result.Usage), CoreJsonContext.Default.TaskRetryScheduledData, task.DagId);
-                    dispatch.Add(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
+                    changes.Ready(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
                     break;
                 default:
                     await EndAsync(ctx, task, TaskState.Failed, null, result.Error ?? new TaskError("unknown", "The attempt failed."), result.Usage);
-                    await PropagateAsync(ctx, task, dag, TaskState.Failed, dispatch, cancelRunning);
+                    await PropagateAsync(ctx, task, dag, TaskState.Failed, changes);
                     break;
             }
-            return new TransitionOutcome(true, dispatch, cancelRunning);
+            return changes.ToOutcome();
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -238,15 +237,11 @@ public sealed partial class PostgresApexStore
             {
                 throw new ApexConflictException("task_not_cancellable", $"The task is already {task.Status.Name()}.");
             }
-            var dispatch = new List<DispatchItem>();
-            var cancelRunning = new List<Guid>();
-            if (task.Status is TaskState.Running or TaskState.AwaitingApproval)
-            {
-                cancelRunning.Add(task.Id);
-            }
+            var changes = new TransitionChanges();
+            changes.Ending(task);
             await EndAsync(ctx, task, TaskState.Cancelled, null, new TaskError("cancelled", "Cancelled by a user."), UsageDelta.None);
-            await PropagateAsync(ctx, task, dag, TaskState.Cancelled, dispatch, cancelRunning);
-            return new TransitionOutcome(true, dispatch, cancelRunning);
+            await PropagateAsync(ctx, task, dag, TaskState.Cancelled, changes);
+            return changes.ToOutcome();
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -263,11 +258,12 @@ public sealed partial class PostgresApexStore
                 throw new ApexConflictException("dag_not_cancellable", $"The DAG is already {dag.Status.Name()}.");
             }
             var open = await LockOpenTasksAsync(ctx, dagId);
-            var cancelRunning = open.Where(t => t.Status is TaskState.Running or TaskState.AwaitingApproval).Select(t => t.Id).ToList();
+            var changes = new TransitionChanges();
+            open.ForEach(changes.Ending);
             await EndManyAsync(ctx, open, TaskState.Cancelled, new TaskError("cancelled", "The DAG was cancelled."));
             AppendEnded(ctx, open, TaskState.Cancelled, _ => new TaskError("cancelled", "The DAG was cancelled."));
             await FinishDagAsync(ctx, dag, DagState.Cancelled, open.Count, new DagEventData("cancelled"));
-            return new TransitionOutcome(true, [], cancelRunning);
+            return changes.ToOutcome();
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -293,7 +289,7 @@ public sealed partial class PostgresApexStore
                 """, ("id", task.Id), ("max", maxAttempts), ("from", task.Status.Name()), ("attempt", task.Attempt));
             ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetried,
                 new TaskRetriedData(maxAttempts, task.Instruction), CoreJsonContext.Default.TaskRetriedData, task.DagId);
-            return new TransitionOutcome(true, [new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent))], []);
+            return new TransitionOutcome(true, [new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent))], [], []);
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -320,8 +316,7 @@ public sealed partial class PostgresApexStore
     /// Applies a task's terminal state to its DAG (locked by the caller): ready dependents, failure policy, DAG completion.
     /// Holding the DAG row makes the "last task done" check exact when two servers finish a DAG's last tasks together.
     /// </summary>
-    private static async Task PropagateAsync(WriteContext ctx, TaskRecord task, DagRecord? dag, TaskState terminal, List<DispatchItem> dispatch,
-        List<Guid> cancelRunning)
+    private static async Task PropagateAsync(WriteContext ctx, TaskRecord task, DagRecord? dag, TaskState terminal, TransitionChanges changes)
     {
         if (dag is null || dag.Status is DagState.Succeeded or DagState.Failed or DagState.Cancelled)
         {
@@ -331,7 +326,7 @@ public sealed partial class PostgresApexStore
         DagEventData? failure = null;
         if (terminal == TaskState.Succeeded)
         {
-            dispatch.AddRange(await PromoteReadyAsync(ctx, task.Id));
+            changes.Ready(await PromoteReadyAsync(ctx, task.Id));
         }
         else
         {
@@ -348,10 +343,7 @@ public sealed partial class PostgresApexStore
                 foreach (var other in others)
                 {
                     var isRunning = IsRunning(other);
-                    if (isRunning)
-                    {
-                        cancelRunning.Add(other.Id);
-                    }
+                    changes.Ending(other);
                     AppendEnded(ctx, [other], isRunning ? TaskState.Cancelled : TaskState.Skipped, _ => isRunning ? cancelled : error);
                 }
                 done += others.Count;

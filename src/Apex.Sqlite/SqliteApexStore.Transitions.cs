@@ -115,8 +115,7 @@ public sealed partial class SqliteApexStore
                 return TransitionOutcome.Ignored;
             }
 
-            var dispatch = new List<DispatchItem>();
-            var cancelRunning = new List<Guid>();
+            var changes = new TransitionChanges();
             var outcome = result.Outcome == AttemptOutcome.RetryScheduled && task.Attempt >= task.MaxAttempts
                 ? AttemptOutcome.Failed // no attempt left: the reporter may not know max_attempts (a remote worker)
                 : result.Outcome;
@@ -124,7 +123,7 @@ public sealed partial class SqliteApexStore
             {
                 case AttemptOutcome.Succeeded:
                     End(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage);
-                    Propagate(ctx, task, TaskState.Succeeded, dispatch, cancelRunning);
+                    Propagate(ctx, task, TaskState.Succeeded, changes);
                     break;
                 case AttemptOutcome.RetryScheduled:
                     var runAt = Rows.Time((result.RetryAt ?? ctx.NowOffset).ToUnixTimeMilliseconds());
@@ -140,14 +139,14 @@ public sealed partial class SqliteApexStore
                         ("$calls", result.Usage.ApiCalls));
                     ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetryScheduled,
                         new TaskRetryScheduledData(task.Attempt, error, runAt, result.Usage), CoreJsonContext.Default.TaskRetryScheduledData, task.DagId);
-                    dispatch.Add(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
+                    changes.Ready(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
                     break;
                 default:
                     End(ctx, task, TaskState.Failed, null, result.Error ?? new TaskError("unknown", "The attempt failed."), result.Usage);
-                    Propagate(ctx, task, TaskState.Failed, dispatch, cancelRunning);
+                    Propagate(ctx, task, TaskState.Failed, changes);
                     break;
             }
-            return new TransitionOutcome(true, dispatch, cancelRunning);
+            return changes.ToOutcome();
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -159,15 +158,11 @@ public sealed partial class SqliteApexStore
             {
                 throw new ApexConflictException("task_not_cancellable", $"The task is already {task.Status.Name()}.");
             }
-            var dispatch = new List<DispatchItem>();
-            var cancelRunning = new List<Guid>();
-            if (task.Status is TaskState.Running or TaskState.AwaitingApproval)
-            {
-                cancelRunning.Add(task.Id);
-            }
+            var changes = new TransitionChanges();
+            changes.Ending(task);
             End(ctx, task, TaskState.Cancelled, null, new TaskError("cancelled", "Cancelled by a user."), UsageDelta.None);
-            Propagate(ctx, task, TaskState.Cancelled, dispatch, cancelRunning);
-            return new TransitionOutcome(true, dispatch, cancelRunning);
+            Propagate(ctx, task, TaskState.Cancelled, changes);
+            return changes.ToOutcome();
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -179,18 +174,15 @@ public sealed partial class SqliteApexStore
             {
                 throw new ApexConflictException("dag_not_cancellable", $"The DAG is already {dag.Status.Name()}.");
             }
-            var cancelRunning = new List<Guid>();
+            var changes = new TransitionChanges();
             var open = LoadTasks(ctx, $"WHERE dag_id = $dag AND status IN {NotFinished}", ("$dag", dagId.ToString()));
             foreach (var task in open)
             {
-                if (task.Status is TaskState.Running or TaskState.AwaitingApproval)
-                {
-                    cancelRunning.Add(task.Id);
-                }
+                changes.Ending(task);
                 End(ctx, task, TaskState.Cancelled, null, new TaskError("cancelled", "The DAG was cancelled."), UsageDelta.None);
             }
             FinishDag(ctx, dag, DagState.Cancelled, open.Count, new DagEventData("cancelled"));
-            return new TransitionOutcome(true, [], cancelRunning);
+            return changes.ToOutcome();
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -215,7 +207,7 @@ public sealed partial class SqliteApexStore
                 """, ("$id", task.Id.ToString()), ("$max", maxAttempts));
             ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetried,
                 new TaskRetriedData(maxAttempts, task.Instruction), CoreJsonContext.Default.TaskRetriedData, task.DagId);
-            return new TransitionOutcome(true, [new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent))], []);
+            return new TransitionOutcome(true, [new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent))], [], []);
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -239,7 +231,7 @@ public sealed partial class SqliteApexStore
         }, cancellationToken);
 
     /// <summary>Applies a task's terminal state to its DAG: ready dependents, failure policy, DAG completion.</summary>
-    private static void Propagate(WriteContext ctx, TaskRecord task, TaskState terminal, List<DispatchItem> dispatch, List<Guid> cancelRunning)
+    private static void Propagate(WriteContext ctx, TaskRecord task, TaskState terminal, TransitionChanges changes)
     {
         if (task.DagId is not { } dagId)
         {
@@ -258,7 +250,7 @@ public sealed partial class SqliteApexStore
             {
                 if (PromoteIfReady(ctx, dependent) is { } item)
                 {
-                    dispatch.Add(item);
+                    changes.Ready(item);
                 }
             }
         }
@@ -271,10 +263,7 @@ public sealed partial class SqliteApexStore
                 foreach (var other in LoadTasks(ctx, $"WHERE dag_id = $dag AND status IN {NotFinished}", ("$dag", dagId.ToString())))
                 {
                     var running = other.Status is TaskState.Running or TaskState.AwaitingApproval;
-                    if (running)
-                    {
-                        cancelRunning.Add(other.Id);
-                    }
+                    changes.Ending(other);
                     End(ctx, other, running ? TaskState.Cancelled : TaskState.Skipped, null,
                         running ? new TaskError("dag_failed", $"Cancelled: task '{task.Key}' {terminal.Name()} and the DAG fails fast.") : error,
                         UsageDelta.None);

@@ -64,6 +64,7 @@ public abstract partial class StoreConformanceTests
         var outcome = await CompleteAsync(ids["a"], 1, AttemptOutcome.Failed, error: new TaskError("timeout", "Too slow."));
 
         Assert.Equal([ids["c"]], outcome.CancelRunning);
+        Assert.Equal([ids["d"]], outcome.Withdrawn); // queued; b was pending, in no queue
         Assert.Empty(outcome.Dispatch);
         var rows = await DagRowsAsync(dag.Id);
         Assert.Equal(TaskState.Failed, rows["a"].Status);
@@ -100,6 +101,7 @@ public abstract partial class StoreConformanceTests
         var outcome = await CompleteAsync(ids["a"], 1, AttemptOutcome.Failed);
 
         Assert.Empty(outcome.CancelRunning);
+        Assert.Empty(outcome.Withdrawn); // only pending descendants are skipped
         var rows = await DagRowsAsync(dag.Id);
         Assert.Equal([TaskState.Skipped, TaskState.Skipped, TaskState.Skipped], new[] { rows["b"], rows["e"], rows["f"] }.Select(r => r.Status));
         Assert.Equal((TaskState.Running, TaskState.Pending), (rows["c"].Status, rows["g"].Status));
@@ -143,8 +145,10 @@ public abstract partial class StoreConformanceTests
         var dag = Dag(FailurePolicy.FailFast, Node("a", "A."), Node("b", "B.", "a"));
         await Store.SubmitDagAsync(dag, null, Ct);
 
-        await Store.CancelTaskAsync(Tenant, dag.Tasks[1].Id, Ct);
+        var outcome = await Store.CancelTaskAsync(Tenant, dag.Tasks[1].Id, Ct);
 
+        Assert.Empty(outcome.CancelRunning);
+        Assert.Equal([dag.Tasks[0].Id], outcome.Withdrawn); // a was queued; b, pending, was in no queue
         var rows = await DagRowsAsync(dag.Id);
         Assert.Equal((TaskState.Cancelled, TaskState.Skipped), (rows["b"].Status, rows["a"].Status));
         Assert.Equal("Task 'b' cancelled.", rows["a"].ErrorMessage);
@@ -166,6 +170,7 @@ public abstract partial class StoreConformanceTests
         var outcome = await Store.CancelDagAsync(Tenant, dag.Id, Ct);
 
         Assert.Equal([ids["a"]], outcome.CancelRunning);
+        Assert.Equal([ids["c"]], outcome.Withdrawn); // queued; b was pending, d had succeeded
         var rows = await DagRowsAsync(dag.Id);
         Assert.Equal([TaskState.Cancelled, TaskState.Cancelled, TaskState.Cancelled, TaskState.Succeeded],
             new[] { "a", "b", "c", "d" }.Select(k => rows[k].Status));
@@ -177,6 +182,32 @@ public abstract partial class StoreConformanceTests
         Assert.Equal("dag_not_found", (await Assert.ThrowsAsync<ApexNotFoundException>(() => Store.CancelDagAsync("acme", dag.Id, Ct))).Code);
         Assert.Equal("dag_not_found", (await Assert.ThrowsAsync<ApexNotFoundException>(() => Store.CancelDagAsync(Tenant, Guid.NewGuid(), Ct))).Code);
         Assert.False((await CompleteAsync(ids["a"], 1)).Applied);
+        foreach (var id in ids.Values)
+        {
+            AssertFoldsToRow(await RowAsync(id), await EventsAsync(id));
+        }
+    }
+
+    [Fact]
+    public async Task Dag_FailFast_WithdrawsQueuedTasksIncludingOnesWaitingForTheirRetry()
+    {
+        var dag = Dag(FailurePolicy.FailFast, Node("a", "A."), Node("b", "B."), Node("c", "C.", "a"), Node("d", "D."));
+        await Store.SubmitDagAsync(dag, null, Ct);
+        var ids = (await DagRowsAsync(dag.Id)).ToDictionary(p => p.Key, p => p.Value.Id);
+        await ClaimAsync(ids["a"]);
+        await ClaimAsync(ids["b"]);
+        await CompleteAsync(ids["b"], 1, AttemptOutcome.RetryScheduled, retryAt: Time.GetUtcNow().AddMinutes(5));
+
+        var outcome = await CompleteAsync(ids["a"], 1, AttemptOutcome.Failed);
+
+        Assert.Empty(outcome.CancelRunning);
+        Assert.Empty(outcome.Dispatch);
+        Assert.Equal(new[] { ids["b"], ids["d"] }.Order(), outcome.Withdrawn.Order());
+        var rows = await DagRowsAsync(dag.Id);
+        Assert.Equal([TaskState.Skipped, TaskState.Skipped, TaskState.Skipped], new[] { "b", "c", "d" }.Select(k => rows[k].Status));
+        Assert.Equal((DagState.Failed, 4), ((await DagAsync(dag.Id)).Status, (await DagAsync(dag.Id)).TasksDone));
+        Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Empty(await Store.ClaimNextAsync(10, Worker, Ct));
         foreach (var id in ids.Values)
         {
             AssertFoldsToRow(await RowAsync(id), await EventsAsync(id));

@@ -51,6 +51,7 @@ public abstract partial class StoreConformanceTests
         Assert.True(outcome.Applied);
         Assert.Empty(outcome.Dispatch);
         Assert.Empty(outcome.CancelRunning);
+        Assert.Empty(outcome.Withdrawn);
         var row = await RowAsync(task.Id);
         Assert.Equal(TaskState.Succeeded, row.Status);
         Assert.Equal("42", row.Output);
@@ -180,6 +181,7 @@ public abstract partial class StoreConformanceTests
 
         Assert.True(outcome.Applied);
         Assert.Empty(outcome.CancelRunning);
+        Assert.Equal([task.Id], outcome.Withdrawn);
         var row = await RowAsync(task.Id);
         Assert.Equal(TaskState.Cancelled, row.Status);
         Assert.Equal(("cancelled", "Cancelled by a user."), (row.ErrorCode, row.ErrorMessage));
@@ -199,11 +201,38 @@ public abstract partial class StoreConformanceTests
         var late = await CompleteAsync(task.Id, 1, usage: new UsageDelta(1, 1, 0.01m, 1));
 
         Assert.Equal([task.Id], outcome.CancelRunning);
+        Assert.Empty(outcome.Withdrawn);
         Assert.False(late.Applied);
         var row = await RowAsync(task.Id);
         Assert.Equal(TaskState.Cancelled, row.Status);
         Assert.Equal(0.01m, row.CostUsd);
         AssertFoldsToRow(row, await EventsAsync(task.Id));
+    }
+
+    [Fact]
+    public async Task CancelTask_WaitingForItsRetry_IsWithdrawnFromTheQueueAndNeverClaimed()
+    {
+        var task = await SubmitAsync();
+        await ClaimAsync(task.Id);
+        var retry = await CompleteAsync(task.Id, 1, AttemptOutcome.RetryScheduled, retryAt: Time.GetUtcNow().AddMinutes(5));
+        Assert.Equal([task.Id], retry.Dispatch.Select(d => d.Id));
+        Assert.Empty(retry.Withdrawn);
+
+        var outcome = await Store.CancelTaskAsync(Tenant, task.Id, Ct);
+
+        Assert.True(outcome.Applied);
+        Assert.Empty(outcome.Dispatch);
+        Assert.Empty(outcome.CancelRunning);
+        Assert.Equal([task.Id], outcome.Withdrawn);
+        var row = await RowAsync(task.Id);
+        Assert.Equal((TaskState.Cancelled, 1), (row.Status, row.Attempt));
+        Assert.Null(row.RunAt);
+        Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Empty(await Store.ClaimNextAsync(10, Worker, Ct));
+        Assert.Null(await Store.ClaimAsync(task.Id, Worker, Ct));
+        var events = await EventsAsync(task.Id);
+        Assert.Equal([EventTypes.TaskCreated, EventTypes.TaskStarted, EventTypes.TaskRetryScheduled, EventTypes.TaskCancelled], Types(events));
+        AssertFoldsToRow(await RowAsync(task.Id), events);
     }
 
     [Fact]
@@ -216,6 +245,8 @@ public abstract partial class StoreConformanceTests
         var outcome = await Store.RetryTaskAsync(Tenant, task.Id, 2, Ct);
 
         Assert.Equal([task.Id], outcome.Dispatch.Select(d => d.Id));
+        Assert.Empty(outcome.CancelRunning);
+        Assert.Empty(outcome.Withdrawn);
         var row = await RowAsync(task.Id);
         Assert.Equal(TaskState.Queued, row.Status);
         Assert.Equal(3, row.MaxAttempts);

@@ -143,10 +143,51 @@ public sealed record AttemptResult
 /// <param name="Applied">False when the result was stale (the task had moved on) and was only recorded.</param>
 /// <param name="Dispatch">Tasks that became ready (dependents, or the retried task itself).</param>
 /// <param name="CancelRunning">Running tasks that were cancelled and whose executions must be stopped.</param>
-public sealed record TransitionOutcome(bool Applied, IReadOnlyList<DispatchItem> Dispatch, IReadOnlyList<Guid> CancelRunning)
+/// <param name="Withdrawn">
+/// Queued tasks that were cancelled or skipped without running: a dispatcher holding them (waiting, or delayed until
+/// their retry time) must drop them, so they no longer count as queued work.
+/// </param>
+public sealed record TransitionOutcome(bool Applied, IReadOnlyList<DispatchItem> Dispatch, IReadOnlyList<Guid> CancelRunning, IReadOnlyList<Guid> Withdrawn)
 {
     /// <summary>A stale result: recorded, nothing changed.</summary>
-    public static TransitionOutcome Ignored { get; } = new(false, [], []);
+    public static TransitionOutcome Ignored { get; } = new(false, [], [], []);
+}
+
+/// <summary>
+/// Gathers, while a store applies a transition, what the engine must act on: the stores build every
+/// <see cref="TransitionOutcome"/> through it, so they sort the tasks they end the same way.
+/// </summary>
+public sealed class TransitionChanges
+{
+    private readonly List<DispatchItem> _dispatch = [];
+    private readonly List<Guid> _cancelRunning = [];
+    private readonly List<Guid> _withdrawn = [];
+
+    /// <summary>Records a task that became ready.</summary>
+    public void Ready(DispatchItem item) => _dispatch.Add(item);
+
+    /// <summary>Records tasks that became ready.</summary>
+    public void Ready(IEnumerable<DispatchItem> items) => _dispatch.AddRange(items);
+
+    /// <summary>
+    /// Records that an unfinished task is being cancelled or skipped, by the status it had before: a running task's
+    /// execution must be stopped, a queued one must leave the dispatch queue; a pending one is in no queue.
+    /// </summary>
+    public void Ending(TaskRecord task)
+    {
+        switch (task.Status)
+        {
+            case TaskState.Running or TaskState.AwaitingApproval:
+                _cancelRunning.Add(task.Id);
+                break;
+            case TaskState.Queued:
+                _withdrawn.Add(task.Id);
+                break;
+        }
+    }
+
+    /// <summary>The applied outcome.</summary>
+    public TransitionOutcome ToOutcome() => new(true, _dispatch, _cancelRunning, _withdrawn);
 }
 
 /// <summary>Filter and page of <c>GET /api/v1/tasks</c>.</summary>

@@ -19,4 +19,10 @@ public interface ITaskDispatcher
 
     /// <summary>Stops the executions of tasks the store has just cancelled.</summary>
     void Cancel(IReadOnlyList<Guid> taskIds);
+
+    /// <summary>
+    /// Drops queued tasks the store has just cancelled or skipped before they ran (<see cref="TransitionOutcome.Withdrawn"/>),
+    /// so they stop counting in <see cref="Backlog"/> at once instead of waiting for their turn or retry time.
+    /// </summary>
+    void Withdraw(IReadOnlyList<Guid> taskIds);
 }

@@ -17,7 +17,9 @@ internal sealed class InProcessDispatcher(InProcessTaskQueue queue, RunningTasks
         foreach (var id in taskIds)
         {
             running.Cancel(id);
-            queue.Forget(id);
         }
+        queue.Remove(taskIds);
     }
+
+    public void Withdraw(IReadOnlyList<Guid> taskIds) => queue.Remove(taskIds);
 }

@@ -132,12 +132,36 @@ public sealed class InProcessTaskQueue : IDisposable
         }
     }
 
-    /// <summary>Drops an item that is no longer runnable (cancelled); a no-op when it is not held.</summary>
-    public void Forget(Guid id)
+    /// <summary>
+    /// Drops items that are no longer runnable (cancelled or skipped) wherever they wait: ready, parked behind a busy
+    /// agent, or delayed until their retry time. They stop counting in <see cref="Count"/>, <see cref="ReadyCount"/> and
+    /// <see cref="DelayedCount"/> at once. Ids not held (already handed to a worker, or never dispatched) are ignored.
+    /// </summary>
+    /// <returns>How many items were dropped.</returns>
+    public int Remove(IEnumerable<Guid> ids)
     {
         lock (_lock)
         {
-            _members.Remove(id);
+            HashSet<Guid>? removed = null;
+            foreach (var id in ids)
+            {
+                if (_members.Remove(id))
+                {
+                    (removed ??= []).Add(id);
+                }
+            }
+            if (removed is null)
+            {
+                return 0;
+            }
+            // One linear pass per heap, whatever the number of ids: a cancelled DAG withdraws many tasks at once.
+            Purge(_ready, removed);
+            Purge(_delayed, removed);
+            foreach (var lane in _lanes.Values)
+            {
+                Purge(lane.Parked, removed);
+            }
+            return removed.Count;
         }
     }
 
@@ -150,7 +174,7 @@ public sealed class InProcessTaskQueue : IDisposable
         {
             if (!_members.Remove(item.Id))
             {
-                continue; // forgotten while queued
+                continue; // not held any more
             }
             var lane = Lane(item.Agent);
             if (lane.Running < _agentConcurrency(item.Agent))
@@ -162,6 +186,21 @@ public sealed class InProcessTaskQueue : IDisposable
             lane.Parked.Enqueue(item, order);
         }
         return false;
+    }
+
+    private static void Purge<TPriority>(PriorityQueue<DispatchItem, TPriority> heap, HashSet<Guid> ids)
+    {
+        if (heap.Count == 0)
+        {
+            return;
+        }
+        var kept = heap.UnorderedItems.Where(entry => !ids.Contains(entry.Element.Id)).ToList();
+        if (kept.Count == heap.Count)
+        {
+            return;
+        }
+        heap.Clear();
+        heap.EnqueueRange(kept);
     }
 
     private void Pump()

@@ -41,6 +41,11 @@ public sealed partial class DistributedDispatcher(
     /// <inheritdoc />
     public void Cancel(IReadOnlyList<Guid> taskIds) => _ = CancelAsync(taskIds);
 
+    /// <summary>Nothing to drop: queued tasks wait in the store only, and the store no longer offers them to a claim.</summary>
+    public void Withdraw(IReadOnlyList<Guid> taskIds)
+    {
+    }
+
     /// <summary>Asks the dispatch loop to look for work now.</summary>
     public void Wake()
     {

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using Apex.Contracts;
 using Apex.Contracts.Tasks;
 using Apex.Testing;
 using Xunit;
@@ -36,5 +39,38 @@ public sealed class EmbeddedDispatchTests
         Assert.True(highDone.StartedAt < lowDone.StartedAt,
             $"high started at {highDone.StartedAt:O}, low (submitted first) at {lowDone.StartedAt:O}.");
         Assert.True(highDone.FinishedAt <= lowDone.StartedAt, "With one worker, low must start only after high finished.");
+    }
+
+    [Fact]
+    public async Task Cancel_TaskWaitingForItsRetry_LeavesTheQueueAtOnceAndFreesItsPlaceInTheBudget()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // A backoff of minutes keeps the task delayed in the queue after its first attempt timed out; the queue holds one.
+        await using var factory = new ApexAppFactory(new Dictionary<string, string?>
+        {
+            ["Apex:Engine:MaxQueuedTasks"] = "1",
+            ["Apex:Retry:BaseDelay"] = "00:05:00",
+            ["Apex:Retry:MaxDelay"] = "00:05:00",
+        });
+        using var client = factory.CreateClient();
+        var task = await client.CreateTaskAsync(
+            TaskRequest("Too slow for its limit. [[simulate:delay=3000]]") with { MaxAttempts = 2, Limits = new TaskLimits { TimeLimitSeconds = 1 } }, ct);
+        var delayed = await ApexHttp.PollAsync(async () =>
+            await client.GetHealthAsync(ct) is { Components.Queue: { Depth: 1, Delayed: 1 } } h ? h : null, Deadline, ct);
+        Assert.NotNull(delayed);
+        var waiting = await client.GetTaskAsync(task.Id, ct);
+        Assert.Equal((TaskState.Queued, 1, "timeout"), (waiting.Status, waiting.Attempt, waiting.Error?.Code));
+        var full = await Problem.ReadAsync(await client.PostAsJsonAsync("/api/v1/tasks", TaskRequest("Next."), ApexJsonContext.Default.CreateTaskRequest, ct), ct);
+        Assert.Equal((HttpStatusCode.TooManyRequests, "queue_full"), (full.Status, full.Code));
+
+        (await client.PostAsync($"/api/v1/tasks/{task.Id}/cancel", null, ct)).EnsureSuccessStatusCode();
+
+        // At once: the cancel answered after the queue dropped the task, so no polling here.
+        var queue = (await client.GetHealthAsync(ct)).Components.Queue;
+        Assert.Equal((0L, 0L), (queue.Depth, queue.Delayed));
+        var next = await client.CreateTaskAsync(TaskRequest("Next."), ct);
+        Assert.Equal(TaskState.Succeeded, (await client.WaitForTaskAsync(next.Id, Deadline, ct)).Status);
+        var cancelled = await client.GetTaskAsync(task.Id, ct);
+        Assert.Equal((TaskState.Cancelled, 1), (cancelled.Status, cancelled.Attempt));
     }
 }

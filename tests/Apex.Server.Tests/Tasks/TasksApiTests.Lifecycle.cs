@@ -2,7 +2,6 @@ using System.Net;
 using Apex.Contracts;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
-using Apex.Server.Tests.Conformance;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
@@ -58,10 +57,6 @@ public abstract partial class TasksApiTests
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(TaskState.Cancelled, (await response.ReadAsync(ApexJsonContext.Default.TaskResponse, ct)).Status);
-        Assert.SkipWhen(backend is EmbeddedBackend,
-            "Known bug (embedded): a cancelled queued task stays in the in-process queue until its run time, counted in /health "
-            + "queue.depth and queue.delayed and against Apex:Engine:MaxQueuedTasks; the stores' TransitionOutcome names only "
-            + "running tasks to stop, so the queue is never told. The distributed variant runs this test in full.");
         await server.WaitForIdleAsync(Deadline, ct);
         var after = await client.GetTaskAsync(task.Id, ct);
         Assert.Equal(TaskState.Cancelled, after.Status);

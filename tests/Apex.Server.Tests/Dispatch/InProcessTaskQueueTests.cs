@@ -1,0 +1,91 @@
+using Apex.Core.Storage;
+using Apex.Engine.Dispatch;
+using Xunit;
+
+namespace Apex.Server.Tests.Dispatch;
+
+/// <summary>
+/// The embedded queue drops tasks that ended without running (cancelled or skipped while queued) wherever they wait,
+/// so they stop counting as queued work at once and are never handed to a worker.
+/// </summary>
+public sealed class InProcessTaskQueueTests
+{
+    private const string Agent = "default/default";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void Remove_ReadyAndDelayedItems_LeaveEveryCountAtOnce()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4);
+        var ready = Item();
+        var delayed = Item(DateTimeOffset.UtcNow.AddHours(1));
+        var kept = Item();
+        queue.EnqueueRange([ready, delayed, kept]);
+        Assert.Equal((3, 2, 1), (queue.Count, queue.ReadyCount, queue.DelayedCount));
+
+        var removed = queue.Remove([ready.Id, delayed.Id, Guid.NewGuid()]);
+
+        Assert.Equal(2, removed);
+        Assert.Equal((1, 1, 0), (queue.Count, queue.ReadyCount, queue.DelayedCount));
+        Assert.Equal(0, queue.Remove([ready.Id]));
+    }
+
+    [Fact]
+    public async Task Remove_ReadyItem_IsNeverHandedOut()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4);
+        var removed = Item(priority: 10);
+        var kept = Item();
+        queue.EnqueueRange([removed, kept]);
+
+        queue.Remove([removed.Id]);
+
+        Assert.Equal(kept.Id, (await queue.DequeueAsync(Ct)).Id);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public async Task Remove_ItemParkedBehindABusyAgent_IsNotRunWhenTheAgentFreesUp()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 1);
+        var first = Item();
+        var parked = Item();
+        queue.EnqueueRange([first, parked]);
+        Assert.Equal(first.Id, (await queue.DequeueAsync(Ct)).Id);
+        // The agent is at its cap: a worker looking for work parks the next item behind it, then gives up.
+        using (var giveUp = new CancellationTokenSource())
+        {
+            var looking = queue.DequeueAsync(giveUp.Token).AsTask();
+            await giveUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => looking);
+        }
+        Assert.Equal((1, 1), (queue.Count, queue.ReadyCount));
+
+        Assert.Equal(1, queue.Remove([parked.Id]));
+
+        Assert.Equal((0, 0), (queue.Count, queue.ReadyCount));
+        var next = Item();
+        queue.Enqueue(next);
+        queue.Release(first.Agent);
+        Assert.Equal(next.Id, (await queue.DequeueAsync(Ct)).Id);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public async Task Remove_DelayedItemDispatchedAgainAsReady_RunsOnceAndLeavesNothingBehind()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4);
+        var delayed = Item(DateTimeOffset.UtcNow.AddHours(1));
+        queue.Enqueue(delayed);
+
+        queue.Remove([delayed.Id]);
+        queue.Enqueue(delayed with { RunAt = null }); // a manual retry of the cancelled task
+
+        Assert.Equal((1, 1, 0), (queue.Count, queue.ReadyCount, queue.DelayedCount));
+        Assert.Equal(delayed.Id, (await queue.DequeueAsync(Ct)).Id);
+        Assert.Equal((0, 0, 0), (queue.Count, queue.ReadyCount, queue.DelayedCount));
+    }
+
+    private static DispatchItem Item(DateTimeOffset? runAt = null, int priority = 0) => new(Guid.NewGuid(), priority, 0, Agent, runAt);
+}
