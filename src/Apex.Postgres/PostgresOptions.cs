@@ -38,6 +38,12 @@ public sealed class PostgresOptions
     /// <summary>Most writes coalesced into one transaction by the group commit (default 512).</summary>
     public int MaxBatch { get; set; } = 512;
 
+    /// <summary>
+    /// Group commits run at once, each on its own connection (default 2, at most 16, fewer than MaxPoolSize): one group's
+    /// statements overlap another's commit. Writers of one process are ordered and retried exactly like the writers of several servers.
+    /// </summary>
+    public int Writers { get; set; } = 2;
+
     /// <summary>Writes that may wait for the writer before submitters are pushed back with 503 (default 20,000).</summary>
     public int MaxPendingWrites { get; set; } = 20_000;
 

@@ -19,8 +19,8 @@ public static class PostgresServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<PostgresOptions>().Bind(configuration.GetSection(PostgresOptions.Section))
-            .Validate(o => o.MinPoolSize >= 0 && o.MaxPoolSize >= 2 && o.MinPoolSize <= o.MaxPoolSize,
-                "Apex:Postgres:MaxPoolSize must be ≥ 2 (the group-commit writer needs one while reads use the others) and ≥ MinPoolSize.")
+            .Validate(o => o.MinPoolSize >= 0 && o.Writers is >= 1 and <= 16 && o.MaxPoolSize > o.Writers && o.MinPoolSize <= o.MaxPoolSize,
+                "Apex:Postgres:Writers must be 1–16 and MaxPoolSize more than Writers (each group-commit writer holds a connection while reads use the others) and ≥ MinPoolSize.")
             .Validate(o => o.MaxBatch is >= 1 and <= 10_000 && o.MaxPendingWrites >= 1 && o.TransientRetries >= 0,
                 "Apex:Postgres:MaxBatch must be 1–10000, MaxPendingWrites ≥ 1 and TransientRetries ≥ 0.")
             .Validate(o => o.ConnectionTimeout > TimeSpan.Zero && o.CommandTimeout >= TimeSpan.Zero && o.WriteTimeout > TimeSpan.Zero,
