@@ -20,6 +20,12 @@ public sealed class CacheOptions
     /// <summary>How long the detailed health document is reused (default 1 s), so a storm of health checks costs one store ping a second.</summary>
     public TimeSpan HealthTtl { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Distributed mode: how long a read or write of the Redis level may take (default 1 s); past it the read falls
+    /// back to the store. The cache has its own Redis connection, so this does not touch dispatch.
+    /// </summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Largest cached entry in bytes once serialized (default 1 MiB); a larger task is read from the store each time.</summary>
     [Range(1024, int.MaxValue)]
     public int MaxEntryBytes { get; set; } = 1 << 20;

@@ -14,15 +14,16 @@ namespace Microsoft.Extensions.DependencyInjection;
 internal static class CacheServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="HybridCache"/> (memory; with Redis as its second level when <paramref name="distributed"/>, over
-    /// the process's one <see cref="IConnectionMultiplexer"/>), the task and health caches, and the invalidation of
+    /// Adds <see cref="HybridCache"/> (memory; with Redis as its second level, on a connection of its own, when
+    /// <paramref name="distributed"/>), the task and health caches, and the invalidation of
     /// tasks on every committed change: wraps the registered <see cref="IEventBus"/>, so call it after the store,
     /// engine and distributed registrations.
     /// </summary>
     public static IServiceCollection AddApexCaching(this IServiceCollection services, IConfiguration configuration, bool distributed)
     {
         services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.Section)).ValidateDataAnnotations()
-            .Validate(o => o.TaskTtl > TimeSpan.Zero && o.HealthTtl >= TimeSpan.Zero, "Apex:Cache:TaskTtl must be positive and HealthTtl ≥ 0.")
+            .Validate(o => o.TaskTtl > TimeSpan.Zero && o.HealthTtl >= TimeSpan.Zero && o.RedisTimeout >= TimeSpan.FromMilliseconds(10),
+                "Apex:Cache:TaskTtl must be positive, HealthTtl ≥ 0 and RedisTimeout ≥ 10 ms.")
             .ValidateOnStart();
         services.AddOptions<MemoryCacheOptions>().Configure<IOptions<CacheOptions>>((memory, cache) => memory.SizeLimit = cache.Value.MaxMemoryBytes);
         services.AddOptions<HybridCacheOptions>().Configure<IOptions<CacheOptions>>((hybrid, cache) =>
@@ -36,11 +37,17 @@ internal static class CacheServiceCollectionExtensions
         if (distributed)
         {
             services.AddStackExchangeRedisCache(_ => { });
-            services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((o, sp) =>
+            services.AddOptions<RedisCacheOptions>().Configure<IOptions<RedisOptions>, IOptions<CacheOptions>>((o, redis, cache) =>
             {
-                // The keys live beside the protocol's, under the same prefix; the multiplexer is the shared one.
-                o.InstanceName = sp.GetRequiredService<IOptions<RedisOptions>>().Value.Prefix + ":cache:";
-                o.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>());
+                // The keys live beside the protocol's, under the same prefix. The cache gets a connection of its own:
+                // handed the shared multiplexer, RedisCache manages it as its own, and in the Redis restart test the
+                // dispatch, results and leases that share it never recovered. Its own, shorter timeout keeps a read
+                // from waiting long on an unreachable Redis before it falls back to the store.
+                o.InstanceName = redis.Value.Prefix + ":cache:";
+                var connection = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
+                connection.AbortOnConnectFail = false;
+                connection.AsyncTimeout = connection.SyncTimeout = (int)cache.Value.RedisTimeout.TotalMilliseconds;
+                o.ConfigurationOptions = connection;
             });
             services.TryAddSingleton<RedisCacheInvalidationRelay>();
             services.TryAddSingleton<ICacheInvalidationPublisher>(sp => sp.GetRequiredService<RedisCacheInvalidationRelay>());
