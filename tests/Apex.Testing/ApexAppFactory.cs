@@ -23,6 +23,8 @@ public sealed class ApexAppFactory : WebApplicationFactory<Program>
         {
             ["Apex:Sqlite:Path"] = Path.Combine(DataDirectory, "apex.db"),
             ["Apex:Simulated:LatencyMs"] = "0",
+            // Tests poll /health to wait for an idle engine: a reused document would end the wait early.
+            ["Apex:Cache:HealthTtl"] = "00:00:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -70,14 +70,20 @@ public sealed record QueueHealth
     public long Delayed { get; init; }
 }
 
-/// <summary>Worker pool health.</summary>
+/// <summary>Worker pool health: this server's in-process pool (embedded), or every live worker process (distributed).</summary>
 public sealed record WorkerHealth
 {
-    /// <summary>Executions in progress.</summary>
+    /// <summary>Executions in progress (distributed: summed over the live workers).</summary>
     public int Active { get; init; }
 
-    /// <summary>Concurrency limit.</summary>
+    /// <summary>Concurrency limit (distributed: the live workers' capacities summed).</summary>
     public int Max { get; init; }
+
+    /// <summary>
+    /// Worker processes alive: in distributed mode those whose presence heartbeat is younger than the lease TTL; in
+    /// embedded mode 1 when this server runs its in-process workers, else 0.
+    /// </summary>
+    public int Live { get; init; }
 
     /// <summary>Tasks ready and waiting for a worker.</summary>
     public long QueueDepth { get; init; }

@@ -9,6 +9,7 @@ using Apex.Core.Errors;
 using Apex.Core.Events;
 using Apex.Core.Storage;
 using Apex.Engine;
+using Apex.Server.Caching;
 using Apex.Server.Hosting;
 using Apex.Server.Tasks;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -63,9 +64,11 @@ internal static class DagsApi
         return TypedResults.Ok(ToResponse(dag, tasks, usage));
     }
 
-    private static async Task<Accepted<DagResponse>> CancelAsync(Guid id, ApexEngine engine, IApexStore store, CancellationToken cancellationToken)
+    private static async Task<Accepted<DagResponse>> CancelAsync(Guid id, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
     {
         await engine.CancelDagAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        // Its tasks changed; a task read that began before this must not answer a caller who saw this response.
+        cache.Coherence.ChangedAll();
         var dag = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
         var tasks = await store.GetDagTasksAsync(Tenancy.DefaultTenant, id, cancellationToken);
         return TypedResults.Accepted($"/api/v1/dags/{id}", ToResponse(dag, tasks, null));

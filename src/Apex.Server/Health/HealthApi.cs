@@ -3,10 +3,15 @@ using System.Reflection;
 using Apex.Contracts.Health;
 using Apex.Core.Errors;
 using Apex.Core.Storage;
+using Apex.Engine;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Execution;
+using Apex.Redis.Queue;
+using Apex.Server.Caching;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace Apex.Server.Health;
 
@@ -40,8 +45,17 @@ internal static class HealthApi
         }
     }
 
-    private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(IApexStore store, [FromServices] IStoreStatistics? statistics, ITaskDispatcher dispatcher,
-        InProcessTaskQueue queue, WorkerPool workers, CancellationToken cancellationToken)
+    /// <summary>The document, reused for <c>Apex:Cache:HealthTtl</c> so a health storm does not reach the store.</summary>
+    private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(HealthCache cache, IApexStore store, [FromServices] IStoreStatistics? statistics,
+        ITaskDispatcher dispatcher, InProcessTaskQueue queue, WorkerPool workers, IOptions<EngineOptions> engine, [FromServices] RedisDispatcher? redis,
+        CancellationToken cancellationToken)
+    {
+        var health = await cache.GetAsync(ct => ComputeAsync(store, statistics, dispatcher, queue, workers, engine.Value, redis, ct), cancellationToken);
+        return TypedResults.Json(health.Body, statusCode: health.StatusCode);
+    }
+
+    private static async Task<CachedHealth> ComputeAsync(IApexStore store, IStoreStatistics? statistics, ITaskDispatcher dispatcher,
+        InProcessTaskQueue queue, WorkerPool workers, EngineOptions engine, RedisDispatcher? redis, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         string? error = null;
@@ -55,11 +69,15 @@ internal static class HealthApi
         }
         var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var healthy = error is null;
+        var embedded = dispatcher.Backend == "in-process";
+        var (workerHealth, queueHealthy) = embedded || redis is null
+            ? (new WorkerHealth { Active = workers.Active, Max = workers.Max, Live = engine.RunWorkers ? 1 : 0, QueueDepth = dispatcher.Backlog }, true)
+            : await DistributedWorkersAsync(redis, dispatcher.Backlog, cancellationToken);
         var response = new HealthResponse
         {
-            Status = healthy ? "healthy" : "unhealthy",
+            Status = !healthy ? "unhealthy" : queueHealthy ? "healthy" : "degraded",
             Version = Version,
-            Mode = dispatcher.Backend == "in-process" ? "embedded" : "distributed",
+            Mode = embedded ? "embedded" : "distributed",
             UptimeSeconds = (long)Stopwatch.GetElapsedTime(StartedAt).TotalSeconds,
             Components = new HealthComponents
             {
@@ -72,10 +90,31 @@ internal static class HealthApi
                     LatencyMs = Math.Round(latency, 3),
                     Error = error,
                 },
-                Queue = new QueueHealth { Status = "healthy", Backend = dispatcher.Backend, Depth = dispatcher.Backlog, Delayed = queue.DelayedCount },
-                Workers = new WorkerHealth { Active = workers.Active, Max = workers.Max, QueueDepth = dispatcher.Backlog },
+                Queue = new QueueHealth
+                {
+                    Status = queueHealthy ? "healthy" : "unhealthy",
+                    Backend = dispatcher.Backend,
+                    Depth = dispatcher.Backlog,
+                    Delayed = queue.DelayedCount,
+                },
+                Workers = workerHealth,
             },
         };
-        return TypedResults.Json(response, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        return new CachedHealth(response, healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>The live workers' presence hashes (they expire after the lease TTL without a heartbeat), summed.</summary>
+    private static async Task<(WorkerHealth Workers, bool RedisHealthy)> DistributedWorkersAsync(RedisDispatcher redis, long backlog, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var live = await redis.WorkersAsync(cancellationToken);
+            return (new WorkerHealth { Active = live.Sum(w => w.Busy), Max = live.Sum(w => w.Capacity), Live = live.Count, QueueDepth = backlog }, true);
+        }
+        catch (RedisException)
+        {
+            // Redis unreachable: the workers cannot be counted, and no work reaches them (status degraded).
+            return (new WorkerHealth { QueueDepth = backlog }, false);
+        }
     }
 }

@@ -41,10 +41,12 @@ internal static class ServerHostingExtensions
             builder.Services.AddApexPostgres(builder.Configuration);
         }
         builder.Services.AddApexEngine(builder.Configuration);
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        var distributed = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
+        if (distributed)
         {
             builder.Services.AddApexDistributed(builder.Configuration);
         }
+        builder.Services.AddApexCaching(builder.Configuration, distributed);
         return builder;
     }
 

@@ -8,6 +8,7 @@ using Apex.Core.Events;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine;
+using Apex.Server.Caching;
 using Apex.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -66,23 +67,28 @@ internal static class TasksApi
         return TypedResults.Ok(new Page<TaskResponse>([.. page.Items.Select(t => t.ToResponse())], page.NextCursor));
     }
 
-    private static async Task<Ok<TaskResponse>> GetAsync(Guid id, IApexStore store, CancellationToken cancellationToken)
+    private static async Task<Ok<TaskResponse>> GetAsync(Guid id, TaskCache cache, CancellationToken cancellationToken)
     {
-        var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
-        return TypedResults.Ok(task.ToResponse());
+        var task = await cache.GetAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        return TypedResults.Ok(task);
     }
 
-    private static async Task<Accepted<TaskResponse>> CancelAsync(Guid id, ApexEngine engine, IApexStore store, CancellationToken cancellationToken)
+    private static async Task<Accepted<TaskResponse>> CancelAsync(Guid id, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
     {
         await engine.CancelTaskAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        // Before answering: a read that began before the cancel must not answer a caller who saw this response.
+        cache.Coherence.Changed(id);
         var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
         return TypedResults.Accepted($"/api/v1/tasks/{id}", task.ToResponse());
     }
 
-    private static async Task<Accepted<TaskResponse>> RetryAsync(Guid id, ApexEngine engine, IApexStore store, CancellationToken cancellationToken)
+    private static async Task<Accepted<TaskResponse>> RetryAsync(Guid id, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
     {
         await engine.RetryTaskAsync(Tenancy.DefaultTenant, id, cancellationToken);
         var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        // Before answering (the committed events reach the event bus, and so the other servers, just after the
+        // writer acknowledges): the finished copy cached here must be gone when the caller reads again.
+        await cache.Coherence.Invalidate(Tenancy.DefaultTenant, id, task.Version);
         return TypedResults.Accepted($"/api/v1/tasks/{id}", task.ToResponse());
     }
 

@@ -1,0 +1,111 @@
+using System.Globalization;
+using Apex.Redis.Events;
+using StackExchange.Redis;
+
+namespace Apex.Server.Caching;
+
+/// <summary>Tells the other API servers that a task changed in a way that can make their cached copy stale.</summary>
+internal interface ICacheInvalidationPublisher
+{
+    /// <summary>Fire-and-forget; never blocks or throws.</summary>
+    void Publish(string tenantId, Guid taskId, int version);
+}
+
+/// <summary>Embedded mode: there is no other server.</summary>
+internal sealed class LocalOnlyInvalidation : ICacheInvalidationPublisher
+{
+    public void Publish(string tenantId, Guid taskId, int version)
+    {
+    }
+}
+
+/// <summary>
+/// Distributed mode: publishes <c>task:{tenant}:{id}:{version}</c> on <c>{prefix}:cache:invalidate</c> (the seed's
+/// event-based invalidation) and, as a hosted service, applies what the other servers publish. A server hears its
+/// own messages too; evicting twice is harmless.
+/// </summary>
+internal sealed partial class RedisCacheInvalidationRelay(CacheInvalidation channel, TaskCacheCoherence cache, ILogger<RedisCacheInvalidationRelay> logger)
+    : ICacheInvalidationPublisher, IHostedService
+{
+    private IAsyncDisposable? _subscription;
+
+    public void Publish(string tenantId, Guid taskId, int version) =>
+        _ = PublishAsync(string.Concat(TaskCacheCoherence.Key(tenantId, taskId), ":", version.ToString(CultureInfo.InvariantCulture)));
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _subscription = await channel.SubscribeAsync(Apply, cancellationToken);
+        }
+        catch (RedisException e)
+        {
+            // Losing Redis must not stop the server; other servers' invalidations are missed until it restarts, and
+            // entries still expire after Apex:Cache:TaskTtl.
+            LogSubscribeFailed(e);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_subscription is { } subscription)
+        {
+            _subscription = null;
+            try
+            {
+                await subscription.DisposeAsync();
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                LogSubscribeFailed(e);
+            }
+        }
+    }
+
+    /// <summary>Parses <c>task:{tenant}:{id}:{version}</c>; false for anything else.</summary>
+    internal static bool TryParse(string message, out string tenantId, out Guid taskId, out int version)
+    {
+        tenantId = "";
+        taskId = Guid.Empty;
+        version = 0;
+        var parts = message.Split(':');
+        return parts is ["task", { Length: > 0 } tenant, var id, var v]
+            && Guid.TryParseExact(id, "D", out taskId)
+            && int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out version)
+            && (tenantId = tenant) is not null;
+    }
+
+    private void Apply(string message)
+    {
+        if (TryParse(message, out var tenantId, out var taskId, out var version))
+        {
+            _ = cache.Invalidate(tenantId, taskId, version);
+        }
+        else
+        {
+            LogMalformed(message);
+        }
+    }
+
+    private async Task PublishAsync(string message)
+    {
+        try
+        {
+            await channel.PublishAsync(message);
+        }
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        {
+            // Other servers keep their copy until the TTL; this server has already evicted its own.
+            LogPublishFailed(e, message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not subscribe to cache invalidations; other servers' changes reach this cache only through its TTL.")]
+    private partial void LogSubscribeFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish cache invalidation {Message}.")]
+    private partial void LogPublishFailed(Exception exception, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored malformed cache invalidation {Message}.")]
+    private partial void LogMalformed(string message);
+}
