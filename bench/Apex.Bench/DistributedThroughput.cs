@@ -10,7 +10,7 @@ namespace Apex.Bench;
 /// End-to-end throughput of a running distributed deployment (API server + workers + PostgreSQL + Redis): N tasks
 /// submitted over HTTP by C concurrent clients, one request per task or in batches through
 /// <c>POST /api/v1/tasks/batch</c>, until every one succeeded. Completion is read from PostgreSQL (a count of the unfinished
-/// ones every 250 ms) and timed by the tasks' own <c>finished_at</c>, so the poll interval does not blur the figure.
+/// ones every second: it is not free on a busy queue table) and timed by the tasks' own <c>finished_at</c>, so the poll interval does not blur the figure.
 /// Loopback only; bounded by the task count and <c>--timeout</c>. <c>bench/scripts/distributed.sh</c> starts the
 /// whole topology and runs both modes.
 /// </summary>
@@ -134,7 +134,7 @@ internal static class DistributedThroughput
             SELECT count(*) FROM tasks WHERE status IN ('pending', 'queued', 'running') AND tenant_id = @tenant AND created_at >= @since
             """, cancellationToken, since) > 0 && deadline.Elapsed < settings.Timeout)
         {
-            await Task.Delay(250, cancellationToken);
+            await Task.Delay(1000, cancellationToken);
         }
         var state = await FinishedAsync(dataSource, since, cancellationToken);
         var first = await ScalarAsync<DateTime>(dataSource, "SELECT min(created_at) FROM tasks WHERE tenant_id = @tenant AND created_at >= @since",

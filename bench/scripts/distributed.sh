@@ -6,7 +6,7 @@
 #   bash bench/scripts/distributed.sh                 # both modes, 50,000 tasks each after 10,000 warm-up
 #   TASKS=20000 WARMUP=5000 MODES=batch bash bench/scripts/distributed.sh
 #
-# Settings (environment): TASKS, WARMUP, MODES ("request batch"), CLIENTS (per-request clients, 64),
+# Settings (environment): TASKS, WARMUP, MODES ("request batch"), CLIENTS (per-request clients, 128),
 # BATCH_CLIENTS (8), WORKER_CONCURRENCY (256), APEX_PG_PORT / APEX_REDIS_PORT (first ports tried).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,7 +14,7 @@ ROOT=$(pwd)
 TASKS=${TASKS:-50000}
 WARMUP=${WARMUP:-10000}
 MODES=${MODES:-"request batch"}
-CLIENTS=${CLIENTS:-64}
+CLIENTS=${CLIENTS:-128}
 BATCH_CLIENTS=${BATCH_CLIENTS:-8}
 WORKER_CONCURRENCY=${WORKER_CONCURRENCY:-256}
 
@@ -58,13 +58,26 @@ for _ in $(seq 1 300); do
 done
 curl -sf "http://127.0.0.1:$SERVER_PORT/health/ready" >/dev/null || { cat "$LOGS/server.log"; exit 1; }
 
+# CPU seconds (user + system, from /proc) each part of the pipeline spent, for the per-task profile.
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_snapshot() {
+  local pg=0 pid
+  for pid in $(pgrep -f "postgres: postgres apex_bench" || true); do pg=$((pg + $(cpu_of "$pid"))); done
+  echo "$(cpu_of "${PIDS[0]}") $(cpu_of "${PIDS[1]}") $(cpu_of "$(cat "$SVC_DIR/redis/redis.pid")") $pg"
+}
+TICK=$(getconf CLK_TCK)
+
 status=0
 for mode in $MODES; do
   clients=$CLIENTS
   [ "$mode" = batch ] && clients=$BATCH_CLIENTS
   echo
+  read -r s0 w0 r0 p0 <<<"$(cpu_snapshot)"
   dotnet bench/Apex.Bench/bin/Release/net10.0/Apex.Bench.dll distributed --url "http://127.0.0.1:$SERVER_PORT" --pg "$PG" \
     --mode "$mode" --tasks "$TASKS" --warmup "$WARMUP" --clients "$clients" || status=1
+  read -r s1 w1 r1 p1 <<<"$(cpu_snapshot)"
+  per=$(( (TASKS + WARMUP) * TICK ))
+  echo "| CPU per task, warm-up included: server / worker / Redis / PostgreSQL | $(( (s1 - s0) * 1000000 / per )) / $(( (w1 - w0) * 1000000 / per )) / $(( (r1 - r0) * 1000000 / per )) / $(( (p1 - p0) * 1000000 / per )) µs |"
 done
 if grep -q "re-queued\|fail" "$LOGS/server.log"; then
   echo; echo "Server log warnings:"; grep -i "re-queued\|fail" "$LOGS/server.log" | sort | uniq -c | head -20

@@ -41,7 +41,6 @@ public sealed class RedisOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Most events in one message on the events channel; a group commit's events are sent in as few messages as this allows.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
     public int EventsPerMessage { get; set; } = 256;
 
     /// <summary>How long a stream entry stays pending before another consumer claims it; defaults to <see cref="LeaseTtl"/>.</summary>

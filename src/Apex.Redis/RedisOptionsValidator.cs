@@ -38,6 +38,10 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
         {
             return "Apex:Redis:ReadBatch must be 1–10000.";
         }
+        if (o.EventsPerMessage is < 1 or > 100_000)
+        {
+            return "Apex:Redis:EventsPerMessage must be 1–100000.";
+        }
         if (o.BlockTime < TimeSpan.Zero || o.BlockTime > TimeSpan.FromMinutes(1))
         {
             return "Apex:Redis:BlockTime must be 0–60 s.";

@@ -40,6 +40,7 @@ public sealed class RedisOptionsTests
     [InlineData("Apex:Redis:ClaimIdle", "00:00:01")]
     [InlineData("Apex:Redis:SweepInterval", "00:00:00")]
     [InlineData("Apex:Redis:ReadBatch", "0")]
+    [InlineData("Apex:Redis:EventsPerMessage", "0")]
     [InlineData("Apex:Redis:PollInterval", "00:00:05")]
     public void InvalidSetting_FailsValidation(string key, string value)
     {
