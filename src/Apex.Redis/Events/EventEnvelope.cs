@@ -12,7 +12,11 @@ namespace Apex.Redis.Events;
 /// </summary>
 /// <param name="Origin">Instance id of the publishing bus, so it can drop the echo of its own events.</param>
 /// <param name="Events">The events, in commit order.</param>
-internal sealed record EventBatch(string Origin, IReadOnlyList<EventEnvelope> Events);
+internal sealed record EventBatch(string Origin, IReadOnlyList<EventEnvelope> Events)
+{
+    /// <summary>How every serialized batch of <paramref name="origin"/> begins: a bus drops its own echo on these bytes.</summary>
+    public static byte[] Prefix(string origin) => System.Text.Encoding.UTF8.GetBytes($$"""{"origin":"{{origin}}",""");
+}
 
 /// <summary>A committed event inside an <see cref="EventBatch"/>; <see cref="Data"/> travels as JSON, not as a string of it.</summary>
 internal sealed record EventEnvelope(

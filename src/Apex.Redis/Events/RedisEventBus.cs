@@ -26,6 +26,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
     private readonly ILogger<RedisEventBus> _logger;
     private readonly int _eventsPerMessage;
     private readonly string _origin = Guid.NewGuid().ToString("N");
+    private readonly byte[] _echoPrefix;
     private readonly Lock _lock = new();
     private EventSubscription[] _subscribers = [];
     private Task<ChannelMessageQueue>? _listening;
@@ -36,6 +37,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         _redis = redis;
         _channel = new RedisKeys(options.Value.Prefix).Events;
         _eventsPerMessage = options.Value.EventsPerMessage;
+        _echoPrefix = EventBatch.Prefix(_origin);
         _logger = logger;
     }
 
@@ -137,10 +139,16 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         {
             return;
         }
+        var payload = ((ReadOnlyMemory<byte>)message.Message).Span;
+        if (payload.StartsWith(_echoPrefix))
+        {
+            // This instance's own batch, already delivered locally: not worth parsing.
+            return;
+        }
         EventBatch? batch;
         try
         {
-            batch = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)message.Message).Span, RedisJsonContext.Default.EventBatch);
+            batch = JsonSerializer.Deserialize(payload, RedisJsonContext.Default.EventBatch);
         }
         catch (JsonException e)
         {
