@@ -9,7 +9,7 @@ namespace Apex.Testing;
 /// </summary>
 public sealed class PostgresDatabase : IAsyncLifetime
 {
-    private readonly List<string> _databases = [];
+    private readonly List<PostgresTestDatabase> _databases = [];
 
     /// <summary>The server's connection string, or null when none is configured.</summary>
     public static string? Server => TestServices.Postgres;
@@ -31,14 +31,9 @@ public sealed class PostgresDatabase : IAsyncLifetime
     /// <summary>Creates another empty database, dropped with this one.</summary>
     public async Task<string> CreateDatabaseAsync()
     {
-        var name = $"apex_test_{Guid.NewGuid():N}";
-        await using (var dataSource = NpgsqlDataSource.Create(Server!))
-        await using (var command = dataSource.CreateCommand($"CREATE DATABASE {name}"))
-        {
-            await command.ExecuteNonQueryAsync();
-        }
-        _databases.Add(name);
-        return new NpgsqlConnectionStringBuilder(Server) { Database = name }.ConnectionString;
+        var database = await PostgresTestDatabase.CreateAsync(Server!);
+        _databases.Add(database);
+        return database.ConnectionString;
     }
 
     /// <summary>Empties every table of this class's database (between tests; the schema stays).</summary>
@@ -57,16 +52,14 @@ public sealed class PostgresDatabase : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (Server is null || _databases.Count == 0)
+        if (_databases.Count == 0)
         {
             return;
         }
         NpgsqlConnection.ClearAllPools();
-        await using var dataSource = NpgsqlDataSource.Create(Server);
-        foreach (var name in _databases)
+        foreach (var database in _databases)
         {
-            await using var command = dataSource.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            await command.ExecuteNonQueryAsync();
+            await database.DisposeAsync();
         }
     }
 }

@@ -23,10 +23,10 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
     /// <summary>The connection string of the database (the server's, with this database).</summary>
     public string ConnectionString { get; }
 
-    /// <summary>Creates a database named <c>apex_e2e_&lt;guid&gt;</c> on the server of <paramref name="serverConnectionString"/>.</summary>
+    /// <summary>Creates a database named <c>apex_test_&lt;guid&gt;</c> on the server of <paramref name="serverConnectionString"/>.</summary>
     public static async Task<PostgresTestDatabase> CreateAsync(string serverConnectionString, CancellationToken cancellationToken = default)
     {
-        var database = new PostgresTestDatabase(serverConnectionString, $"apex_e2e_{Guid.NewGuid():N}");
+        var database = new PostgresTestDatabase(serverConnectionString, $"apex_test_{Guid.NewGuid():N}");
         await database.ExecuteOnServerAsync($"CREATE DATABASE {database.Name}", cancellationToken);
         return database;
     }
