@@ -189,20 +189,17 @@ public sealed partial class PostgresApexStore
         {
             var dag = await LockDagOfTaskAsync(ctx, result.TaskId);
             var task = await LockTaskAsync(ctx, result.TenantId, result.TaskId) ?? throw new ApexNotFoundException("task", result.TaskId.ToString());
-            if (task.Status != TaskState.Running || task.Attempt != result.Attempt)
+            if (!result.IsCurrentFor(task))
             {
                 var version = await BumpAsync(ctx, task, result.Usage);
                 ctx.Append(task.TenantId, EventTypes.Task, task.Id, version, EventTypes.TaskResultIgnored,
-                    new TaskResultIgnoredData(result.Attempt, result.Outcome.ToString(), $"The task is {task.Status.Name()} at attempt {task.Attempt}.", result.Usage),
+                    result.IgnoredBy(task),
                     CoreJsonContext.Default.TaskResultIgnoredData, task.DagId);
                 return TransitionOutcome.Ignored;
             }
 
             var changes = new TransitionChanges();
-            var outcome = result.Outcome == AttemptOutcome.RetryScheduled && task.Attempt >= task.MaxAttempts
-                ? AttemptOutcome.Failed // no attempt left: the reporter may not know max_attempts (a remote worker)
-                : result.Outcome;
-            switch (outcome)
+            switch (result.OutcomeFor(task))
             {
                 case AttemptOutcome.Succeeded:
                     await EndAsync(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage);
@@ -210,7 +207,7 @@ public sealed partial class PostgresApexStore
                     break;
                 case AttemptOutcome.RetryScheduled:
                     var runAt = Rows.Truncate(result.RetryAt ?? ctx.NowOffset);
-                    var error = result.Error ?? new TaskError("unknown", "The attempt failed.");
+                    var error = result.ErrorOrUnknown;
                     await ExpectOneAsync(ctx, RetryScheduledSql,
                         ("id", task.Id), ("attempt", task.Attempt), ("run_at", runAt), ("code", error.Code), ("message", error.Message),
                         ("in", result.Usage.InputTokens), ("out", result.Usage.OutputTokens), ("cost", StoreValues.ToNanos(result.Usage.CostUsd)),
@@ -220,7 +217,7 @@ public sealed partial class PostgresApexStore
                     changes.Ready(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
                     break;
                 default:
-                    await EndAsync(ctx, task, TaskState.Failed, null, result.Error ?? new TaskError("unknown", "The attempt failed."), result.Usage);
+                    await EndAsync(ctx, task, TaskState.Failed, null, result.ErrorOrUnknown, result.Usage);
                     await PropagateAsync(ctx, task, dag, TaskState.Failed, changes);
                     break;
             }

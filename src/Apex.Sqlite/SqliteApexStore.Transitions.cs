@@ -106,20 +106,17 @@ public sealed partial class SqliteApexStore
         WriteAsync(ctx =>
         {
             var task = LoadTask(ctx, result.TenantId, result.TaskId) ?? throw new ApexNotFoundException("task", result.TaskId.ToString());
-            if (task.Status != TaskState.Running || task.Attempt != result.Attempt)
+            if (!result.IsCurrentFor(task))
             {
                 var version = Bump(ctx, task, result.Usage);
                 ctx.Append(task.TenantId, EventTypes.Task, task.Id, version, EventTypes.TaskResultIgnored,
-                    new TaskResultIgnoredData(result.Attempt, result.Outcome.ToString(), $"The task is {task.Status.Name()} at attempt {task.Attempt}.", result.Usage),
+                    result.IgnoredBy(task),
                     CoreJsonContext.Default.TaskResultIgnoredData, task.DagId);
                 return TransitionOutcome.Ignored;
             }
 
             var changes = new TransitionChanges();
-            var outcome = result.Outcome == AttemptOutcome.RetryScheduled && task.Attempt >= task.MaxAttempts
-                ? AttemptOutcome.Failed // no attempt left: the reporter may not know max_attempts (a remote worker)
-                : result.Outcome;
-            switch (outcome)
+            switch (result.OutcomeFor(task))
             {
                 case AttemptOutcome.Succeeded:
                     End(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage);
@@ -127,7 +124,7 @@ public sealed partial class SqliteApexStore
                     break;
                 case AttemptOutcome.RetryScheduled:
                     var runAt = Rows.Time((result.RetryAt ?? ctx.NowOffset).ToUnixTimeMilliseconds());
-                    var error = result.Error ?? new TaskError("unknown", "The attempt failed.");
+                    var error = result.ErrorOrUnknown;
                     ctx.Execute("""
                         UPDATE tasks SET status = 'queued', run_at = $run_at, error_code = $code, error_message = $message,
                             input_tokens = input_tokens + $in, output_tokens = output_tokens + $out,
@@ -142,7 +139,7 @@ public sealed partial class SqliteApexStore
                     changes.Ready(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
                     break;
                 default:
-                    End(ctx, task, TaskState.Failed, null, result.Error ?? new TaskError("unknown", "The attempt failed."), result.Usage);
+                    End(ctx, task, TaskState.Failed, null, result.ErrorOrUnknown, result.Usage);
                     Propagate(ctx, task, TaskState.Failed, changes);
                     break;
             }

@@ -137,6 +137,23 @@ public sealed record AttemptResult
 
     /// <summary>When the next attempt may start, with <see cref="AttemptOutcome.RetryScheduled"/>.</summary>
     public DateTimeOffset? RetryAt { get; init; }
+
+    /// <summary>The error to record: the reported one, or <c>unknown</c> when a failure came without one.</summary>
+    public TaskError ErrorOrUnknown => Error ?? new TaskError("unknown", "The attempt failed.");
+
+    /// <summary>True when <paramref name="task"/> (locked) is still running this attempt: only then does the result apply.</summary>
+    public bool IsCurrentFor(TaskRecord task) => task.Status == TaskState.Running && task.Attempt == Attempt;
+
+    /// <summary>
+    /// What the result does to <paramref name="task"/>: a retry with no attempt left is a failure (the reporter, a
+    /// remote worker, may not know max_attempts).
+    /// </summary>
+    public AttemptOutcome OutcomeFor(TaskRecord task) =>
+        Outcome == AttemptOutcome.RetryScheduled && task.Attempt >= task.MaxAttempts ? AttemptOutcome.Failed : Outcome;
+
+    /// <summary>The event data recording this result as stale for <paramref name="task"/>.</summary>
+    public TaskResultIgnoredData IgnoredBy(TaskRecord task) =>
+        new(Attempt, Outcome.ToString(), $"The task is {task.Status.Name()} at attempt {task.Attempt}.", Usage);
 }
 
 /// <summary>What applying a result or a user action changed.</summary>

@@ -38,19 +38,20 @@ public sealed partial class ResultConsumer(
             try
             {
                 await slots.WaitAsync(stoppingToken);
+                var claimAbandoned = timeProvider.GetUtcNow() - lastClaim > redisOptions.Value.LeaseTtl;
+                if (claimAbandoned)
+                {
+                    lastClaim = timeProvider.GetUtcNow();
+                }
                 IReadOnlyList<QueueEntry<ResultMessage>> entries;
                 try
                 {
-                    entries = await ReadAsync(lastClaim, stoppingToken);
+                    entries = await ReadAsync(claimAbandoned, stoppingToken);
                 }
                 catch
                 {
                     slots.Release();
                     throw;
-                }
-                if (timeProvider.GetUtcNow() - lastClaim > redisOptions.Value.LeaseTtl)
-                {
-                    lastClaim = timeProvider.GetUtcNow();
                 }
                 if (entries.Count == 0)
                 {
@@ -77,10 +78,11 @@ public sealed partial class ResultConsumer(
         }
     }
 
-    private async Task<IReadOnlyList<QueueEntry<ResultMessage>>> ReadAsync(DateTimeOffset lastClaim, CancellationToken cancellationToken)
+    /// <summary>New results, plus (once a lease TTL) those a dead server left pending.</summary>
+    private async Task<IReadOnlyList<QueueEntry<ResultMessage>>> ReadAsync(bool claimAbandoned, CancellationToken cancellationToken)
     {
         var entries = await redis.ReadResultsAsync(dispatcher.ServerId, options.Value.ResultBatch, redisOptions.Value.BlockTime, cancellationToken);
-        if (timeProvider.GetUtcNow() - lastClaim <= redisOptions.Value.LeaseTtl)
+        if (!claimAbandoned)
         {
             return entries;
         }

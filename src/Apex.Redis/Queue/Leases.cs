@@ -88,15 +88,6 @@ internal static class Leases
         return 0
         """;
 
-    /// <summary>KEYS[1] lease; ARGV[1] <c>"{attempt}|"</c>. Deletes the lease if it belongs to that attempt, whoever holds it.</summary>
-    public const string DropAttempt = """
-        local v = redis.call('GET', KEYS[1])
-        if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
-          return redis.call('DEL', KEYS[1])
-        end
-        return 0
-        """;
-
     /// <summary>
     /// KEYS leases; ARGV[i] <c>"{attempt}|"</c> of KEYS[i]. Deletes each lease that belongs to that attempt, whoever holds
     /// it; returns how many it deleted.

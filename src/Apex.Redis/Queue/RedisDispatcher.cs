@@ -130,20 +130,16 @@ public sealed class RedisDispatcher
     }
 
     /// <summary>Deletes a task's lease if it belongs to <paramref name="attempt"/> (whoever holds it); true if it did.</summary>
-    public async Task<bool> DropLeaseAsync(Guid taskId, int attempt, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var deleted = await Db.ScriptEvaluateAsync(Leases.DropAttempt, [_keys.Lease(taskId)], [Leases.Value(attempt, "")]);
-        return (long)deleted == 1;
-    }
+    public async Task<bool> DropLeaseAsync(Guid taskId, int attempt, CancellationToken cancellationToken = default) =>
+        await DropLeasesAsync([(taskId, attempt)], cancellationToken) == 1;
 
-    /// <summary>Deletes the leases of applied attempts in one script call (see <see cref="DropLeaseAsync"/>).</summary>
-    public async Task DropLeasesAsync(IReadOnlyList<(Guid TaskId, int Attempt)> attempts, CancellationToken cancellationToken = default)
+    /// <summary>Deletes the leases of applied attempts in one script call (see <see cref="DropLeaseAsync"/>); returns how many it deleted.</summary>
+    public async Task<long> DropLeasesAsync(IReadOnlyList<(Guid TaskId, int Attempt)> attempts, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (attempts.Count == 0)
         {
-            return;
+            return 0;
         }
         var keys = new RedisKey[attempts.Count];
         var prefixes = new RedisValue[attempts.Count];
@@ -152,7 +148,7 @@ public sealed class RedisDispatcher
             keys[i] = _keys.Lease(attempts[i].TaskId);
             prefixes[i] = Leases.Value(attempts[i].Attempt, "");
         }
-        await Db.ScriptEvaluateAsync(Leases.DropAttempts, keys, prefixes);
+        return (long)await Db.ScriptEvaluateAsync(Leases.DropAttempts, keys, prefixes);
     }
 
     /// <summary>Deletes the leases of tasks whatever attempt they hold (the tasks ended: no attempt of them may go on).</summary>
