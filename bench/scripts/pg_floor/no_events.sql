@@ -1,0 +1,20 @@
+-- The design's three row versions without their events (what invariant 3 costs is the difference).
+BEGIN;
+INSERT INTO tasks (id, tenant_id, name, instruction, agent, status, priority, max_attempts, created_at, version)
+    SELECT gen_random_uuid(), 'default', 'bench', 'Summarise the quarterly report in three bullet points', 'default', 'queued', 0, 3, clock_timestamp(), 1
+    FROM generate_series(1, :b);
+COMMIT;
+BEGIN;
+WITH picked AS (
+    SELECT id FROM tasks WHERE status = 'queued' AND (run_at IS NULL OR run_at <= now())
+    ORDER BY priority DESC, created_at, id LIMIT :b FOR UPDATE SKIP LOCKED)
+    UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = now(), run_at = NULL, worker = 'worker-1', version = version + 1
+    WHERE id = ANY(ARRAY(SELECT id FROM picked));
+COMMIT;
+BEGIN;
+WITH picked AS (
+    SELECT id, attempt FROM tasks WHERE status = 'running' ORDER BY started_at LIMIT :b FOR UPDATE SKIP LOCKED)
+    UPDATE tasks SET status = 'succeeded', output = '[simulated] Key finding: throughput and latency of the durable queue depend on the lease, the retry backoff and the cost of each event; Recommendation: batch the writes, keep the workers busy, watch the budget.', input_tokens = input_tokens + 40, output_tokens = output_tokens + 60,
+        cost_nanousd = cost_nanousd + 42000, api_calls = api_calls + 1, finished_at = now(), version = version + 1
+    FROM picked WHERE tasks.id = picked.id AND tasks.attempt = picked.attempt;
+COMMIT;
