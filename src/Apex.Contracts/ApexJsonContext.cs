@@ -5,6 +5,7 @@ using Apex.Contracts.Common;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Health;
 using Apex.Contracts.Tasks;
+using Apex.Contracts.Usage;
 
 namespace Apex.Contracts;
 
@@ -16,6 +17,7 @@ namespace Apex.Contracts;
     AllowTrailingCommas = false,
     MaxDepth = 64)]
 [JsonSerializable(typeof(CreateTaskRequest))]
+[JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(CreateTaskBatchRequest))]
 [JsonSerializable(typeof(CreateTaskBatchResponse))]
 [JsonSerializable(typeof(TaskResponse))]

@@ -143,6 +143,35 @@ public sealed partial class PostgresApexStore
     public Task<AgentUsage> GetAgentUsageAsync(string tenantId, string agentName, CancellationToken cancellationToken = default) =>
         ReadAsync(c => UsageAsync(c, "agent = @value", tenantId, agentName, cancellationToken), cancellationToken);
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<UsageGroup>> GetUsageAsync(string tenantId, UsageGrouping groupBy, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<UsageGroup>>(async c =>
+        {
+            var column = groupBy switch
+            {
+                UsageGrouping.Model => "model",
+                UsageGrouping.Agent => "agent",
+                _ => "dag_id::text",
+            };
+            await using var command = new NpgsqlCommand($"""
+                SELECT {column}, SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cost_nanousd)::bigint, SUM(api_calls)::bigint,
+                    COUNT(DISTINCT task_id)
+                FROM llm_usage WHERE tenant_id = @tenant AND created_at >= @from AND created_at < @to
+                GROUP BY 1 ORDER BY 4 DESC, 1
+                """, c);
+            command.Parameters.AddWithValue("tenant", tenantId);
+            command.Parameters.AddWithValue("from", from);
+            command.Parameters.AddWithValue("to", to);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var groups = new List<UsageGroup>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                groups.Add(new UsageGroup(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
+                    StoreValues.FromNanos(reader.GetInt64(3)), reader.GetInt64(4), reader.GetInt64(5)));
+            }
+            return groups;
+        }, cancellationToken);
+
     private static async Task<AgentUsage> UsageAsync(NpgsqlConnection c, string filter, string tenantId, object value, CancellationToken cancellationToken)
     {
         await using var command = Command(c, $"""

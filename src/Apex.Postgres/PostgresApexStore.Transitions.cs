@@ -189,6 +189,7 @@ public sealed partial class PostgresApexStore
         {
             var dag = await LockDagOfTaskAsync(ctx, result.TaskId);
             var task = await LockTaskAsync(ctx, result.TenantId, result.TaskId) ?? throw new ApexNotFoundException("task", result.TaskId.ToString());
+            ctx.RecordUsage(task, result);
             if (!result.IsCurrentFor(task))
             {
                 var version = await BumpAsync(ctx, task, result.Usage);

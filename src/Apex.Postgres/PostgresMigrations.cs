@@ -27,7 +27,27 @@ internal static class PostgresMigrations
     [
         (1, "initial", Initial),
         (2, "queue_table_maintenance", QueueTableMaintenance),
+        (3, "llm_usage", LlmUsage),
     ];
+
+    /// <summary>What each attempt spent per model, for the usage API; written with the attempt's result.</summary>
+    private const string LlmUsage = """
+        CREATE TABLE llm_usage (
+            tenant_id text NOT NULL,
+            task_id uuid NOT NULL,
+            dag_id uuid NULL,
+            agent text NOT NULL,
+            attempt integer NOT NULL,
+            provider text NOT NULL,
+            model text NOT NULL,
+            input_tokens bigint NOT NULL,
+            output_tokens bigint NOT NULL,
+            cost_nanousd bigint NOT NULL,
+            api_calls integer NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        CREATE INDEX idx_llm_usage_tenant_created ON llm_usage (tenant_id, created_at);
+        """;
 
     /// <summary>
     /// Tasks are a queue table: every task is inserted, updated twice and finished within seconds, so dead row versions

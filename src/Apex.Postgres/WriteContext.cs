@@ -37,6 +37,7 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
     private readonly Dictionary<Guid, TaskRecord> _locked = [];
     private readonly TaskInsertBuffer _inserts = new();
     private readonly TaskEndBuffer _ends = new();
+    private readonly List<(TaskRecord Task, int Attempt, LlmCallUsage Line)> _usage = [];
 
     /// <summary>Milliseconds since the Unix epoch, one value for the whole group so rows and events agree.</summary>
     public long Now { get; } = now;
@@ -101,6 +102,15 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
             await FlushAsync();
         }
         _ends.Add(task, state, output, error, usage);
+    }
+
+    /// <summary>Buffers the usage lines of an attempt's result; they are inserted with the group's events.</summary>
+    public void RecordUsage(TaskRecord task, AttemptResult result)
+    {
+        foreach (var line in result.UsageLines())
+        {
+            _usage.Add((task, result.Attempt, line));
+        }
     }
 
     /// <summary>Learns the DAG of each task in one round trip, so the writer can order the group by DAG.</summary>
@@ -190,6 +200,12 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
         if (Events.Count == 0)
         {
             await FlushAsync();
+            if (_usage.Count > 0)
+            {
+                await using var usage = new NpgsqlBatch(connection, transaction);
+                AddUsage(usage);
+                await usage.ExecuteNonQueryAsync();
+            }
             return [];
         }
         var count = Events.Count;
@@ -216,6 +232,7 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         var check = AddBuffered(batch);
+        AddUsage(batch);
         batch.BatchCommands.Add(BatchCommand("SELECT pg_advisory_xact_lock(@lock)", [("lock", PostgresMigrations.EventAppendLock)]));
         batch.BatchCommands.Add(BatchCommand(InsertEventsSql, [
             ("tenant_id", tenants), ("aggregate_type", types), ("aggregate_id", ids), ("dag_id", dags), ("version", versions),
@@ -244,6 +261,48 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
             stored[i] = e with { Seq = seqs[(e.AggregateType, e.AggregateId, e.Version)] };
         }
         return stored;
+    }
+
+    private void AddUsage(NpgsqlBatch batch)
+    {
+        if (_usage.Count == 0)
+        {
+            return;
+        }
+        var count = _usage.Count;
+        var tenants = new string[count];
+        var tasks = new Guid[count];
+        var dags = new Guid?[count];
+        var agents = new string[count];
+        var attempts = new int[count];
+        var providers = new string[count];
+        var models = new string[count];
+        var inputs = new long[count];
+        var outputs = new long[count];
+        var costs = new long[count];
+        var calls = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            var (task, attempt, line) = _usage[i];
+            tenants[i] = task.TenantId;
+            tasks[i] = task.Id;
+            dags[i] = task.DagId;
+            agents[i] = task.Agent;
+            attempts[i] = attempt;
+            providers[i] = line.Provider;
+            models[i] = line.Model;
+            inputs[i] = line.InputTokens;
+            outputs[i] = line.OutputTokens;
+            costs[i] = StoreValues.ToNanos(line.CostUsd);
+            calls[i] = line.ApiCalls;
+        }
+        batch.BatchCommands.Add(BatchCommand("""
+            INSERT INTO llm_usage (tenant_id, task_id, dag_id, agent, attempt, provider, model, input_tokens, output_tokens, cost_nanousd, api_calls, created_at)
+            SELECT u.*, @now FROM unnest(@tenant::text[], @task::uuid[], @dag::uuid[], @agent::text[], @attempt::integer[], @provider::text[],
+                @model::text[], @in::bigint[], @out::bigint[], @cost::bigint[], @calls::integer[]) AS u
+            """, [("tenant", tenants), ("task", tasks), ("dag", dags), ("agent", agents), ("attempt", attempts), ("provider", providers),
+                ("model", models), ("in", inputs), ("out", outputs), ("cost", costs), ("calls", calls), ("now", NowOffset)]));
+        _usage.Clear();
     }
 
     /// <summary>Adds the buffered statements to <paramref name="batch"/>; the returned check runs once it executed.</summary>

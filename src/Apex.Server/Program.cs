@@ -2,6 +2,7 @@ using Apex.Server.Agents;
 using Apex.Server.Dags;
 using Apex.Server.Health;
 using Apex.Server.Tasks;
+using Apex.Server.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApexServer();
@@ -12,6 +13,7 @@ app.MapHealthApi();
 app.MapTasksApi();
 app.MapDagsApi();
 app.MapAgentsApi();
+app.MapUsageApi();
 app.MapApexDocs();
 app.Run();
 

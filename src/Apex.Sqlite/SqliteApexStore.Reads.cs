@@ -206,6 +206,31 @@ public sealed partial class SqliteApexStore
     public Task<AgentUsage> GetAgentUsageAsync(string tenantId, string agentName, CancellationToken cancellationToken = default) =>
         ReadAsync(c => Usage(c, "agent = $value", tenantId, agentName), cancellationToken);
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<UsageGroup>> GetUsageAsync(string tenantId, UsageGrouping groupBy, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<UsageGroup>>(c =>
+        {
+            var column = groupBy switch
+            {
+                UsageGrouping.Model => "model",
+                UsageGrouping.Agent => "agent",
+                _ => "dag_id",
+            };
+            using var command = Command(c, $"""
+                SELECT {column}, SUM(input_tokens), SUM(output_tokens), SUM(cost_nanousd), SUM(api_calls), COUNT(DISTINCT task_id)
+                FROM llm_usage WHERE tenant_id = $tenant AND created_at >= $from AND created_at < $to
+                GROUP BY {column} ORDER BY SUM(cost_nanousd) DESC, {column}
+                """, ("$tenant", tenantId), ("$from", from.ToUnixTimeMilliseconds()), ("$to", to.ToUnixTimeMilliseconds()));
+            using var reader = command.ExecuteReader();
+            var groups = new List<UsageGroup>();
+            while (reader.Read())
+            {
+                groups.Add(new UsageGroup(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
+                    StoreValues.FromNanos(reader.GetInt64(3)), reader.GetInt64(4), reader.GetInt64(5)));
+            }
+            return groups;
+        }, cancellationToken);
+
     private static AgentUsage Usage(SqliteConnection c, string filter, string tenantId, string value)
     {
         using var command = Command(c, $"""

@@ -106,6 +106,7 @@ public sealed partial class SqliteApexStore
         WriteAsync(ctx =>
         {
             var task = LoadTask(ctx, result.TenantId, result.TaskId) ?? throw new ApexNotFoundException("task", result.TaskId.ToString());
+            RecordUsage(ctx, task, result);
             if (!result.IsCurrentFor(task))
             {
                 var version = Bump(ctx, task, result.Usage);
@@ -346,6 +347,20 @@ public sealed partial class SqliteApexStore
     }
 
     /// <summary>Moves a task to a terminal state and appends the matching event.</summary>
+    private static void RecordUsage(WriteContext ctx, TaskRecord task, AttemptResult result)
+    {
+        foreach (var line in result.UsageLines())
+        {
+            ctx.Execute("""
+                INSERT INTO llm_usage (tenant_id, task_id, dag_id, agent, attempt, provider, model, input_tokens, output_tokens, cost_nanousd, api_calls, created_at)
+                VALUES ($tenant, $task, $dag, $agent, $attempt, $provider, $model, $in, $out, $cost, $calls, $now)
+                """,
+                ("$tenant", task.TenantId), ("$task", task.Id.ToString()), ("$dag", task.DagId?.ToString()), ("$agent", task.Agent),
+                ("$attempt", result.Attempt), ("$provider", line.Provider), ("$model", line.Model), ("$in", line.InputTokens),
+                ("$out", line.OutputTokens), ("$cost", StoreValues.ToNanos(line.CostUsd)), ("$calls", line.ApiCalls), ("$now", ctx.Now));
+        }
+    }
+
     private static void End(WriteContext ctx, TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage)
     {
         ctx.Execute("""

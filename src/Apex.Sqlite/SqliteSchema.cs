@@ -99,6 +99,23 @@ internal static class SqliteSchema
         );
         CREATE UNIQUE INDEX IF NOT EXISTS idx_agents_tenant_name ON agents (tenant_id, name);
 
+        -- What each attempt spent per model, for the usage API (written with the attempt's result).
+        CREATE TABLE IF NOT EXISTS llm_usage (
+            tenant_id TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            dag_id TEXT NULL,
+            agent TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cost_nanousd INTEGER NOT NULL,
+            api_calls INTEGER NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_llm_usage_tenant_created ON llm_usage (tenant_id, created_at);
+
         CREATE TABLE IF NOT EXISTS idempotency_keys (
             tenant_id TEXT NOT NULL,
             key TEXT NOT NULL,

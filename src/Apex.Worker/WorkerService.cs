@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Apex.Agents.Runtime;
+using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
+using Apex.Core.Events;
 using Apex.Redis;
 using Apex.Redis.Queue;
 using Microsoft.Extensions.Options;
@@ -17,6 +19,7 @@ namespace Apex.Worker;
 internal sealed partial class WorkerService(
     RedisWorkerClient client,
     AgentRunner runner,
+    IEventBus bus,
     IOptions<WorkerOptions> options,
     IOptions<RedisOptions> redisOptions,
     TimeProvider timeProvider,
@@ -170,7 +173,24 @@ internal sealed partial class WorkerService(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(execution.Cancellation.Token, timeout.Token);
         try
         {
-            var run = await runner.RunAsync(agent, message.Instruction, linked.Token);
+            var run = await runner.RunAsync(new AgentRun
+            {
+                Agent = agent,
+                TenantId = message.TenantId,
+                TaskId = message.TaskId,
+                DagId = message.DagId,
+                Attempt = message.Attempt,
+                Instruction = message.Instruction,
+                Limits = new TaskLimits
+                {
+                    TokenLimit = message.TokenLimit,
+                    CostLimit = message.CostLimit,
+                    ApiCallLimit = message.ApiCallLimit,
+                    TimeLimitSeconds = message.TimeLimitMs is { } limit ? (int)(limit / 1000) : null,
+                },
+                // The wire carries the task's tokens as one sum: contracts limit input and output together.
+                UsedBefore = new UsageDelta(message.UsedTokens, 0, message.UsedCostUsd, message.UsedApiCalls),
+            }, bus, linked.Token);
             return Result(execution, ResultOutcome.Succeeded) with
             {
                 Output = run.Output,
@@ -178,6 +198,7 @@ internal sealed partial class WorkerService(
                 OutputTokens = run.Usage.OutputTokens,
                 CostUsd = run.Usage.CostUsd,
                 ApiCalls = run.Usage.ApiCalls,
+                Calls = run.Calls,
             };
         }
         catch (OperationCanceledException) when (execution.Stop == StopReason.Lost)
@@ -204,7 +225,17 @@ internal sealed partial class WorkerService(
         }
         catch (AgentExecutionException e)
         {
-            return Result(execution, ResultOutcome.Failed) with { ErrorCode = e.Code, ErrorMessage = e.Message, Retryable = e.Retryable };
+            return Result(execution, ResultOutcome.Failed) with
+            {
+                ErrorCode = e.Code,
+                ErrorMessage = e.Message,
+                Retryable = e.Retryable,
+                InputTokens = e.Usage.InputTokens,
+                OutputTokens = e.Usage.OutputTokens,
+                CostUsd = e.Usage.CostUsd,
+                ApiCalls = e.Usage.ApiCalls,
+                Calls = e.Calls,
+            };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

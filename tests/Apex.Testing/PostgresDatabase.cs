@@ -43,7 +43,7 @@ public sealed class PostgresDatabase : IAsyncLifetime
         await using var command = dataSource.CreateCommand("""
             DO $$ BEGIN
                 IF to_regclass('tasks') IS NOT NULL THEN
-                    TRUNCATE tasks, dags, task_edges, events, agents, idempotency_keys RESTART IDENTITY;
+                    TRUNCATE tasks, dags, task_edges, events, agents, idempotency_keys, llm_usage RESTART IDENTITY;
                 END IF;
             END $$
             """);

@@ -1,3 +1,5 @@
+using Apex.Core.Events;
+
 namespace Apex.Agents.Runtime;
 
 /// <summary>An attempt failed in a way the engine understands: a stable code and whether retrying may help.</summary>
@@ -8,4 +10,10 @@ public sealed class AgentExecutionException(string code, string message, bool re
 
     /// <summary>True when another attempt may succeed.</summary>
     public bool Retryable { get; } = retryable;
+
+    /// <summary>What the attempt spent before it failed: it is charged to the task like a success's.</summary>
+    public UsageDelta Usage { get; set; } = UsageDelta.None;
+
+    /// <summary>What each model spent before the failure.</summary>
+    public IReadOnlyList<LlmCallUsage> Calls { get; set; } = [];
 }

@@ -37,7 +37,49 @@ public sealed partial class SimulatedChatClient(SimulatedOptions options, string
         var list = messages as IList<ChatMessage> ?? [.. messages];
         var prompt = string.Concat(list.Select(m => m.Text));
         var seed = Fnv1a(prompt);
-        await DelayAsync(prompt, seed, cancellationToken);
+        await DelayAsync(LatencyOf(prompt, seed), cancellationToken);
+        return Answer(list, prompt, seed);
+    }
+
+    /// <summary>
+    /// Streams the answer the way a model writes: after half the call's latency the first piece, then a piece of a few
+    /// words at a time over the other half. A call without latency answers in one piece.
+    /// </summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var list = messages as IList<ChatMessage> ?? [.. messages];
+        var prompt = string.Concat(list.Select(m => m.Text));
+        var seed = Fnv1a(prompt);
+        var latency = LatencyOf(prompt, seed);
+        if (latency < 1)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var update in Answer(list, prompt, seed).ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+            yield break;
+        }
+        await DelayAsync(latency / 2, cancellationToken);
+        var response = Answer(list, prompt, seed);
+        var pieces = Pieces(response.Text);
+        var responseId = Guid.NewGuid().ToString("N");
+        foreach (var piece in pieces)
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = model, ResponseId = responseId };
+            await DelayAsync(latency / 2 / pieces.Count, cancellationToken);
+        }
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(response.Usage!)])
+        {
+            ModelId = model,
+            ResponseId = responseId,
+            FinishReason = ChatFinishReason.Stop,
+        };
+    }
+
+    private ChatResponse Answer(IList<ChatMessage> list, string prompt, ulong seed)
+    {
         if (prompt.Contains("[[simulate:error]]", StringComparison.Ordinal))
         {
             throw new SimulatedProviderException("The prompt asked the Simulated provider to fail ([[simulate:error]]).");
@@ -60,15 +102,25 @@ public sealed partial class SimulatedChatClient(SimulatedOptions options, string
         };
     }
 
-    /// <inheritdoc />
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Splits an answer into pieces of about four words, keeping every character.</summary>
+    private static List<string> Pieces(string text)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
+        var pieces = new List<string>();
+        var start = 0;
+        var words = 0;
+        for (var i = 0; i < text.Length; i++)
         {
-            yield return update;
+            if (text[i] == ' ' && ++words % 4 == 0)
+            {
+                pieces.Add(text[start..(i + 1)]);
+                start = i + 1;
+            }
         }
+        if (start < text.Length)
+        {
+            pieces.Add(text[start..]);
+        }
+        return pieces;
     }
 
     /// <inheritdoc />
@@ -85,19 +137,24 @@ public sealed partial class SimulatedChatClient(SimulatedOptions options, string
     /// <summary>About four characters a token, as common BPE tokenizers average on English text.</summary>
     public static int EstimateTokens(string? text) => string.IsNullOrEmpty(text) ? 0 : (text.Length + 3) / 4;
 
-    private async Task DelayAsync(string prompt, ulong seed, CancellationToken cancellationToken)
+    private double LatencyOf(string prompt, ulong seed)
     {
-        var latency = (double)options.LatencyMs;
         var directive = DelayDirective().Match(prompt);
         if (directive.Success)
         {
-            latency = int.Parse(directive.Groups["ms"].ValueSpan, CultureInfo.InvariantCulture);
+            return int.Parse(directive.Groups["ms"].ValueSpan, CultureInfo.InvariantCulture);
         }
-        else if (latency > 0 && options.LatencyJitter > 0)
+        var latency = (double)options.LatencyMs;
+        if (latency > 0 && options.LatencyJitter > 0)
         {
             var unit = (seed % 10_000) / 10_000.0;
             latency *= 1 + (options.LatencyJitter * ((2 * unit) - 1));
         }
+        return latency;
+    }
+
+    private async Task DelayAsync(double latency, CancellationToken cancellationToken)
+    {
         if (latency >= 1)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(latency), timeProvider, cancellationToken);

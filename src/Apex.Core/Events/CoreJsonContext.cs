@@ -17,6 +17,10 @@ namespace Apex.Core.Events;
 [JsonSerializable(typeof(TaskEndedData))]
 [JsonSerializable(typeof(TaskResultIgnoredData))]
 [JsonSerializable(typeof(DagEventData))]
+[JsonSerializable(typeof(OutputDeltaData))]
+[JsonSerializable(typeof(ToolCalledData))]
+[JsonSerializable(typeof(LlmCallUsage))]
+[JsonSerializable(typeof(List<LlmCallUsage>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(Contracts.Tasks.TaskLimits))]
 public sealed partial class CoreJsonContext : JsonSerializerContext;

@@ -60,6 +60,18 @@ public static class EventTypes
     /// <summary>A user retried a task of a finished DAG, which runs again.</summary>
     public const string DagReopened = "dag_reopened";
 
+    /// <summary>Live only (never stored): a piece of the output an agent is writing.</summary>
+    public const string OutputDelta = "output_delta";
+
+    /// <summary>Live only (never stored): a contract dimension passed 70 % or 90 % of its limit.</summary>
+    public const string ContractWarning = "contract_warning";
+
+    /// <summary>Live only (never stored): the cascade router accepted or escalated a model's answer.</summary>
+    public const string CascadeDecision = "cascade_decision";
+
+    /// <summary>Live only (never stored): the agent called a tool.</summary>
+    public const string ToolCalled = "tool_called";
+
     /// <summary>True for the task events that end a task.</summary>
     public static bool IsTerminal(string eventType) =>
         eventType is TaskSucceeded or TaskFailed or TaskCancelled or TaskSkipped;

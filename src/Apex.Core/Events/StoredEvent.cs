@@ -3,8 +3,14 @@ namespace Apex.Core.Events;
 /// <summary>One appended event. (aggregate_type, aggregate_id, version) is unique.</summary>
 public sealed record StoredEvent
 {
-    /// <summary>Global order of appends.</summary>
+    /// <summary>Global order of appends; 0 for a live-only event that is never stored (see <see cref="IsLive"/>).</summary>
     public long Seq { get; init; }
+
+    /// <summary>
+    /// True for an event that is published to live subscribers and never stored: output deltas, contract warnings,
+    /// cascade decisions, tool calls. It has no seq and no version, and it does not change the task's row.
+    /// </summary>
+    public bool IsLive => Seq == 0;
 
     /// <summary>Tenant.</summary>
     public required string TenantId { get; init; }

@@ -73,3 +73,12 @@ public sealed record TaskResultIgnoredData(int Attempt, string Outcome, string R
 
 /// <summary>Payload of the DAG events.</summary>
 public sealed record DagEventData(string? Reason = null, string? TaskKey = null);
+
+/// <summary>What one model spent within an attempt: every call to it, summed. Aggregated by the usage API.</summary>
+/// <param name="Provider">Provider name.</param>
+/// <param name="Model">Model id.</param>
+/// <param name="InputTokens">Prompt tokens.</param>
+/// <param name="OutputTokens">Completion tokens.</param>
+/// <param name="CostUsd">Spend in US dollars.</param>
+/// <param name="ApiCalls">Calls made.</param>
+public sealed record LlmCallUsage(string Provider, string Model, long InputTokens, long OutputTokens, decimal CostUsd, int ApiCalls);

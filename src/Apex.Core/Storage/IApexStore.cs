@@ -96,6 +96,12 @@ public interface IApexStore
     /// <summary>Deletes an agent; false when absent.</summary>
     Task<bool> DeleteAgentAsync(string tenantId, Guid agentId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// What the LLM calls recorded in [<paramref name="from"/>, <paramref name="to"/>) spent, summed by model, agent
+    /// or DAG (tasks outside a DAG sum under a null key), largest cost first.
+    /// </summary>
+    Task<IReadOnlyList<UsageGroup>> GetUsageAsync(string tenantId, UsageGrouping groupBy, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
     /// <summary>Task counts and usage of an agent.</summary>
     Task<AgentUsage> GetAgentUsageAsync(string tenantId, string agentName, CancellationToken cancellationToken = default);
 }

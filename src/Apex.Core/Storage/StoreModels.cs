@@ -135,8 +135,23 @@ public sealed record AttemptResult
     /// <summary>Usage of this attempt.</summary>
     public UsageDelta Usage { get; init; } = UsageDelta.None;
 
+    /// <summary>
+    /// What each model spent in this attempt (sums to <see cref="Usage"/>); recorded for the usage API. A reporter
+    /// that sends none (an older worker) is recorded as one line for the agent's model.
+    /// </summary>
+    public IReadOnlyList<LlmCallUsage> Calls { get; init; } = [];
+
     /// <summary>When the next attempt may start, with <see cref="AttemptOutcome.RetryScheduled"/>.</summary>
     public DateTimeOffset? RetryAt { get; init; }
+
+    /// <summary>
+    /// The usage lines to record for this attempt: <see cref="Calls"/>, or, from a reporter that sent none, one line
+    /// for model <c>unreported</c> carrying <see cref="Usage"/>. Nothing when nothing was spent.
+    /// </summary>
+    public IReadOnlyList<LlmCallUsage> UsageLines() =>
+        Calls.Count > 0 ? Calls
+        : Usage == UsageDelta.None ? []
+        : [new LlmCallUsage("", "unreported", Usage.InputTokens, Usage.OutputTokens, Usage.CostUsd, Usage.ApiCalls)];
 
     /// <summary>The error to record: the reported one, or <c>unknown</c> when a failure came without one.</summary>
     public TaskError ErrorOrUnknown => Error ?? new TaskError("unknown", "The attempt failed.");
@@ -250,6 +265,28 @@ public sealed record RecordPage<T>(IReadOnlyList<T> Items, string? NextCursor);
 
 /// <summary>Aggregated usage and task counts of an agent.</summary>
 public sealed record AgentUsage(IReadOnlyDictionary<string, long> TasksByStatus, long InputTokens, long OutputTokens, decimal CostUsd, long ApiCalls);
+
+/// <summary>How the usage API sums.</summary>
+public enum UsageGrouping
+{
+    /// <summary>By model id.</summary>
+    Model,
+
+    /// <summary>By agent name.</summary>
+    Agent,
+
+    /// <summary>By DAG id.</summary>
+    Dag,
+}
+
+/// <summary>Usage summed over one model, agent or DAG.</summary>
+/// <param name="Key">The model id, agent name or DAG id; null for tasks outside any DAG.</param>
+/// <param name="InputTokens">Prompt tokens.</param>
+/// <param name="OutputTokens">Completion tokens.</param>
+/// <param name="CostUsd">Spend in US dollars.</param>
+/// <param name="ApiCalls">LLM calls.</param>
+/// <param name="Tasks">Distinct tasks that spent it.</param>
+public sealed record UsageGroup(string? Key, long InputTokens, long OutputTokens, decimal CostUsd, long ApiCalls, long Tasks);
 
 /// <summary>A DAG node as stored: its task and dependency keys.</summary>
 public sealed record DagTaskRow(string Key, Guid Id, TaskState Status, IReadOnlyList<string> DependsOn);

@@ -2,6 +2,7 @@ using Apex.Agents.Runtime;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
 using Apex.Core.Errors;
+using Apex.Core.Events;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
@@ -14,6 +15,7 @@ public sealed partial class TaskExecutor(
     IApexStore store,
     AgentRunner runner,
     AgentCatalog agents,
+    IEventBus bus,
     RunningTasks running,
     RetryPolicy retryPolicy,
     TimeProvider timeProvider,
@@ -82,7 +84,17 @@ public sealed partial class TaskExecutor(
         }
         try
         {
-            var run = await runner.RunAsync(agent, task.Instruction, cancellationToken);
+            var run = await runner.RunAsync(new AgentRun
+            {
+                Agent = agent,
+                TenantId = task.TenantId,
+                TaskId = task.Id,
+                DagId = task.DagId,
+                Attempt = task.Attempt,
+                Instruction = task.Instruction,
+                Limits = task.Limits,
+                UsedBefore = new UsageDelta(task.InputTokens, task.OutputTokens, task.CostUsd, task.ApiCalls),
+            }, bus, cancellationToken);
             return new AttemptResult
             {
                 TenantId = task.TenantId,
@@ -91,6 +103,7 @@ public sealed partial class TaskExecutor(
                 Outcome = AttemptOutcome.Succeeded,
                 Output = run.Output,
                 Usage = run.Usage,
+                Calls = run.Calls,
             };
         }
         catch (OperationCanceledException) when (timedOut())
@@ -105,7 +118,7 @@ public sealed partial class TaskExecutor(
         catch (AgentExecutionException e)
         {
             LogAttemptFailed(task.Id, task.Attempt, e.Code, e.Message);
-            return Failure(task, new TaskError(e.Code, e.Message), e.Retryable);
+            return Failure(task, new TaskError(e.Code, e.Message), e.Retryable) with { Usage = e.Usage, Calls = e.Calls };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -128,6 +128,13 @@ public sealed partial class DistributedDispatcher(
             SystemPrompt = agent?.SystemPrompt ?? "",
             Instruction = task.Instruction,
             TimeLimitMs = task.Limits.TimeLimitSeconds * 1000L,
+            DagId = task.DagId,
+            TokenLimit = task.Limits.TokenLimit,
+            CostLimit = task.Limits.CostLimit,
+            ApiCallLimit = task.Limits.ApiCallLimit,
+            UsedTokens = task.InputTokens + task.OutputTokens,
+            UsedCostUsd = task.CostUsd,
+            UsedApiCalls = task.ApiCalls,
             DispatchedAt = now,
         };
     }

@@ -137,6 +137,7 @@ public sealed partial class ResultConsumer(
                 Outcome = AttemptOutcome.Succeeded,
                 Output = result.Output,
                 Usage = usage,
+                Calls = result.Calls,
             }
             : new AttemptResult
             {
@@ -147,6 +148,7 @@ public sealed partial class ResultConsumer(
                 Outcome = result.Retryable ? AttemptOutcome.RetryScheduled : AttemptOutcome.Failed,
                 Error = new TaskError(string.IsNullOrEmpty(result.ErrorCode) ? "worker_error" : result.ErrorCode, result.ErrorMessage),
                 Usage = usage,
+                Calls = result.Calls,
                 RetryAt = result.Retryable ? timeProvider.GetUtcNow() + retryPolicy.DelayAfter(result.Attempt, Random.Shared.NextDouble()) : null,
             };
         try

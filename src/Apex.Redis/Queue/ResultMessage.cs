@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Apex.Core.Events;
 using StackExchange.Redis;
 
 namespace Apex.Redis.Queue;
@@ -44,6 +46,9 @@ public sealed record ResultMessage
     /// <summary>LLM API calls made.</summary>
     public int ApiCalls { get; init; }
 
+    /// <summary>What each model spent (protocol 1.1, JSON in field <c>calls</c>); empty from an older worker.</summary>
+    public IReadOnlyList<LlmCallUsage> Calls { get; init; } = [];
+
     /// <summary>When the worker started the attempt (millisecond precision on the wire).</summary>
     public required DateTimeOffset StartedAt { get; init; }
 
@@ -73,6 +78,7 @@ public sealed record ResultMessage
         new("output_tokens", StreamFields.Int(OutputTokens)),
         new("cost_usd", StreamFields.Decimal(CostUsd)),
         new("api_calls", StreamFields.Int(ApiCalls)),
+        new("calls", Calls.Count == 0 ? "" : JsonSerializer.Serialize([.. Calls], CoreJsonContext.Default.ListLlmCallUsage)),
         new("started_at", StreamFields.Time(StartedAt)),
         new("finished_at", StreamFields.Time(FinishedAt)),
     ];
@@ -83,7 +89,7 @@ public sealed record ResultMessage
     {
         string? v = null, taskId = null, tenantId = null, attempt = null, worker = null, outcome = null, output = null;
         string? errorCode = null, errorMessage = null, retryable = null, inputTokens = null, outputTokens = null;
-        string? costUsd = null, apiCalls = null, startedAt = null, finishedAt = null;
+        string? costUsd = null, apiCalls = null, startedAt = null, finishedAt = null, calls = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -105,6 +111,7 @@ public sealed record ResultMessage
                 case "api_calls": apiCalls = value; break;
                 case "started_at": startedAt = value; break;
                 case "finished_at": finishedAt = value; break;
+                case "calls": calls = value; break;
                 default: break;
             }
         }
@@ -132,6 +139,23 @@ public sealed record ResultMessage
             ApiCalls = StreamFields.Int32(apiCalls, "api_calls"),
             StartedAt = StreamFields.Time(startedAt, "started_at"),
             FinishedAt = StreamFields.Time(finishedAt, "finished_at"),
+            Calls = ParseCalls(calls),
         };
+    }
+
+    private static List<LlmCallUsage> ParseCalls(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return [];
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(value, CoreJsonContext.Default.ListLlmCallUsage) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException("Field 'calls' is not valid.", e);
+        }
     }
 }

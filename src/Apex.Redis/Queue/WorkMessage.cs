@@ -32,6 +32,27 @@ public sealed record WorkMessage
     /// <summary>Wall-clock limit of the attempt in milliseconds; null (an empty field) for none.</summary>
     public long? TimeLimitMs { get; init; }
 
+    /// <summary>The task's DAG, if any (its budget and scratchpad are shared); null as an empty field.</summary>
+    public Guid? DagId { get; init; }
+
+    /// <summary>The task's token limit over its whole life; null (empty) for none.</summary>
+    public long? TokenLimit { get; init; }
+
+    /// <summary>The task's cost limit in US dollars; null (empty) for none.</summary>
+    public decimal? CostLimit { get; init; }
+
+    /// <summary>The task's LLM call limit; null (empty) for none.</summary>
+    public int? ApiCallLimit { get; init; }
+
+    /// <summary>Tokens (input + output) earlier attempts of the task spent.</summary>
+    public long UsedTokens { get; init; }
+
+    /// <summary>US dollars earlier attempts of the task spent.</summary>
+    public decimal UsedCostUsd { get; init; }
+
+    /// <summary>LLM calls earlier attempts of the task made.</summary>
+    public int UsedApiCalls { get; init; }
+
     /// <summary>When the orchestrator dispatched it (millisecond precision on the wire).</summary>
     public required DateTimeOffset DispatchedAt { get; init; }
 
@@ -51,6 +72,13 @@ public sealed record WorkMessage
         new("system_prompt", SystemPrompt),
         new("instruction", Instruction),
         new("time_limit_ms", TimeLimitMs is { } ms ? StreamFields.Int(ms) : ""),
+        new("dag_id", DagId is { } dag ? StreamFields.Id(dag) : ""),
+        new("token_limit", TokenLimit is { } tokens ? StreamFields.Int(tokens) : ""),
+        new("cost_limit", CostLimit is { } cost ? StreamFields.Decimal(cost) : ""),
+        new("api_call_limit", ApiCallLimit is { } calls ? StreamFields.Int(calls) : ""),
+        new("used_tokens", StreamFields.Int(UsedTokens)),
+        new("used_cost_usd", StreamFields.Decimal(UsedCostUsd)),
+        new("used_api_calls", StreamFields.Int(UsedApiCalls)),
         new("dispatched_at", StreamFields.Time(DispatchedAt)),
         new("traceparent", Traceparent),
     ];
@@ -61,6 +89,7 @@ public sealed record WorkMessage
     {
         string? v = null, taskId = null, tenantId = null, attempt = null, agent = null, provider = null, model = null;
         string? systemPrompt = null, instruction = null, timeLimit = null, dispatchedAt = null, traceparent = null;
+        string? dagId = null, tokenLimit = null, costLimit = null, callLimit = null, usedTokens = null, usedCost = null, usedCalls = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -78,6 +107,13 @@ public sealed record WorkMessage
                 case "time_limit_ms": timeLimit = value; break;
                 case "dispatched_at": dispatchedAt = value; break;
                 case "traceparent": traceparent = value; break;
+                case "dag_id": dagId = value; break;
+                case "token_limit": tokenLimit = value; break;
+                case "cost_limit": costLimit = value; break;
+                case "api_call_limit": callLimit = value; break;
+                case "used_tokens": usedTokens = value; break;
+                case "used_cost_usd": usedCost = value; break;
+                case "used_api_calls": usedCalls = value; break;
                 default: break;
             }
         }
@@ -95,6 +131,14 @@ public sealed record WorkMessage
             TimeLimitMs = string.IsNullOrEmpty(timeLimit) ? null : StreamFields.Long(timeLimit, "time_limit_ms"),
             DispatchedAt = StreamFields.Time(dispatchedAt, "dispatched_at"),
             Traceparent = traceparent ?? "",
+            // Contract fields came with protocol 1.1; a 1.0 orchestrator sends none, which reads as no limit.
+            DagId = string.IsNullOrEmpty(dagId) ? null : StreamFields.Guid(dagId, "dag_id"),
+            TokenLimit = string.IsNullOrEmpty(tokenLimit) ? null : StreamFields.Long(tokenLimit, "token_limit"),
+            CostLimit = string.IsNullOrEmpty(costLimit) ? null : StreamFields.Decimal(costLimit, "cost_limit"),
+            ApiCallLimit = string.IsNullOrEmpty(callLimit) ? null : StreamFields.Int32(callLimit, "api_call_limit"),
+            UsedTokens = string.IsNullOrEmpty(usedTokens) ? 0 : StreamFields.Long(usedTokens, "used_tokens"),
+            UsedCostUsd = string.IsNullOrEmpty(usedCost) ? 0m : StreamFields.Decimal(usedCost, "used_cost_usd"),
+            UsedApiCalls = string.IsNullOrEmpty(usedCalls) ? 0 : StreamFields.Int32(usedCalls, "used_api_calls"),
         };
     }
 }

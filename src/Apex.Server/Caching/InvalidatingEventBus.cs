@@ -14,7 +14,7 @@ internal sealed class InvalidatingEventBus(IEventBus inner, TaskCacheCoherence c
     {
         foreach (var e in events)
         {
-            if (e.AggregateType != EventTypes.Task)
+            if (e.AggregateType != EventTypes.Task || e.IsLive)
             {
                 continue;
             }

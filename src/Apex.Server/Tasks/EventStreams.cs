@@ -50,6 +50,12 @@ internal static class EventStreams
         }
         await foreach (var e in live.Reader.ReadAllAsync(cancellationToken))
         {
+            if (e.IsLive)
+            {
+                // Output deltas and the like: not stored, so no id to resume from; they pass straight through.
+                yield return Item(e);
+                continue;
+            }
             if (e.Seq <= last)
             {
                 continue;
@@ -69,5 +75,5 @@ internal static class EventStreams
         long.TryParse(request.Headers["Last-Event-ID"], out var id) && id > 0 ? id : 0;
 
     private static SseItem<TaskEventResponse> Item(StoredEvent e) =>
-        new(e.ToResponse(), e.EventType) { EventId = e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        new(e.ToResponse(), e.EventType) { EventId = e.IsLive ? null : e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 }

@@ -30,6 +30,23 @@ public sealed class SimulatedChatClientTests
     }
 
     [Fact]
+    public async Task With_latency_the_answer_streams_in_pieces_with_usage_last()
+    {
+        var client = new SimulatedChatClient(new SimulatedOptions { LatencyMs = 0 }, "simulated", TimeProvider.System);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync("Plan a launch [[simulate:delay=40]]", cancellationToken: TestContext.Current.CancellationToken))
+        {
+            updates.Add(update);
+        }
+        var whole = await client.GetResponseAsync("Plan a launch [[simulate:delay=40]]", cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(updates.Count(u => u.Text.Length > 0) > 3);
+        Assert.Equal(whole.Text, string.Concat(updates.Select(u => u.Text)));
+        var usage = Assert.IsType<UsageContent>(Assert.Single(updates[^1].Contents));
+        Assert.Equal(whole.Usage!.OutputTokenCount, usage.Details.OutputTokenCount);
+    }
+
+    [Fact]
     public async Task The_error_directive_fails_the_call()
     {
         await Assert.ThrowsAsync<SimulatedProviderException>(() =>

@@ -24,8 +24,11 @@ public abstract class EventStreamsTests(ApexBackend backend)
         var task = await client.CreateTaskAsync(TaskRequest("Stream me. [[simulate:delay=1000]]"), ct);
         await server.WaitForRunningAsync(task.Id, Deadline, ct);
 
-        var items = await ReadStreamAsync(client, $"/api/v1/tasks/{task.Id}/stream", lastEventId: null, ct);
+        var all = await ReadStreamAsync(client, $"/api/v1/tasks/{task.Id}/stream", lastEventId: null, ct, withLive: true);
 
+        // Live-only output deltas (no id) come between the stored events; they have their own test.
+        var items = all.Where(i => i.EventId is not null).ToList();
+        Assert.All(all.Where(i => i.EventId is null), i => Assert.Equal(EventTypes.OutputDelta, i.EventType));
         Assert.Equal([EventTypes.TaskCreated, EventTypes.TaskStarted, EventTypes.TaskSucceeded], items.Select(i => i.EventType));
         var seqs = items.Select(i => long.Parse(i.EventId!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(seqs.Order(), seqs);
@@ -39,6 +42,33 @@ public abstract class EventStreamsTests(ApexBackend backend)
         var output = (await client.GetTaskAsync(task.Id, ct)).Output;
         using var last = JsonDocument.Parse(items[^1].Data);
         Assert.Equal(output, last.RootElement.GetProperty("data").GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public async Task StreamTask_StreamingAgent_SendsOutputDeltasThatAddUpToTheOutput()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
+        // The Simulated model writes its answer in pieces over the second half of the call's latency.
+        var task = await client.CreateTaskAsync(TaskRequest("Write it out. [[simulate:delay=3000]]"), ct);
+
+        var items = await ReadStreamAsync(client, $"/api/v1/tasks/{task.Id}/stream", lastEventId: null, ct, withLive: true);
+
+        var deltas = items.Where(i => i.EventType == EventTypes.OutputDelta).ToList();
+        Assert.True(deltas.Count > 3, $"{deltas.Count} deltas");
+        Assert.All(deltas, d => Assert.Null(d.EventId));
+        var streamed = string.Concat(deltas.Select(d =>
+        {
+            using var data = JsonDocument.Parse(d.Data);
+            Assert.Equal(0, data.RootElement.GetProperty("seq").GetInt64());
+            Assert.Equal(1, data.RootElement.GetProperty("data").GetProperty("attempt").GetInt32());
+            return data.RootElement.GetProperty("data").GetProperty("text").GetString();
+        }));
+        Assert.Equal((await client.GetTaskAsync(task.Id, ct)).Output, streamed);
+        var started = items.FindIndex(i => i.EventType == EventTypes.TaskStarted);
+        var succeeded = items.FindIndex(i => i.EventType == EventTypes.TaskSucceeded);
+        Assert.All(deltas, d => Assert.InRange(items.IndexOf(d), started + 1, succeeded - 1));
     }
 
     [Fact]
@@ -137,7 +167,13 @@ public abstract class EventStreamsTests(ApexBackend backend)
     }
 
     /// <summary>Reads an SSE stream to its end (the server closes it after the terminal event), within a deadline.</summary>
-    private static async Task<List<SseItem<string>>> ReadStreamAsync(HttpClient client, string url, string? lastEventId, CancellationToken cancellationToken)
+    /// <param name="client">Client.</param>
+    /// <param name="url">Stream.</param>
+    /// <param name="lastEventId">Resume after this id.</param>
+    /// <param name="cancellationToken">Test's token.</param>
+    /// <param name="withLive">Keep the live-only events (output deltas, which have no id); otherwise only stored ones.</param>
+    private static async Task<List<SseItem<string>>> ReadStreamAsync(HttpClient client, string url, string? lastEventId, CancellationToken cancellationToken,
+        bool withLive = false)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Deadline);
@@ -153,7 +189,10 @@ public abstract class EventStreamsTests(ApexBackend backend)
         var items = new List<SseItem<string>>();
         await foreach (var item in SseParser.Create(stream).EnumerateAsync(deadline.Token))
         {
-            items.Add(item);
+            if (withLive || item.EventId is not null)
+            {
+                items.Add(item);
+            }
         }
         return items;
     }

@@ -1,0 +1,33 @@
+using Apex.Contracts.Tasks;
+using Apex.Core.Agents;
+using Apex.Core.Events;
+
+namespace Apex.Agents.Runtime;
+
+/// <summary>One attempt of a task, as the agent runtime needs it: the same in the embedded engine and in a worker.</summary>
+public sealed record AgentRun
+{
+    /// <summary>The agent that runs it.</summary>
+    public required AgentDefinition Agent { get; init; }
+
+    /// <summary>Tenant of the task.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>Task id.</summary>
+    public required Guid TaskId { get; init; }
+
+    /// <summary>The DAG of the task, if any: its budget and scratchpad are shared.</summary>
+    public Guid? DagId { get; init; }
+
+    /// <summary>The attempt (fencing token).</summary>
+    public required int Attempt { get; init; }
+
+    /// <summary>The instruction, dependency outputs substituted.</summary>
+    public required string Instruction { get; init; }
+
+    /// <summary>The task's contract.</summary>
+    public TaskLimits Limits { get; init; } = new();
+
+    /// <summary>What earlier attempts of the task spent: the contract counts the task's whole life.</summary>
+    public UsageDelta UsedBefore { get; init; } = UsageDelta.None;
+}

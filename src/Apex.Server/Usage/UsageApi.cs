@@ -1,0 +1,67 @@
+using System.Globalization;
+using Apex.Contracts.Usage;
+using Apex.Core;
+using Apex.Core.Errors;
+using Apex.Core.Storage;
+using Apex.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Apex.Server.Usage;
+
+/// <summary>The <c>/api/v1/usage</c> endpoint: tokens, cost and calls by model, agent or DAG.</summary>
+internal static class UsageApi
+{
+    public static RouteGroupBuilder MapUsageApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/usage").WithTags("Usage");
+        group.MapGet("/", GetAsync).WithName("GetUsage")
+            .WithSummary("What LLM calls spent in [from, to), summed by model, agent or DAG. Without from, since the start; without to, until now.");
+        return group;
+    }
+
+    private static async Task<Ok<UsageReport>> GetAsync(IApexStore store, TimeProvider time, CancellationToken cancellationToken,
+        [FromQuery(Name = "group_by")] string? groupBy = null, [FromQuery] string? from = null, [FromQuery] string? to = null)
+    {
+        var grouping = Query.ParseEnum<UsageGrouping>(groupBy, "group_by") ?? UsageGrouping.Model;
+        var end = Time(to, "to") ?? time.GetUtcNow().AddMilliseconds(1);
+        var start = Time(from, "from") ?? DateTimeOffset.UnixEpoch;
+        if (start >= end)
+        {
+            throw new ApexValidationException("invalid_window", "from must be before to.",
+                new Dictionary<string, string[]> { ["from"] = ["Must be before to."] });
+        }
+        var groups = await store.GetUsageAsync(Tenancy.DefaultTenant, grouping, start, end, cancellationToken);
+        var items = groups.Select(g => new UsageLine
+        {
+            Key = g.Key,
+            InputTokens = g.InputTokens,
+            OutputTokens = g.OutputTokens,
+            CostUsd = g.CostUsd,
+            ApiCalls = g.ApiCalls,
+            Tasks = g.Tasks,
+        }).ToList();
+        return TypedResults.Ok(new UsageReport
+        {
+            GroupBy = grouping.ToString().ToLowerInvariant(),
+            From = start,
+            To = end,
+            Items = items,
+            Total = new UsageLine
+            {
+                InputTokens = items.Sum(i => i.InputTokens),
+                OutputTokens = items.Sum(i => i.OutputTokens),
+                CostUsd = items.Sum(i => i.CostUsd),
+                ApiCalls = items.Sum(i => i.ApiCalls),
+                // A task's lines may fall in several groups (a cascade calls several models), so this may count it more than once.
+                Tasks = items.Sum(i => i.Tasks),
+            },
+        });
+    }
+
+    private static DateTimeOffset? Time(string? value, string field) =>
+        string.IsNullOrEmpty(value) ? null
+        : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed
+        : throw new ApexValidationException($"invalid_{field}", $"'{value}' is not an ISO 8601 time.",
+            new Dictionary<string, string[]> { [field] = ["An ISO 8601 date or time, e.g. 2026-11-27T00:00:00Z."] });
+}
