@@ -8,4 +8,7 @@ public sealed class AgentExecutionException(string code, string message, bool re
 
     /// <summary>True when another attempt may succeed.</summary>
     public bool Retryable { get; } = retryable;
+
+    /// <summary>How long the provider asked callers to wait before retrying (HTTP Retry-After), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }
