@@ -1,7 +1,10 @@
 using Apex.Agents.Pricing;
+using Apex.Agents.Providers;
 using Apex.Agents.Runtime;
 using Apex.Agents.Simulated;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +18,13 @@ public static class AgentsServiceCollectionExtensions
         services.AddOptions<SimulatedOptions>().BindConfiguration(SimulatedOptions.Section)
             .Validate(o => o.LatencyMs >= 0 && o.LatencyJitter is >= 0 and <= 1, "Apex:Simulated:LatencyMs must be ≥ 0 and LatencyJitter in [0, 1].")
             .ValidateOnStart();
+        services.AddOptions<ProvidersOptions>().BindConfiguration(ProvidersOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<ProvidersOptions>, ProvidersEcosystemSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProvidersOptions>, ProvidersOptionsValidator>());
+        services.AddHttpClient();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, ProviderHttpClients>());
+        services.TryAddSingleton<IProviderRateLimiter, InProcessProviderRateLimiter>();
+        services.TryAddSingleton<ProviderClientFactory>();
         services.AddOptions<PricingOptions>().BindConfiguration(PricingOptions.Section);
         services.TryAddSingleton<IChatClientProvider, ChatClientProvider>();
         services.TryAddSingleton<AgentRunner>();

@@ -16,4 +16,7 @@ public sealed class AgentExecutionException(string code, string message, bool re
 
     /// <summary>What each model spent before the failure.</summary>
     public IReadOnlyList<LlmCallUsage> Calls { get; set; } = [];
+
+    /// <summary>How long the provider asked callers to wait before retrying (HTTP Retry-After), when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -1,29 +1,111 @@
 using System.Collections.Concurrent;
+using Apex.Agents.Providers;
 using Apex.Agents.Simulated;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace Apex.Agents.Runtime;
 
 /// <summary>
-/// Builds one <see cref="IChatClient"/> pipeline per (provider, model) and keeps it. Only the Simulated provider is
-/// registered so far; real providers plug in here.
+/// Builds one <see cref="IChatClient"/> pipeline per (provider, model) and keeps it. A real provider's pipeline is,
+/// outermost first: logging and telemetry → rate limit, retry and circuit breaker (shared by all models of the
+/// provider) → timeout and error mapping → the provider's SDK client.
 /// </summary>
-internal sealed class ChatClientProvider(IOptions<SimulatedOptions> simulated, TimeProvider timeProvider, ILoggerFactory loggerFactory)
-    : IChatClientProvider
+internal sealed class ChatClientProvider : IChatClientProvider
 {
+    private readonly ProvidersOptions _providers;
+    private readonly SimulatedOptions _simulated;
+    private readonly ProviderClientFactory _factory;
+    private readonly IProviderRateLimiter _rateLimiter;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Provider, string Model), IChatClient> _clients = new();
+    private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.OrdinalIgnoreCase);
 
-    public IReadOnlyCollection<string> Providers { get; } = [SimulatedChatClient.ProviderName];
+    public ChatClientProvider(IOptions<ProvidersOptions> providers, IOptions<SimulatedOptions> simulated, ProviderClientFactory factory,
+        IProviderRateLimiter rateLimiter, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        _providers = providers.Value;
+        _simulated = simulated.Value;
+        _factory = factory;
+        _rateLimiter = rateLimiter;
+        _timeProvider = timeProvider;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<ChatClientProvider>();
+        Providers = [.. _providers.Items.Keys.Append(SimulatedChatClient.ProviderName).Distinct(StringComparer.OrdinalIgnoreCase)];
+        DefaultProvider = ChooseDefault(_providers);
+    }
+
+    public IReadOnlyCollection<string> Providers { get; }
+
+    public string DefaultProvider { get; }
+
+    public string DefaultModel(string provider)
+    {
+        var (kind, options) = Find(provider);
+        return string.IsNullOrWhiteSpace(options?.DefaultModel) ? ProviderDefaults.Model(kind) : options.DefaultModel;
+    }
 
     public IChatClient GetClient(string provider, string model) =>
-        _clients.GetOrAdd((provider, model), key => key.Provider switch
+        _clients.GetOrAdd((provider, model), key => Build(key.Provider, key.Model));
+
+    private IChatClient Build(string provider, string model)
+    {
+        var (kind, options) = Find(provider);
+        IChatClient client;
+        if (kind == ProviderKind.Simulated || options is null)
         {
-            SimulatedChatClient.ProviderName => new ChatClientBuilder(new SimulatedChatClient(simulated.Value, key.Model, timeProvider))
-                .UseLogging(loggerFactory)
-                .UseOpenTelemetry(loggerFactory, sourceName: AgentTelemetry.SourceName)
-                .Build(),
-            _ => throw new AgentExecutionException("unknown_provider", $"No LLM provider named '{key.Provider}' is configured.", retryable: false),
-        });
+            client = new SimulatedChatClient(_simulated, model, _timeProvider);
+        }
+        else
+        {
+            var pipeline = _pipelines.GetOrAdd(provider, name => ProviderResilience.Build(name, options, _timeProvider, _logger));
+            var sdk = _factory.Create(provider, kind, options, model);
+            client = new ResilientChatClient(
+                new ProviderErrorChatClient(sdk, provider, TimeSpan.FromSeconds(options.TimeoutSeconds), options.ApiKey),
+                provider, pipeline, _rateLimiter);
+        }
+        return new ChatClientBuilder(client)
+            .UseLogging(_loggerFactory)
+            .UseOpenTelemetry(_loggerFactory, sourceName: AgentTelemetry.SourceName)
+            .Build();
+    }
+
+    private (ProviderKind Kind, ProviderOptions? Options) Find(string provider)
+    {
+        if (_providers.Items.TryGetValue(provider, out var options) && ProviderDefaults.KindOf(provider, options) is { } kind)
+        {
+            return (kind, options);
+        }
+        if (string.Equals(provider, SimulatedChatClient.ProviderName, StringComparison.OrdinalIgnoreCase))
+        {
+            return (ProviderKind.Simulated, null);
+        }
+        throw new AgentExecutionException("unknown_provider", $"No LLM provider named '{provider}' is configured.", retryable: false);
+    }
+
+    private static string ChooseDefault(ProvidersOptions providers)
+    {
+        if (!string.IsNullOrWhiteSpace(providers.Default))
+        {
+            return providers.Default;
+        }
+        foreach (var kind in ProviderDefaults.DefaultOrder)
+        {
+            var named = providers.Items
+                .Where(item => ProviderDefaults.KindOf(item.Key, item.Value) == kind)
+                .Select(item => item.Key)
+                .OrderBy(name => !string.Equals(name, kind.ToString(), StringComparison.OrdinalIgnoreCase))
+                .ThenBy(name => name, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (named is not null)
+            {
+                return named;
+            }
+        }
+        return SimulatedChatClient.ProviderName;
+    }
 }
