@@ -5,4 +5,5 @@ var root = new RootCommand("Apex benchmarks: loopback only, bounded in count and
 root.Subcommands.Add(EmbeddedThroughput.Command());
 root.Subcommands.Add(DagValidation.Command());
 root.Subcommands.Add(DistributedThroughput.Command());
+root.Subcommands.Add(CascadeReplay.Command());
 return await root.Parse(args).InvokeAsync();
