@@ -59,7 +59,7 @@ public sealed class InProcessBudgetLedgerTests
 
         var outcome = await SharedBudgetScenario.RunAsync(_ => ledger, Ct);
 
-        Assert.All(outcome.Violations, e => Assert.Equal(("token_limit_exceeded", true), (e.Code, e.SharedBudget)));
+        Assert.All(outcome.Violations, e => Assert.Equal(("token_limit_exceeded", true), (e?.Code, e?.SharedBudget)));
         Assert.InRange(outcome.Used.Tokens, SharedBudgetScenario.TokenLimit - (50 * outcome.Reservation), SharedBudgetScenario.TokenLimit + outcome.Reservation);
         Assert.Equal(BudgetAmount.Zero, outcome.Reserved);
         Assert.Equal(outcome.CallsAtCap, outcome.CallsAfterRetrying);
