@@ -1,5 +1,7 @@
+using Apex.Agents.Contracts;
 using Apex.Core.Events;
 using Apex.Redis;
+using Apex.Redis.Budgets;
 using Apex.Redis.Events;
 using Apex.Redis.Queue;
 using Microsoft.Extensions.Configuration;
@@ -16,7 +18,8 @@ public static class RedisServiceCollectionExtensions
     /// <summary>
     /// Adds one <see cref="IConnectionMultiplexer"/> from <c>ConnectionStrings:Redis</c>, the options of section
     /// <c>Apex:Redis</c>, <see cref="RedisDispatcher"/>, <see cref="RedisWorkerClient"/>, <see cref="CacheInvalidation"/>,
-    /// and <see cref="RedisEventBus"/> as the <see cref="IEventBus"/> (replacing an in-process one, in either order).
+    /// <see cref="RedisEventBus"/> as the <see cref="IEventBus"/> and <see cref="RedisBudgetLedger"/> as the
+    /// <see cref="IBudgetLedger"/> (each replacing an in-process one, in either order).
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>ConnectionStrings:Redis</c> is not set.</exception>
     public static IServiceCollection AddApexRedis(this IServiceCollection services, IConfiguration configuration)
@@ -42,6 +45,7 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton<CacheInvalidation>();
         services.TryAddSingleton<RedisEventBus>();
         services.Replace(ServiceDescriptor.Singleton<IEventBus>(sp => sp.GetRequiredService<RedisEventBus>()));
+        services.Replace(ServiceDescriptor.Singleton<IBudgetLedger, RedisBudgetLedger>());
         return services;
     }
 }
