@@ -1,3 +1,4 @@
+using Apex.Agents.Contracts;
 using Apex.Agents.Pricing;
 using Apex.Agents.Providers;
 using Apex.Agents.Runtime;
@@ -27,6 +28,12 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton<ProviderClientFactory>();
         services.AddOptions<PricingOptions>().BindConfiguration(PricingOptions.Section);
         services.TryAddSingleton<IChatClientProvider, ChatClientProvider>();
+        services.AddOptions<ContractOptions>().BindConfiguration(ContractOptions.Section)
+            .Validate(o => o.DefaultMaxOutputTokens > 0 && o.SharedBudgetTtl > TimeSpan.Zero,
+                "Apex:Contracts:DefaultMaxOutputTokens and SharedBudgetTtl must be positive.")
+            .ValidateOnStart();
+        services.TryAddSingleton<IBudgetLedger, InProcessBudgetLedger>();
+        services.AddApexCascadeRouting();
         services.TryAddSingleton<AgentRunner>();
         return services;
     }

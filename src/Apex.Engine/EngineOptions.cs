@@ -36,9 +36,12 @@ public sealed class EngineOptions
     [Range(1, 100_000)]
     public int DefaultAgentMaxConcurrency { get; set; } = 64;
 
-    /// <summary>Model of the built-in <c>default</c> agent.</summary>
-    public string DefaultAgentModel { get; set; } = "simulated";
+    /// <summary>Model of the built-in <c>default</c> agent; unset, the default model of its provider.</summary>
+    public string? DefaultAgentModel { get; set; }
 
-    /// <summary>Provider of the built-in <c>default</c> agent.</summary>
-    public string DefaultAgentProvider { get; set; } = "simulated";
+    /// <summary>
+    /// Provider of the built-in <c>default</c> agent; unset, the default provider (the first real one configured, else
+    /// <c>simulated</c>).
+    /// </summary>
+    public string? DefaultAgentProvider { get; set; }
 }

@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using Apex.Agents.Contracts;
 using Apex.Agents.Pricing;
 using Apex.Agents.Simulated;
 using Apex.Core.Events;
@@ -12,7 +14,11 @@ namespace Apex.Agents.Runtime;
 /// with every piece of output published live (<see cref="EventTypes.OutputDelta"/>) and what each model spent
 /// recorded.
 /// </summary>
-public sealed class AgentRunner(IChatClientProvider clients, IOptionsMonitor<PricingOptions> pricing, TimeProvider timeProvider)
+public sealed class AgentRunner(
+    IChatClientProvider clients,
+    IOptionsMonitor<PricingOptions> pricing,
+    IOptionsMonitor<ContractOptions> contracts,
+    TimeProvider timeProvider)
 {
     /// <summary>Runs <paramref name="run"/>; live events go to <paramref name="bus"/>.</summary>
     /// <exception cref="AgentExecutionException">The provider failed, or a contract stopped the attempt; the code says how.</exception>
@@ -21,6 +27,15 @@ public sealed class AgentRunner(IChatClientProvider clients, IOptionsMonitor<Pri
         var agent = run.Agent;
         var recorder = new UsageRecordingChatClient(clients.GetClient(agent.Provider, agent.Model), agent.Provider, agent.Model, pricing.CurrentValue);
         var live = new LiveTaskEvents(bus, run, timeProvider);
+        // Every call reserves its worst case against the task's contract first and settles what it really spent after;
+        // a call that does not fit is never sent.
+        var meter = new ContractMeter(run.Limits, run.UsedBefore, agent.Model, pricing.CurrentValue, contracts.CurrentValue, (warning, _) =>
+        {
+            live.Publish(EventTypes.ContractWarning, new ContractWarningData(run.Attempt, JsonNamingPolicy.SnakeCaseLower.ConvertName(warning.Dimension.ToString()),
+                warning.ThresholdPercent, warning.Used, warning.Limit), CoreJsonContext.Default.ContractWarningData);
+            return ValueTask.CompletedTask;
+        });
+        var client = new MeteredChatClient(recorder, meter);
         List<ChatMessage> messages = string.IsNullOrWhiteSpace(agent.SystemPrompt)
             ? [new(ChatRole.User, run.Instruction)]
             : [new(ChatRole.System, agent.SystemPrompt), new(ChatRole.User, run.Instruction)];
@@ -32,7 +47,7 @@ public sealed class AgentRunner(IChatClientProvider clients, IOptionsMonitor<Pri
             // first piece is held until a second one shows the answer is really streaming.
             string? held = null;
             var streaming = false;
-            await foreach (var update in recorder.GetStreamingResponseAsync(messages, new ChatOptions { ModelId = agent.Model }, cancellationToken))
+            await foreach (var update in client.GetStreamingResponseAsync(messages, new ChatOptions { ModelId = agent.Model }, cancellationToken))
             {
                 var text = update.Text;
                 if (string.IsNullOrEmpty(text))

@@ -19,6 +19,7 @@ namespace Apex.Core.Events;
 [JsonSerializable(typeof(DagEventData))]
 [JsonSerializable(typeof(OutputDeltaData))]
 [JsonSerializable(typeof(ToolCalledData))]
+[JsonSerializable(typeof(ContractWarningData))]
 [JsonSerializable(typeof(LlmCallUsage))]
 [JsonSerializable(typeof(List<LlmCallUsage>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]

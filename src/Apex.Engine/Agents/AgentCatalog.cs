@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using Apex.Agents.Runtime;
+using Apex.Agents.Simulated;
 using Apex.Core;
 using Apex.Core.Agents;
 using Apex.Core.Storage;
@@ -7,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Apex.Engine.Agents;
 
 /// <summary>The agents of every tenant, cached in memory: agents are few and read on every dispatch.</summary>
-public sealed class AgentCatalog(IApexStore store, IOptions<EngineOptions> options, TimeProvider timeProvider)
+public sealed class AgentCatalog(IApexStore store, IChatClientProvider providers, IOptions<EngineOptions> options, TimeProvider timeProvider)
 {
     private FrozenDictionary<(string Tenant, string Name), AgentDefinition> _byName =
         FrozenDictionary<(string, string), AgentDefinition>.Empty;
@@ -15,26 +17,37 @@ public sealed class AgentCatalog(IApexStore store, IOptions<EngineOptions> optio
     /// <summary>Every agent.</summary>
     public IEnumerable<AgentDefinition> All => _byName.Values;
 
-    /// <summary>Loads the catalog and creates the built-in <c>default</c> agent when missing.</summary>
+    /// <summary>
+    /// Loads the catalog and creates the built-in <c>default</c> agent when missing. A <c>default</c> agent still on
+    /// the Simulated provider moves to the default provider once a real one is configured (say <c>OPENAI_API_KEY</c>
+    /// was set and the server restarted), unless <see cref="EngineOptions.DefaultAgentProvider"/> pins it.
+    /// </summary>
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
         await RefreshAsync(cancellationToken);
-        if (!_byName.ContainsKey((Tenancy.DefaultTenant, AgentDefinition.DefaultName)))
+        var provider = options.Value.DefaultAgentProvider ?? providers.DefaultProvider;
+        var model = options.Value.DefaultAgentModel ?? providers.DefaultModel(provider);
+        var found = _byName.TryGetValue((Tenancy.DefaultTenant, AgentDefinition.DefaultName), out var existing);
+        var moves = found && options.Value.DefaultAgentProvider is null && existing!.Provider == SimulatedChatClient.ProviderName
+            && provider != SimulatedChatClient.ProviderName;
+        if (found && !moves)
         {
-            var now = timeProvider.GetUtcNow();
-            await store.UpsertAgentAsync(new AgentDefinition
-            {
-                TenantId = Tenancy.DefaultTenant,
-                Id = Guid.CreateVersion7(now),
-                Name = AgentDefinition.DefaultName,
-                Provider = options.Value.DefaultAgentProvider,
-                Model = options.Value.DefaultAgentModel,
-                MaxConcurrency = options.Value.DefaultAgentMaxConcurrency,
-                CreatedAt = now,
-                UpdatedAt = now,
-            }, cancellationToken);
-            await RefreshAsync(cancellationToken);
+            return;
         }
+        var now = timeProvider.GetUtcNow();
+        await store.UpsertAgentAsync(new AgentDefinition
+        {
+            TenantId = Tenancy.DefaultTenant,
+            Id = existing?.Id ?? Guid.CreateVersion7(now),
+            Name = AgentDefinition.DefaultName,
+            Provider = provider,
+            Model = model,
+            SystemPrompt = existing?.SystemPrompt,
+            MaxConcurrency = existing?.MaxConcurrency ?? options.Value.DefaultAgentMaxConcurrency,
+            CreatedAt = existing?.CreatedAt ?? now,
+            UpdatedAt = now,
+        }, cancellationToken);
+        await RefreshAsync(cancellationToken);
     }
 
     /// <summary>Reloads from the store after a change.</summary>
