@@ -166,6 +166,10 @@ internal sealed class Calculator
             case "e":
                 return Math.E;
         }
+        if (name is not ("sqrt" or "abs" or "floor" or "ceil" or "round" or "min" or "max"))
+        {
+            throw Error($"unknown name '{name}'", start);
+        }
         var arguments = Arguments(name, start);
         return name switch
         {
@@ -180,8 +184,7 @@ internal sealed class Calculator
             "max" when arguments.Count >= 1 => arguments.Max(),
             "sqrt" or "abs" or "floor" or "ceil" => throw Error($"{name} takes one argument", start),
             "round" => throw Error("round takes a value and optionally 0–15 decimal places", start),
-            "min" or "max" => throw Error($"{name} takes at least one argument", start),
-            _ => throw Error($"unknown name '{name}'", start),
+            _ => throw Error($"{name} takes at least one argument", start),
         };
     }
 
@@ -189,7 +192,7 @@ internal sealed class Calculator
     {
         if (!Accept('('))
         {
-            throw Error(name is "sqrt" or "abs" or "floor" or "ceil" or "round" or "min" or "max" ? $"{name} needs parentheses" : $"unknown name '{name}'", start);
+            throw Error($"{name} needs parentheses", start);
         }
         List<double> arguments = [];
         if (Accept(')'))
