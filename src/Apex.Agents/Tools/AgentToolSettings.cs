@@ -23,8 +23,8 @@ public sealed record AgentToolSettings
     public IReadOnlyList<McpServerDefinition> McpServers { get; init; } = [];
 
     /// <summary>
-    /// Most requests to the model in one task, the first included (FunctionInvokingChatClient's
-    /// MaximumIterationsPerRequest): after this many the model must answer without tools.
+    /// Most rounds of tool calls in one task (FunctionInvokingChatClient's MaximumIterationsPerRequest); after them the
+    /// model gets one more request, without tools, to answer.
     /// </summary>
     public int MaxSteps { get; init; } = DefaultMaxSteps;
 }

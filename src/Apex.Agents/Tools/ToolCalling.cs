@@ -8,8 +8,8 @@ namespace Apex.Agents.Tools;
 internal static class ToolCalling
 {
     /// <summary>
-    /// <paramref name="inner"/> wrapped for one attempt: a <see cref="FunctionInvokingChatClient"/> that makes at most
-    /// <see cref="AgentToolSettings.MaxSteps"/> requests, invokes only the tools in <see cref="ChatOptions.Tools"/> (a
+    /// <paramref name="inner"/> wrapped for one attempt: a <see cref="FunctionInvokingChatClient"/> that allows at most
+    /// <see cref="AgentToolSettings.MaxSteps"/> rounds of tool calls, invokes only the tools in <see cref="ChatOptions.Tools"/> (a
     /// call of any other name is answered "not found", counted and logged, never invoked), gives the model no exception
     /// details, and redacts secrets from what goes to and comes from the model. Pass the tools of
     /// <see cref="ToolCatalog.GetToolsAsync"/> for the same <paramref name="context"/> in the request's options.
