@@ -83,6 +83,20 @@ public sealed class SecretRedactingChatClient(IChatClient innerClient, SecretRed
         }
     }
 
+    /// <summary>
+    /// A tool's result with secrets redacted: unchanged when it holds none, else its text (JSON for a structured
+    /// result) redacted. Applied where the tool returns, so the history, logs and telemetry of the loop see it clean.
+    /// </summary>
+    internal static object? RedactResult(SecretRedactor redactor, object? result)
+    {
+        if (ResultText(result) is not { } text)
+        {
+            return result;
+        }
+        var clean = redactor.Redact(text);
+        return clean == text ? result : clean;
+    }
+
     private string? Changed(string? text)
     {
         if (string.IsNullOrEmpty(text))

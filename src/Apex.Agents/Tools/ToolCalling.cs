@@ -11,7 +11,8 @@ internal static class ToolCalling
     /// <paramref name="inner"/> wrapped for one attempt: a <see cref="FunctionInvokingChatClient"/> that allows at most
     /// <see cref="AgentToolSettings.MaxSteps"/> rounds of tool calls, invokes only the tools in <see cref="ChatOptions.Tools"/> (a
     /// call of any other name is answered "not found", counted and logged, never invoked), gives the model no exception
-    /// details, and redacts secrets from what goes to and comes from the model. Pass the tools of
+    /// details, and redacts secrets from tool results (as they return, before the loop logs or keeps them) and from
+    /// what goes to and comes from the model. Pass the tools of
     /// <see cref="ToolCatalog.GetToolsAsync"/> for the same <paramref name="context"/> in the request's options.
     /// </summary>
     public static FunctionInvokingChatClient CreateClient(
@@ -25,17 +26,18 @@ internal static class ToolCalling
             TerminateOnUnknownCalls = false,
             IncludeDetailedErrors = false,
             AllowConcurrentInvocation = false,
-            FunctionInvoker = (invocation, cancellationToken) =>
+            FunctionInvoker = async (invocation, cancellationToken) =>
             {
                 // FunctionInvokingChatClient only finds tools in ChatOptions.Tools (AdditionalTools stays empty); check again anyway.
                 if (invocation.Options?.Tools?.Contains(invocation.Function) != true)
                 {
                     context.Tally.CountRefused();
                     logger.CallRefused(invocation.Function.Name, context.TaskId);
-                    return ValueTask.FromResult<object?>("error: this tool is not available");
+                    return "error: this tool is not available";
                 }
                 context.Tally.CountInvoked();
-                return invocation.Function.InvokeAsync(invocation.Arguments, cancellationToken);
+                var result = await invocation.Function.InvokeAsync(invocation.Arguments, cancellationToken);
+                return SecretRedactingChatClient.RedactResult(redactor, result);
             },
         };
     }

@@ -1,6 +1,7 @@
 using Apex.Agents.Security;
 using Apex.Agents.Tools;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -34,10 +35,11 @@ internal sealed class ToolFixture : IAsyncDisposable
     public SecretRedactor Redactor { get; } = new();
 
     /// <summary>Runs <paramref name="model"/> through the tool-calling loop with the tools <paramref name="settings"/> allow.</summary>
-    public async Task<ChatResponse> RunAsync(IChatClient model, AgentToolSettings settings, ToolContext context, string instruction, CancellationToken cancellationToken)
+    public async Task<ChatResponse> RunAsync(
+        IChatClient model, AgentToolSettings settings, ToolContext context, string instruction, CancellationToken cancellationToken, ILoggerFactory? loggerFactory = null)
     {
         var tools = await Catalog.GetToolsAsync(settings, context, cancellationToken);
-        using var client = ToolCalling.CreateClient(model, settings, context, Redactor, NullLoggerFactory.Instance);
+        using var client = ToolCalling.CreateClient(model, settings, context, Redactor, loggerFactory ?? NullLoggerFactory.Instance);
         return await client.GetResponseAsync([new ChatMessage(ChatRole.User, instruction)], new ChatOptions { Tools = tools }, cancellationToken);
     }
 
