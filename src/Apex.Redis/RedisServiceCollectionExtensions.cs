@@ -42,6 +42,7 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton<CacheInvalidation>();
         services.TryAddSingleton<RedisEventBus>();
         services.Replace(ServiceDescriptor.Singleton<IEventBus>(sp => sp.GetRequiredService<RedisEventBus>()));
+        services.Replace(ServiceDescriptor.Singleton<Apex.Agents.Tools.IScratchpad, Apex.Redis.Scratchpads.RedisScratchpad>());
         return services;
     }
 }
