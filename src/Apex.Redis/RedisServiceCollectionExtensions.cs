@@ -1,9 +1,11 @@
 using Apex.Agents.Contracts;
+using Apex.Agents.Tools;
 using Apex.Core.Events;
 using Apex.Redis;
 using Apex.Redis.Budgets;
 using Apex.Redis.Events;
 using Apex.Redis.Queue;
+using Apex.Redis.Scratchpads;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -46,6 +48,7 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton<RedisEventBus>();
         services.Replace(ServiceDescriptor.Singleton<IEventBus>(sp => sp.GetRequiredService<RedisEventBus>()));
         services.Replace(ServiceDescriptor.Singleton<IBudgetLedger, RedisBudgetLedger>());
+        services.Replace(ServiceDescriptor.Singleton<IScratchpad, RedisScratchpad>());
         return services;
     }
 }
