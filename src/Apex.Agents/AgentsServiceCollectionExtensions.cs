@@ -1,8 +1,12 @@
 using Apex.Agents.Contracts;
 using Apex.Agents.Pricing;
 using Apex.Agents.Providers;
+using Apex.Agents.Routing;
 using Apex.Agents.Runtime;
+using Apex.Agents.Security;
 using Apex.Agents.Simulated;
+using Apex.Agents.Tools;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
@@ -34,7 +38,11 @@ public static class AgentsServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IBudgetLedger, InProcessBudgetLedger>();
         services.AddApexCascadeRouting();
-        services.TryAddSingleton<AgentRunner>();
+        services.AddApexTools();
+        services.TryAddSingleton(sp => new AgentRunner(
+            sp.GetRequiredService<IChatClientProvider>(), sp.GetRequiredService<IOptionsMonitor<PricingOptions>>(),
+            sp.GetRequiredService<IOptionsMonitor<ContractOptions>>(), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<CascadeRouter>(),
+            sp.GetRequiredService<SecretRedactor>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

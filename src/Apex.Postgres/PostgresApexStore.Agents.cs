@@ -1,5 +1,6 @@
 using Apex.Core.Agents;
 using Apex.Core.Errors;
+using Apex.Core.Storage;
 
 namespace Apex.Postgres;
 
@@ -29,13 +30,15 @@ public sealed partial class PostgresApexStore
                 }
                 return await ctx.ExecuteAsync($"""
                     INSERT INTO agents ({Rows.AgentColumns})
-                    VALUES (@id, @tenant, @name, @provider, @model, @prompt, @max, @created, @updated)
+                    VALUES (@id, @tenant, @name, @provider, @model, @prompt, @max, @created, @updated, @settings::json)
                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, model = excluded.model,
-                        system_prompt = excluded.system_prompt, max_concurrency = excluded.max_concurrency, updated_at = excluded.updated_at
+                        system_prompt = excluded.system_prompt, max_concurrency = excluded.max_concurrency, updated_at = excluded.updated_at,
+                        settings = excluded.settings
                     """,
                     ("id", agent.Id), ("tenant", agent.TenantId), ("name", agent.Name), ("provider", agent.Provider),
                     ("model", agent.Model), ("prompt", agent.SystemPrompt), ("max", agent.MaxConcurrency),
-                    ("created", Rows.Truncate(agent.CreatedAt)), ("updated", Rows.Truncate(agent.UpdatedAt)));
+                    ("created", Rows.Truncate(agent.CreatedAt)), ("updated", Rows.Truncate(agent.UpdatedAt)),
+                    ("settings", StoreValues.SettingsJson(agent.Settings)));
             }, cancellationToken);
         }
         catch (Exception e) when (PostgresErrors.IsUniqueViolation(e, "idx_agents_tenant_name"))

@@ -28,7 +28,11 @@ internal static class PostgresMigrations
         (1, "initial", Initial),
         (2, "queue_table_maintenance", QueueTableMaintenance),
         (3, "llm_usage", LlmUsage),
+        (5, "agent_settings", AgentSettings),
     ];
+
+    /// <summary>An agent's cascade and tools, as JSON (null: none).</summary>
+    private const string AgentSettings = "ALTER TABLE agents ADD COLUMN settings json NULL;";
 
     /// <summary>What each attempt spent per model, for the usage API; written with the attempt's result.</summary>
     private const string LlmUsage = """

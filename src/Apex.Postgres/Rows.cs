@@ -26,7 +26,7 @@ internal static class Rows
 
     public const string EventColumns = "seq, tenant_id, aggregate_type, aggregate_id, dag_id, version, event_type, data, created_at";
 
-    public const string AgentColumns = "id, tenant_id, name, provider, model, system_prompt, max_concurrency, created_at, updated_at";
+    public const string AgentColumns = "id, tenant_id, name, provider, model, system_prompt, max_concurrency, created_at, updated_at, settings";
 
     /// <summary>The statuses a task can still leave, as an SQL list.</summary>
     public const string NotFinished = "('pending', 'queued', 'running', 'awaiting_approval')";
@@ -125,5 +125,6 @@ internal static class Rows
         MaxConcurrency = r.GetInt32(6),
         CreatedAt = ReadTime(r, 7),
         UpdatedAt = ReadTime(r, 8),
+        Settings = StoreValues.ParseSettings(StringOrNull(r, 9)),
     };
 }

@@ -24,7 +24,7 @@ internal static class Rows
 
     public const string EventColumns = "seq, tenant_id, aggregate_type, aggregate_id, dag_id, version, event_type, data, created_at";
 
-    public const string AgentColumns = "id, tenant_id, name, provider, model, system_prompt, max_concurrency, created_at, updated_at";
+    public const string AgentColumns = "id, tenant_id, name, provider, model, system_prompt, max_concurrency, created_at, updated_at, settings";
 
     public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
@@ -113,5 +113,6 @@ internal static class Rows
         MaxConcurrency = r.GetInt32(6),
         CreatedAt = Time(r.GetInt64(7)),
         UpdatedAt = Time(r.GetInt64(8)),
+        Settings = StoreValues.ParseSettings(StringOrNull(r, 9)),
     };
 }

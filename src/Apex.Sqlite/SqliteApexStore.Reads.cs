@@ -183,13 +183,15 @@ public sealed partial class SqliteApexStore
         {
             await WriteAsync(ctx => ctx.Execute($"""
                 INSERT INTO agents ({Rows.AgentColumns})
-                VALUES ($id, $tenant, $name, $provider, $model, $prompt, $max, $created, $updated)
+                VALUES ($id, $tenant, $name, $provider, $model, $prompt, $max, $created, $updated, $settings)
                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, provider = excluded.provider, model = excluded.model,
-                    system_prompt = excluded.system_prompt, max_concurrency = excluded.max_concurrency, updated_at = excluded.updated_at
+                    system_prompt = excluded.system_prompt, max_concurrency = excluded.max_concurrency, updated_at = excluded.updated_at,
+                    settings = excluded.settings
                 """,
                 ("$id", agent.Id.ToString()), ("$tenant", agent.TenantId), ("$name", agent.Name), ("$provider", agent.Provider),
                 ("$model", agent.Model), ("$prompt", agent.SystemPrompt), ("$max", agent.MaxConcurrency),
-                ("$created", agent.CreatedAt.ToUnixTimeMilliseconds()), ("$updated", agent.UpdatedAt.ToUnixTimeMilliseconds())), cancellationToken);
+                ("$created", agent.CreatedAt.ToUnixTimeMilliseconds()), ("$updated", agent.UpdatedAt.ToUnixTimeMilliseconds()),
+                ("$settings", StoreValues.SettingsJson(agent.Settings))), cancellationToken);
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19)
         {

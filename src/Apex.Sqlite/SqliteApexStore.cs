@@ -49,6 +49,15 @@ public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEv
         connection.Open();
         Exec(connection, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {Synchronous(_options.Synchronous)}; PRAGMA foreign_keys = OFF;");
         Exec(connection, SqliteSchema.Create);
+        using (var column = connection.CreateCommand())
+        {
+            // Databases made before agents had settings: the column is added in place (CREATE IF NOT EXISTS cannot).
+            column.CommandText = "SELECT COUNT(*) FROM pragma_table_info('agents') WHERE name = 'settings'";
+            if (Convert.ToInt64(column.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+            {
+                Exec(connection, "ALTER TABLE agents ADD COLUMN settings TEXT NULL");
+            }
+        }
         using (var check = connection.CreateCommand())
         {
             check.CommandText = "SELECT version FROM schema_info LIMIT 1";

@@ -95,7 +95,8 @@ internal static class SqliteSchema
             system_prompt TEXT NULL,
             max_concurrency INTEGER NOT NULL,
             created_at INTEGER NOT NULL,
-            updated_at INTEGER NOT NULL
+            updated_at INTEGER NOT NULL,
+            settings TEXT NULL
         );
         CREATE UNIQUE INDEX IF NOT EXISTS idx_agents_tenant_name ON agents (tenant_id, name);
 

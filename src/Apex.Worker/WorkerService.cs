@@ -166,6 +166,7 @@ internal sealed partial class WorkerService(
             Provider = message.Provider,
             Model = message.Model,
             SystemPrompt = string.IsNullOrEmpty(message.SystemPrompt) ? null : message.SystemPrompt,
+            Settings = message.AgentSettings,
         };
         using var timeout = message.TimeLimitMs is > 0 and var ms
             ? new CancellationTokenSource(TimeSpan.FromMilliseconds(ms), timeProvider)

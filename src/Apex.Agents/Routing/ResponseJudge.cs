@@ -79,10 +79,10 @@ public sealed partial class ResponseJudge(IChatClient client, string model, doub
     {
         (_, > 0, _) when value <= denominator => value / denominator.Value,
         (_, not null, _) => null,
-        (<= 100, _, true) => value / 100,
-        (<= 1, _, _) => value,
-        (<= 10, _, _) => value / 10,
-        (<= 100, _, _) => value / 100,
+        ( <= 100, _, true) => value / 100,
+        ( <= 1, _, _) => value,
+        ( <= 10, _, _) => value / 10,
+        ( <= 100, _, _) => value / 100,
         _ => null,
     };
 

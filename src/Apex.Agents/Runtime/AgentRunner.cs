@@ -2,87 +2,165 @@ using System.Text;
 using System.Text.Json;
 using Apex.Agents.Contracts;
 using Apex.Agents.Pricing;
+using Apex.Agents.Routing;
+using Apex.Agents.Security;
 using Apex.Agents.Simulated;
+using Apex.Agents.Tools;
 using Apex.Core.Events;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Apex.Agents.Runtime;
 
 /// <summary>
-/// Runs one attempt of a task on its agent: system prompt + instruction → the provider's streaming chat → output,
-/// with every piece of output published live (<see cref="EventTypes.OutputDelta"/>) and what each model spent
-/// recorded.
+/// Runs one attempt of a task on its agent. Every call to a model goes through the same per-attempt pipeline:
+/// tool calling (only the agent's allow-listed tools, at most its step limit, secrets redacted) over the contract meter
+/// (a call that does not fit the task's limits is never sent) over the usage recorder over the provider's client. An
+/// agent with a cascade asks its models cheapest first and keeps the first answer the scorer accepts, each decision a
+/// live <see cref="EventTypes.CascadeDecision"/> event; an agent without one streams its answer, each piece a live
+/// <see cref="EventTypes.OutputDelta"/> event. Output and error messages leave with known secrets redacted.
 /// </summary>
-public sealed class AgentRunner(
-    IChatClientProvider clients,
-    IOptionsMonitor<PricingOptions> pricing,
-    IOptionsMonitor<ContractOptions> contracts,
-    TimeProvider timeProvider)
+public sealed class AgentRunner
 {
+    private readonly IChatClientProvider _clients;
+    private readonly IOptionsMonitor<PricingOptions> _pricing;
+    private readonly IOptionsMonitor<ContractOptions> _contracts;
+    private readonly ToolCatalog _tools;
+    private readonly CascadeRouter _router;
+    private readonly SecretRedactor _redactor;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+
+    internal AgentRunner(IChatClientProvider clients, IOptionsMonitor<PricingOptions> pricing, IOptionsMonitor<ContractOptions> contracts,
+        ToolCatalog tools, CascadeRouter router, SecretRedactor redactor, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        _clients = clients;
+        _pricing = pricing;
+        _contracts = contracts;
+        _tools = tools;
+        _router = router;
+        _redactor = redactor;
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
+    }
+
     /// <summary>Runs <paramref name="run"/>; live events go to <paramref name="bus"/>.</summary>
     /// <exception cref="AgentExecutionException">The provider failed, or a contract stopped the attempt; the code says how.</exception>
     public async Task<AgentRunResult> RunAsync(AgentRun run, IEventBus bus, CancellationToken cancellationToken = default)
     {
         var agent = run.Agent;
-        var recorder = new UsageRecordingChatClient(clients.GetClient(agent.Provider, agent.Model), agent.Provider, agent.Model, pricing.CurrentValue);
-        var live = new LiveTaskEvents(bus, run, timeProvider);
-        // Every call reserves its worst case against the task's contract first and settles what it really spent after;
-        // a call that does not fit is never sent.
-        var meter = new ContractMeter(run.Limits, run.UsedBefore, agent.Model, pricing.CurrentValue, contracts.CurrentValue, (warning, _) =>
+        var live = new LiveTaskEvents(bus, run, _timeProvider);
+        var calls = new AttemptCalls();
+        var meter = new ContractMeter(run.Limits, run.UsedBefore, agent.Model, _pricing.CurrentValue, _contracts.CurrentValue, (warning, _) =>
         {
             live.Publish(EventTypes.ContractWarning, new ContractWarningData(run.Attempt, JsonNamingPolicy.SnakeCaseLower.ConvertName(warning.Dimension.ToString()),
                 warning.ThresholdPercent, warning.Used, warning.Limit), CoreJsonContext.Default.ContractWarningData);
             return ValueTask.CompletedTask;
         });
-        var client = new MeteredChatClient(recorder, meter);
+        var toolContext = new ToolContext(run.TenantId, run.TaskId, run.DagId);
         List<ChatMessage> messages = string.IsNullOrWhiteSpace(agent.SystemPrompt)
             ? [new(ChatRole.User, run.Instruction)]
             : [new(ChatRole.System, agent.SystemPrompt), new(ChatRole.User, run.Instruction)];
-
-        var output = new StringBuilder();
         try
         {
-            // A one-piece answer publishes no delta: its output arrives with the task's terminal event anyway. The
-            // first piece is held until a second one shows the answer is really streaming.
-            string? held = null;
-            var streaming = false;
-            await foreach (var update in client.GetStreamingResponseAsync(messages, new ChatOptions { ModelId = agent.Model }, cancellationToken))
-            {
-                var text = update.Text;
-                if (string.IsNullOrEmpty(text))
-                {
-                    continue;
-                }
-                output.Append(text);
-                if (!streaming && held is null)
-                {
-                    held = text;
-                    continue;
-                }
-                if (held is not null)
-                {
-                    live.Publish(EventTypes.OutputDelta, new OutputDeltaData(run.Attempt, held), CoreJsonContext.Default.OutputDeltaData);
-                    held = null;
-                }
-                streaming = true;
-                live.Publish(EventTypes.OutputDelta, new OutputDeltaData(run.Attempt, text), CoreJsonContext.Default.OutputDeltaData);
-            }
+            var tools = agent.Settings.Tools.AllowedTools.Count == 0 ? null : await _tools.GetToolsAsync(agent.Settings.Tools, toolContext, cancellationToken);
+            var output = agent.Settings.Cascade.Count == 0
+                ? await StreamAsync(Pipeline(agent.Model), messages, Options(agent.Model, tools), live, cancellationToken)
+                : await CascadeAsync(messages, tools, live, cancellationToken);
+            return new AgentRunResult(_redactor.Redact(output), calls.Total, calls.ByModel);
         }
         catch (SimulatedProviderException e)
         {
-            throw new AgentExecutionException("provider_error", e.Message, retryable: false, e) { Usage = recorder.Total, Calls = recorder.Calls };
+            throw Charged(new AgentExecutionException("provider_error", e.Message, retryable: false, e));
         }
         catch (HttpRequestException e)
         {
-            throw new AgentExecutionException("provider_unavailable", e.Message, retryable: true, e) { Usage = recorder.Total, Calls = recorder.Calls };
+            throw Charged(new AgentExecutionException("provider_unavailable", e.Message, retryable: true, e));
         }
         catch (AgentExecutionException e)
         {
-            e.Usage = recorder.Total;
-            e.Calls = recorder.Calls;
-            throw;
+            throw Charged(e);
         }
-        return new AgentRunResult(output.ToString(), recorder.Total, recorder.Calls);
+
+        IChatClient Pipeline(string model)
+        {
+            IChatClient client = new MeteredChatClient(
+                new UsageRecordingChatClient(_clients.GetClient(agent.Provider, model), agent.Provider, model, _pricing.CurrentValue, calls), meter);
+            return agent.Settings.Tools.AllowedTools.Count == 0
+                ? client
+                : ToolCalling.CreateClient(client, agent.Settings.Tools, toolContext, _redactor, _loggerFactory);
+        }
+
+        AgentExecutionException Charged(AgentExecutionException e)
+        {
+            var redacted = _redactor.Redact(e.Message);
+            var charged = redacted == e.Message ? e : new AgentExecutionException(e.Code, redacted, e.Retryable) { RetryAfter = e.RetryAfter };
+            charged.Usage = calls.Total;
+            charged.Calls = calls.ByModel;
+            return charged;
+        }
+
+        async Task<string> CascadeAsync(List<ChatMessage> messages, IList<AITool>? tools, LiveTaskEvents live, CancellationToken cancellationToken)
+        {
+            // Each model's whole answer is scored before it is kept, so a cascade streams no deltas: a rejected answer's
+            // pieces would have been shown as the task's output.
+            var result = await _router.RouteAsync(new CascadeRequest { Models = agent.Settings.Cascade, Instruction = run.Instruction },
+                async (model, ct) =>
+                {
+                    try
+                    {
+                        return await Pipeline(model).GetResponseAsync(messages, Options(model, tools), ct);
+                    }
+                    catch (SimulatedProviderException e)
+                    {
+                        throw new AgentExecutionException("provider_error", e.Message, retryable: false, e);
+                    }
+                },
+                cancellationToken);
+            foreach (var d in result.Decisions)
+            {
+                live.Publish(EventTypes.CascadeDecision, new CascadeDecisionData(run.Attempt, d.Step, d.Model, d.Outcome, d.Reason, d.Score, d.Final,
+                    d.Usage, (long)d.Latency.TotalMilliseconds), CoreJsonContext.Default.CascadeDecisionData);
+            }
+            return result.Response.Text;
+        }
+    }
+
+    private static ChatOptions Options(string model, IList<AITool>? tools) => new() { ModelId = model, Tools = tools };
+
+    private async Task<string> StreamAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options, LiveTaskEvents live,
+        CancellationToken cancellationToken)
+    {
+        var output = new StringBuilder();
+        // A one-piece answer publishes no delta: its output arrives with the task's terminal event anyway. The first
+        // piece is held until a second one shows the answer is really streaming.
+        string? held = null;
+        var streaming = false;
+        await foreach (var update in client.GetStreamingResponseAsync(messages, options, cancellationToken))
+        {
+            var text = update.Text;
+            if (string.IsNullOrEmpty(text))
+            {
+                continue;
+            }
+            output.Append(text);
+            if (!streaming && held is null)
+            {
+                held = text;
+                continue;
+            }
+            if (held is not null)
+            {
+                Delta(held);
+                held = null;
+            }
+            streaming = true;
+            Delta(text);
+        }
+        return output.ToString();
+
+        void Delta(string text) =>
+            live.Publish(EventTypes.OutputDelta, new OutputDeltaData(live.Run.Attempt, _redactor.Redact(text)), CoreJsonContext.Default.OutputDeltaData);
     }
 }

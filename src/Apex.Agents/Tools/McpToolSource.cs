@@ -1,3 +1,4 @@
+using Apex.Core.Agents;
 using System.Collections.Concurrent;
 using Apex.Agents.Runtime;
 using Microsoft.Extensions.AI;

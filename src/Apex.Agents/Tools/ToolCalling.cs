@@ -1,3 +1,4 @@
+using Apex.Core.Agents;
 using Apex.Agents.Security;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;

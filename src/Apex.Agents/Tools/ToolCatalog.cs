@@ -1,3 +1,4 @@
+using Apex.Core.Agents;
 using System.ComponentModel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;

@@ -17,4 +17,13 @@ public sealed record AgentRequest
 
     /// <summary>How many of its tasks may run at once.</summary>
     public int? MaxConcurrency { get; init; }
+
+    /// <summary>
+    /// Models of the provider to try cheapest first (cascade routing): an answer the scorer accepts ends the cascade.
+    /// Absent on update: unchanged; empty: no cascade.
+    /// </summary>
+    public IReadOnlyList<string>? Cascade { get; init; }
+
+    /// <summary>Tools; absent on update: unchanged.</summary>
+    public AgentTools? Tools { get; init; }
 }

@@ -21,6 +21,12 @@ public sealed record AgentResponse
     /// <summary>Concurrency cap.</summary>
     public int MaxConcurrency { get; init; }
 
+    /// <summary>Cascade models, cheapest first; empty when the agent uses its model alone.</summary>
+    public IReadOnlyList<string> Cascade { get; init; } = [];
+
+    /// <summary>Tools.</summary>
+    public AgentTools Tools { get; init; } = new();
+
     /// <summary>When created.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -24,6 +24,9 @@ public sealed record AgentDefinition
     /// <summary>System prompt.</summary>
     public string? SystemPrompt { get; init; }
 
+    /// <summary>Cascade and tools.</summary>
+    public AgentSettings Settings { get; init; } = AgentSettings.None;
+
     /// <summary>Concurrency cap.</summary>
     public int MaxConcurrency { get; init; } = 16;
 

@@ -20,6 +20,8 @@ namespace Apex.Core.Events;
 [JsonSerializable(typeof(OutputDeltaData))]
 [JsonSerializable(typeof(ToolCalledData))]
 [JsonSerializable(typeof(ContractWarningData))]
+[JsonSerializable(typeof(CascadeDecisionData))]
+[JsonSerializable(typeof(Agents.AgentSettings))]
 [JsonSerializable(typeof(LlmCallUsage))]
 [JsonSerializable(typeof(List<LlmCallUsage>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]

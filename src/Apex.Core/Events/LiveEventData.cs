@@ -16,3 +16,15 @@ public sealed record ToolCalledData(int Attempt, string Tool, bool Allowed);
 /// <param name="Used">Spent so far over the task's life (US dollars for cost).</param>
 /// <param name="Limit">The limit.</param>
 public sealed record ContractWarningData(int Attempt, string Dimension, int ThresholdPercent, decimal Used, decimal Limit);
+
+/// <summary>Payload of <see cref="EventTypes.CascadeDecision"/>: what the cascade router made of one model's answer.</summary>
+/// <param name="Attempt">The attempt.</param>
+/// <param name="Step">1 for the cheapest model tried, then up.</param>
+/// <param name="Model">The model.</param>
+/// <param name="Outcome"><c>accepted</c>, <c>rejected</c> or <c>provider_error</c>.</param>
+/// <param name="Reason">Why: <c>accepted</c>, <c>empty</c>, <c>refusal</c>, <c>hedging</c>, <c>invalid_json</c>, <c>schema_mismatch</c>, <c>judge_below_threshold</c>, <c>provider_error:&lt;code&gt;</c>.</param>
+/// <param name="Score">The scorer's score, 0–1.</param>
+/// <param name="Final">True for the answer the task keeps.</param>
+/// <param name="Usage">What the call spent.</param>
+/// <param name="LatencyMs">How long it took.</param>
+public sealed record CascadeDecisionData(int Attempt, int Step, string Model, string Outcome, string Reason, double Score, bool Final, UsageDelta Usage, long LatencyMs);

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Apex.Core.Agents;
+using Apex.Core.Events;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 
@@ -69,4 +72,15 @@ public static class StoreValues
 
     /// <summary>Nano-dollars as dollars.</summary>
     public static decimal FromNanos(long nanos) => nanos / NanosPerDollar;
+
+    /// <summary>An agent's settings as stored (JSON), or null for none.</summary>
+    public static string? SettingsJson(AgentSettings settings) =>
+        settings.Cascade.Count == 0 && settings.Tools.AllowedTools.Count == 0 && settings.Tools.McpServers.Count == 0
+            && settings.Tools.MaxSteps == AgentToolSettings.DefaultMaxSteps
+            ? null
+            : JsonSerializer.Serialize(settings, CoreJsonContext.Default.AgentSettings);
+
+    /// <summary>An agent's settings from the stored JSON; none when null.</summary>
+    public static AgentSettings ParseSettings(string? json) =>
+        string.IsNullOrEmpty(json) ? AgentSettings.None : JsonSerializer.Deserialize(json, CoreJsonContext.Default.AgentSettings) ?? AgentSettings.None;
 }

@@ -1,3 +1,4 @@
+using Apex.Core.Agents;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
@@ -126,6 +127,7 @@ public sealed partial class DistributedDispatcher(
             Provider = agent?.Provider ?? "simulated",
             Model = agent?.Model ?? "simulated",
             SystemPrompt = agent?.SystemPrompt ?? "",
+            AgentSettings = agent?.Settings ?? AgentSettings.None,
             Instruction = task.Instruction,
             TimeLimitMs = task.Limits.TimeLimitSeconds * 1000L,
             DagId = task.DagId,

@@ -1,3 +1,5 @@
+using Apex.Core.Agents;
+using Apex.Core.Storage;
 using StackExchange.Redis;
 
 namespace Apex.Redis.Queue;
@@ -25,6 +27,9 @@ public sealed record WorkMessage
 
     /// <summary>The agent's system prompt; may be empty.</summary>
     public string SystemPrompt { get; init; } = "";
+
+    /// <summary>The agent's cascade and tools (JSON on the wire, field <c>agent_settings</c>; empty for none).</summary>
+    public AgentSettings AgentSettings { get; init; } = AgentSettings.None;
 
     /// <summary>The instruction with dependency outputs already substituted.</summary>
     public required string Instruction { get; init; }
@@ -70,6 +75,7 @@ public sealed record WorkMessage
         new("provider", Provider),
         new("model", Model),
         new("system_prompt", SystemPrompt),
+        new("agent_settings", StoreValues.SettingsJson(AgentSettings) ?? ""),
         new("instruction", Instruction),
         new("time_limit_ms", TimeLimitMs is { } ms ? StreamFields.Int(ms) : ""),
         new("dag_id", DagId is { } dag ? StreamFields.Id(dag) : ""),
@@ -89,7 +95,7 @@ public sealed record WorkMessage
     {
         string? v = null, taskId = null, tenantId = null, attempt = null, agent = null, provider = null, model = null;
         string? systemPrompt = null, instruction = null, timeLimit = null, dispatchedAt = null, traceparent = null;
-        string? dagId = null, tokenLimit = null, costLimit = null, callLimit = null, usedTokens = null, usedCost = null, usedCalls = null;
+        string? agentSettings = null, dagId = null, tokenLimit = null, costLimit = null, callLimit = null, usedTokens = null, usedCost = null, usedCalls = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -108,6 +114,7 @@ public sealed record WorkMessage
                 case "dispatched_at": dispatchedAt = value; break;
                 case "traceparent": traceparent = value; break;
                 case "dag_id": dagId = value; break;
+                case "agent_settings": agentSettings = value; break;
                 case "token_limit": tokenLimit = value; break;
                 case "cost_limit": costLimit = value; break;
                 case "api_call_limit": callLimit = value; break;
@@ -132,6 +139,7 @@ public sealed record WorkMessage
             DispatchedAt = StreamFields.Time(dispatchedAt, "dispatched_at"),
             Traceparent = traceparent ?? "",
             // Contract fields came with protocol 1.1; a 1.0 orchestrator sends none, which reads as no limit.
+            AgentSettings = ParseSettings(agentSettings),
             DagId = string.IsNullOrEmpty(dagId) ? null : StreamFields.Guid(dagId, "dag_id"),
             TokenLimit = string.IsNullOrEmpty(tokenLimit) ? null : StreamFields.Long(tokenLimit, "token_limit"),
             CostLimit = string.IsNullOrEmpty(costLimit) ? null : StreamFields.Decimal(costLimit, "cost_limit"),
@@ -140,5 +148,17 @@ public sealed record WorkMessage
             UsedCostUsd = string.IsNullOrEmpty(usedCost) ? 0m : StreamFields.Decimal(usedCost, "used_cost_usd"),
             UsedApiCalls = string.IsNullOrEmpty(usedCalls) ? 0 : StreamFields.Int32(usedCalls, "used_api_calls"),
         };
+    }
+
+    private static AgentSettings ParseSettings(string? value)
+    {
+        try
+        {
+            return StoreValues.ParseSettings(value);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new FormatException("Field 'agent_settings' is not valid.", e);
+        }
     }
 }

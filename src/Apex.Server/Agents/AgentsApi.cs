@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Apex.Agents.Runtime;
 using Apex.Contracts.Agents;
 using Apex.Contracts.Common;
@@ -14,9 +15,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace Apex.Server.Agents;
 
 /// <summary>The <c>/api/v1/agents</c> endpoints.</summary>
-internal static class AgentsApi
+internal static partial class AgentsApi
 {
     private const int MaxSystemPromptLength = 100_000;
+    private const int MaxCascadeModels = 8;
+    private const int MaxTools = 64;
 
     public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder routes)
     {
@@ -58,6 +61,7 @@ internal static class AgentsApi
             Model = request.Model ?? providers.DefaultModel(request.Provider ?? providers.DefaultProvider),
             SystemPrompt = request.SystemPrompt,
             MaxConcurrency = request.MaxConcurrency ?? 16,
+            Settings = Settings(request, AgentSettings.None),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -82,6 +86,7 @@ internal static class AgentsApi
             Model = request.Model ?? existing.Model,
             SystemPrompt = request.SystemPrompt ?? existing.SystemPrompt,
             MaxConcurrency = request.MaxConcurrency ?? existing.MaxConcurrency,
+            Settings = Settings(request, existing.Settings),
             UpdatedAt = time.GetUtcNow(),
         };
         await store.UpsertAgentAsync(agent, cancellationToken);
@@ -127,11 +132,55 @@ internal static class AgentsApi
         {
             errors["max_concurrency"] = ["Between 1 and 100000."];
         }
+        if (request.Cascade is { } cascade && (cascade.Count > MaxCascadeModels || cascade.Any(m => m is not { Length: > 0 and <= 256 })))
+        {
+            errors["cascade"] = [$"At most {MaxCascadeModels} model ids of 1–256 characters, cheapest first."];
+        }
+        if (request.Tools is { } tools)
+        {
+            if (tools.MaxSteps is < 1 or > AgentToolSettings.MaxMaxSteps)
+            {
+                errors["tools.max_steps"] = [$"Between 1 and {AgentToolSettings.MaxMaxSteps}."];
+            }
+            if (tools.Allowed is { } allowed && (allowed.Count > MaxTools || allowed.Any(t => !ToolName().IsMatch(t ?? ""))))
+            {
+                errors["tools.allowed"] = [$"At most {MaxTools} names of 1–64 characters of [A-Za-z0-9_-]."];
+            }
+            for (var i = 0; i < (tools.McpServers?.Count ?? 0); i++)
+            {
+                if (!ToMcp(tools.McpServers![i]).IsValid)
+                {
+                    errors[$"tools.mcp_servers[{i}]"] = ["A name of 1–32 characters of [A-Za-z0-9-] and exactly one of command and url."];
+                }
+            }
+        }
         if (errors.Count > 0)
         {
             throw new ApexValidationException("validation_failed", "The agent is invalid.", errors);
         }
     }
+
+    private static AgentSettings Settings(AgentRequest request, AgentSettings existing) => new()
+    {
+        Cascade = request.Cascade is { } cascade ? [.. cascade] : existing.Cascade,
+        Tools = request.Tools is not { } tools ? existing.Tools : new AgentToolSettings
+        {
+            AllowedTools = tools.Allowed is { } allowed ? [.. allowed] : existing.Tools.AllowedTools,
+            McpServers = tools.McpServers is { } servers ? [.. servers.Select(ToMcp)] : existing.Tools.McpServers,
+            MaxSteps = tools.MaxSteps ?? existing.Tools.MaxSteps,
+        },
+    };
+
+    private static McpServerDefinition ToMcp(McpServer server) => new()
+    {
+        Name = server.Name ?? "",
+        Command = server.Command,
+        Arguments = server.Arguments ?? [],
+        Url = server.Url,
+    };
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ToolName();
 
     private static async Task<AgentResponse> ToResponseAsync(AgentDefinition agent, bool includeStats, IApexStore store, CancellationToken cancellationToken)
     {
@@ -156,6 +205,13 @@ internal static class AgentsApi
             Model = agent.Model,
             SystemPrompt = agent.SystemPrompt,
             MaxConcurrency = agent.MaxConcurrency,
+            Cascade = agent.Settings.Cascade,
+            Tools = new AgentTools
+            {
+                Allowed = agent.Settings.Tools.AllowedTools,
+                McpServers = [.. agent.Settings.Tools.McpServers.Select(m => new McpServer { Name = m.Name, Command = m.Command, Arguments = m.Arguments, Url = m.Url })],
+                MaxSteps = agent.Settings.Tools.MaxSteps,
+            },
             CreatedAt = agent.CreatedAt,
             UpdatedAt = agent.UpdatedAt,
             Stats = stats,

@@ -1,3 +1,4 @@
+using Apex.Core.Agents;
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Apex.Agents.Security;

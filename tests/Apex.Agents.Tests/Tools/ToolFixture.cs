@@ -1,3 +1,4 @@
+using Apex.Core.Agents;
 using Apex.Agents.Security;
 using Apex.Agents.Tools;
 using Microsoft.Extensions.AI;

@@ -1,6 +1,8 @@
+using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Apex.Contracts;
+using Apex.Contracts.Agents;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
@@ -28,7 +30,8 @@ public sealed class OpenAiEndToEndTests
         await using var fake = await OpenAiFake.StartAsync(ct);
         // The first answer waits a moment, so the stream below is listening before the deltas are written.
         fake.Enqueue(FakeReply.WithText("Alpha figures: revenue up nine percent, costs flat, margin better by two points.", 42, 17)
-            with { Delay = TimeSpan.FromSeconds(1.5) });
+            with
+        { Delay = TimeSpan.FromSeconds(1.5) });
         await using var server = await new EmbeddedBackend().StartAsync(new Dictionary<string, string?>
         {
             ["OPENAI_BASE_URL"] = fake.BaseUrl,
@@ -61,6 +64,96 @@ public sealed class OpenAiEndToEndTests
             Assert.DoesNotContain(ApiKey, await client.GetStringAsync($"/api/v1/tasks/{id}/events", ct), StringComparison.Ordinal);
         }
         Assert.All(items, i => Assert.DoesNotContain(ApiKey, i.Data, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Agent_WithCalculator_CallsTheToolAndAnswersWithItsResult()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct);
+        fake.Enqueue(FakeReply.WithToolCall("calculator", """{"expression":"6*7"}"""));
+        // Planted: a tool the agent is not allowed; it must never run.
+        fake.Enqueue(FakeReply.WithToolCall("http_fetch", """{"url":"http://169.254.169.254/latest/meta-data/"}""", "call_2"));
+        fake.Enqueue(FakeReply.WithText("The answer is 42."));
+        await using var server = await StartAsync(fake);
+        var client = server.Client;
+        await CreateAgentAsync(client, new AgentRequest { Name = "maths", Provider = "openai", Tools = new AgentTools { Allowed = ["calculator"] } }, ct);
+
+        var task = await client.WaitForTaskAsync((await client.CreateTaskAsync(TaskRequest("What is six times seven?", agent: "maths"), ct)).Id, Deadline, ct);
+
+        Assert.Equal((TaskState.Succeeded, "The answer is 42."), (task.Status, task.Output));
+        Assert.Equal(3, fake.RequestCount);
+        Assert.Equal(3, task.Usage.ApiCalls);
+        var second = fake.Requests[1].Body;
+        Assert.Contains("42", second, StringComparison.Ordinal); // the calculator's result went back to the model
+        Assert.Contains("\"name\":\"calculator\"", fake.Requests[0].Body, StringComparison.Ordinal); // only the allowed tool was offered
+        Assert.DoesNotContain("http_fetch", fake.Requests[0].Body, StringComparison.Ordinal);
+        Assert.Contains("not found", fake.Requests[2].Body, StringComparison.OrdinalIgnoreCase); // the planted call was refused
+    }
+
+    [Fact]
+    public async Task Agent_WithACascade_EscalatesPastARefusalAndRecordsBothModels()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct);
+        fake.Enqueue(FakeReply.WithText("I'm sorry, but I can't help with that request.", 30, 12));
+        fake.Enqueue(FakeReply.WithText("Paris is the capital of France.", 30, 8));
+        await using var server = await StartAsync(fake);
+        var client = server.Client;
+        await CreateAgentAsync(client, new AgentRequest { Name = "frugal", Provider = "openai", Model = "gpt-4o", Cascade = ["gpt-4o-mini", "gpt-4o"] }, ct);
+
+        var task = await client.WaitForTaskAsync((await client.CreateTaskAsync(TaskRequest("Capital of France?", agent: "frugal"), ct)).Id, Deadline, ct);
+
+        Assert.Equal((TaskState.Succeeded, "Paris is the capital of France."), (task.Status, task.Output));
+        Assert.Equal(["gpt-4o-mini", "gpt-4o"], fake.Requests.Select(r => r.Json!["model"]!.GetValue<string>()));
+        var usage = await client.GetStringAsync("/api/v1/usage?group_by=model", ct);
+        Assert.Contains("\"key\":\"gpt-4o-mini\"", usage, StringComparison.Ordinal);
+        Assert.Contains("\"key\":\"gpt-4o\"", usage, StringComparison.Ordinal);
+        Assert.Equal((60L, 20L, 2), (task.Usage.InputTokens, task.Usage.OutputTokens, task.Usage.ApiCalls));
+    }
+
+    [Fact]
+    public async Task Task_Allowed10000Tokens_WhoseAgentWouldUse50000_EndsTokenLimitExceededAndCallsNoMore()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct);
+        // An agent that keeps calling its tool, each round reading 3,000 tokens and writing 500: 50,000 tokens in 14 rounds.
+        for (var i = 0; i < 20; i++)
+        {
+            fake.Enqueue(FakeReply.WithToolCall("calculator", """{"expression":"1+1"}""", $"call_{i}") with { InputTokens = 3_000, OutputTokens = 500 });
+        }
+        await using var server = await StartAsync(fake);
+        var client = server.Client;
+        await CreateAgentAsync(client, new AgentRequest
+        {
+            Name = "spender",
+            Provider = "openai",
+            Tools = new AgentTools { Allowed = ["calculator"], MaxSteps = 64 },
+        }, ct);
+
+        var created = await client.CreateTaskAsync(TaskRequest("Add forever.", agent: "spender") with { Limits = new TaskLimits { TokenLimit = 10_000 } }, ct);
+        var task = await client.WaitForTaskAsync(created.Id, Deadline, ct);
+        var calls = fake.RequestCount;
+
+        Assert.Equal((TaskState.Failed, "token_limit_exceeded"), (task.Status, task.Error?.Code));
+        // Each call reserves its prompt plus 1,024 output tokens; the overshoot is bounded by one reservation.
+        Assert.InRange(task.Usage.InputTokens + task.Usage.OutputTokens, 7_000, 10_000 + 1_024 + 3_000);
+        Assert.Equal(calls, task.Usage.ApiCalls);
+        await client.WaitForIdleAsync(Deadline, ct);
+        Assert.Equal(calls, fake.RequestCount); // flat after the cap: no retry, no further call
+    }
+
+    private static Task<BackendServer> StartAsync(OpenAiFake fake) =>
+        new EmbeddedBackend().StartAsync(new Dictionary<string, string?>
+        {
+            ["OPENAI_BASE_URL"] = fake.BaseUrl,
+            ["OPENAI_API_KEY"] = ApiKey,
+        });
+
+    private static async Task CreateAgentAsync(HttpClient client, AgentRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await client.PostAsJsonAsync("/api/v1/agents", request, ApexJsonContext.Default.AgentRequest, cancellationToken);
+        response.EnsureSuccessStatusCode();
     }
 
     private static Guid TaskOf(SseItem<string> item)

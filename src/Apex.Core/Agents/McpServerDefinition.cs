@@ -1,4 +1,4 @@
-namespace Apex.Agents.Tools;
+namespace Apex.Core.Agents;
 
 /// <summary>An MCP server an agent takes tools from: a command started over stdio, or a Streamable HTTP / SSE URL.</summary>
 public sealed record McpServerDefinition

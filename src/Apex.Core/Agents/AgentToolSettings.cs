@@ -1,4 +1,4 @@
-namespace Apex.Agents.Tools;
+namespace Apex.Core.Agents;
 
 /// <summary>
 /// An agent's tools, stored with the agent: the tools it may call (nothing else is offered), the MCP servers those

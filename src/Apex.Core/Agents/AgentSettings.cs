@@ -1,0 +1,17 @@
+namespace Apex.Core.Agents;
+
+/// <summary>What an agent may do beyond one call to its model: a cascade of cheaper models, and tools.</summary>
+public sealed record AgentSettings
+{
+    /// <summary>No cascade, no tools.</summary>
+    public static AgentSettings None { get; } = new();
+
+    /// <summary>
+    /// Models to try cheapest first (FrugalGPT): a cheaper model's answer is kept when the scorer accepts it, otherwise
+    /// the next is asked. Empty: the agent's model alone. All on the agent's provider.
+    /// </summary>
+    public IReadOnlyList<string> Cascade { get; init; } = [];
+
+    /// <summary>The agent's tools (allow-list, MCP servers, step limit).</summary>
+    public AgentToolSettings Tools { get; init; } = new();
+}
