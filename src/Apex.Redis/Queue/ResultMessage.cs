@@ -143,7 +143,7 @@ public sealed record ResultMessage
         };
     }
 
-    private static List<LlmCallUsage> ParseCalls(string? value)
+    private static IReadOnlyList<LlmCallUsage> ParseCalls(string? value)
     {
         if (string.IsNullOrEmpty(value))
         {

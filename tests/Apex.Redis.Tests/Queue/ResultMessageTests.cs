@@ -1,3 +1,4 @@
+using Apex.Core.Events;
 using Apex.Redis.Queue;
 using StackExchange.Redis;
 using Xunit;
@@ -28,6 +29,19 @@ public sealed class ResultMessageTests
     }
 
     [Fact]
+    public void Parse_OfToEntries_RoundTripsWhatEachModelSpent()
+    {
+        var message = TestMessages.Result(Guid.NewGuid(), 1, "w1") with
+        {
+            Calls = [new LlmCallUsage("openai", "gpt-4o-mini", 30, 12, 0.0000117m, 1), new LlmCallUsage("openai", "gpt-4o", 30, 8, 0.000155m, 1)],
+        };
+
+        var parsed = ResultMessage.Parse(message.ToEntries());
+
+        Assert.Equal(message.Calls, parsed.Calls);
+    }
+
+    [Fact]
     public void ToEntries_WritesDecimalsFlagsAndOutcomesAsTheProtocolSays()
     {
         var message = TestMessages.Result(Guid.NewGuid(), 1, "w1") with { CostUsd = 0.0000012m, Retryable = true, Outcome = ResultOutcome.Released };
@@ -36,7 +50,7 @@ public sealed class ResultMessageTests
 
         Assert.Equal(
             ["v", "task_id", "tenant_id", "attempt", "worker", "outcome", "output", "error_code", "error_message", "retryable",
-             "input_tokens", "output_tokens", "cost_usd", "api_calls", "started_at", "finished_at"],
+             "input_tokens", "output_tokens", "cost_usd", "api_calls", "calls", "started_at", "finished_at"],
             fields.Keys);
         Assert.Equal("0.0000012", fields["cost_usd"]);
         Assert.Equal("1", fields["retryable"]);

@@ -1,3 +1,4 @@
+using Apex.Core.Agents;
 using Apex.Redis.Queue;
 using StackExchange.Redis;
 using Xunit;
@@ -31,13 +32,39 @@ public sealed class WorkMessageTests
         var fields = message.ToEntries().ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
 
         Assert.Equal(
-            ["v", "task_id", "tenant_id", "attempt", "agent", "provider", "model", "system_prompt", "instruction", "time_limit_ms", "dispatched_at", "traceparent"],
+            ["v", "task_id", "tenant_id", "attempt", "agent", "provider", "model", "system_prompt", "agent_settings", "instruction", "time_limit_ms",
+                "dag_id", "token_limit", "cost_limit", "api_call_limit", "used_tokens", "used_cost_usd", "used_api_calls", "dispatched_at", "traceparent"],
             fields.Keys);
         Assert.Equal("1", fields["v"]);
         Assert.Equal("0b8f5a2e-3c1d-4e5f-8a9b-112233445566", fields["task_id"]);
         Assert.Equal("12", fields["attempt"]);
         Assert.Equal("60000", fields["time_limit_ms"]);
         Assert.Equal("1790000000123", fields["dispatched_at"]);
+    }
+
+    [Fact]
+    public void Parse_OfToEntries_RoundTripsTheContractAndTheAgentsSettings()
+    {
+        var dagId = Guid.NewGuid();
+        var message = TestMessages.Work(Guid.NewGuid(), 2) with
+        {
+            DagId = dagId,
+            TokenLimit = 10_000,
+            CostLimit = 0.25m,
+            ApiCallLimit = 50,
+            UsedTokens = 1_234,
+            UsedCostUsd = 0.000123m,
+            UsedApiCalls = 3,
+            AgentSettings = new AgentSettings { Cascade = ["small", "large"], Tools = new AgentToolSettings { AllowedTools = ["calculator"], MaxSteps = 4 } },
+        };
+
+        var parsed = WorkMessage.Parse(message.ToEntries());
+
+        Assert.Equal((dagId, 10_000L, 0.25m, 50), (parsed.DagId!.Value, parsed.TokenLimit!.Value, parsed.CostLimit!.Value, parsed.ApiCallLimit!.Value));
+        Assert.Equal((1_234L, 0.000123m, 3), (parsed.UsedTokens, parsed.UsedCostUsd, parsed.UsedApiCalls));
+        Assert.Equal(["small", "large"], parsed.AgentSettings.Cascade);
+        Assert.Equal(["calculator"], parsed.AgentSettings.Tools.AllowedTools);
+        Assert.Equal(4, parsed.AgentSettings.Tools.MaxSteps);
     }
 
     [Fact]
