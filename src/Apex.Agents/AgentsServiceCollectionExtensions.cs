@@ -32,6 +32,7 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton<ProviderClientFactory>();
         services.AddOptions<PricingOptions>().BindConfiguration(PricingOptions.Section);
         services.TryAddSingleton<IChatClientProvider, ChatClientProvider>();
+        services.AddApexResponseCache();
         services.AddOptions<ContractOptions>().BindConfiguration(ContractOptions.Section)
             .Validate(o => o.DefaultMaxOutputTokens > 0 && o.SharedBudgetTtl > TimeSpan.Zero,
                 "Apex:Contracts:DefaultMaxOutputTokens and SharedBudgetTtl must be positive.")

@@ -1,10 +1,12 @@
 using Apex.Agents.Contracts;
+using Apex.Agents.Providers;
 using Apex.Agents.Tools;
 using Apex.Core.Events;
 using Apex.Redis;
 using Apex.Redis.Budgets;
 using Apex.Redis.Events;
 using Apex.Redis.Queue;
+using Apex.Redis.RateLimits;
 using Apex.Redis.Scratchpads;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,8 +22,9 @@ public static class RedisServiceCollectionExtensions
     /// <summary>
     /// Adds one <see cref="IConnectionMultiplexer"/> from <c>ConnectionStrings:Redis</c>, the options of section
     /// <c>Apex:Redis</c>, <see cref="RedisDispatcher"/>, <see cref="RedisWorkerClient"/>, <see cref="CacheInvalidation"/>,
-    /// <see cref="RedisEventBus"/> as the <see cref="IEventBus"/> and <see cref="RedisBudgetLedger"/> as the
-    /// <see cref="IBudgetLedger"/> (each replacing an in-process one, in either order).
+    /// <see cref="RedisEventBus"/> as the <see cref="IEventBus"/>, <see cref="RedisBudgetLedger"/> as the
+    /// <see cref="IBudgetLedger"/> and <see cref="RedisProviderRateLimiter"/> (<c>Apex:Redis:RateLimits</c>) as the
+    /// <see cref="IProviderRateLimiter"/> (each replacing an in-process one, in either order).
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>ConnectionStrings:Redis</c> is not set.</exception>
     public static IServiceCollection AddApexRedis(this IServiceCollection services, IConfiguration configuration)
@@ -49,6 +52,10 @@ public static class RedisServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<IEventBus>(sp => sp.GetRequiredService<RedisEventBus>()));
         services.Replace(ServiceDescriptor.Singleton<IBudgetLedger, RedisBudgetLedger>());
         services.Replace(ServiceDescriptor.Singleton<IScratchpad, RedisScratchpad>());
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section))
+            .Validate(o => o.MaxWait >= TimeSpan.Zero && o.MaxWait <= TimeSpan.FromHours(1), "Apex:Redis:RateLimits:MaxWait must be 0–1 h.")
+            .ValidateOnStart();
+        services.Replace(ServiceDescriptor.Singleton<IProviderRateLimiter, RedisProviderRateLimiter>());
         return services;
     }
 }

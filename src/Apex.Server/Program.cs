@@ -6,6 +6,7 @@ using Apex.Server.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddApexServer();
+builder.Services.AddApexSecretRedaction();
 
 var app = builder.Build();
 app.UseApexServer();

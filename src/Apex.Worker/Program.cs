@@ -4,6 +4,7 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Services.AddApexAgents();
 builder.Services.AddApexRedis(builder.Configuration);
 builder.Services.AddApexWorker(builder.Configuration);
+builder.Services.AddApexSecretRedaction();
 
 var app = builder.Build();
 app.MapWorkerHealth();

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Apex.Agents.Tests.Security;
 
-/// <summary>Records every log line at every level, message and exception text, so a test can search them for secrets.</summary>
+/// <summary>Records every log line at every level, message, structured values and exception text, so a test can search them for secrets.</summary>
 internal sealed class RecordingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<string> Lines { get; } = new();
@@ -22,6 +22,9 @@ internal sealed class RecordingLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            provider.Lines.Enqueue($"{logLevel} {eventId.Id} {formatter(state, exception)} {exception}");
+            provider.Lines.Enqueue($"{logLevel} {eventId.Id} {formatter(state, exception)} {Values(state)} {exception}");
+
+        private static string Values<TState>(TState state) =>
+            state is IEnumerable<KeyValuePair<string, object?>> values ? string.Join(", ", values.Select(v => $"{v.Key}={v.Value}")) : "";
     }
 }
