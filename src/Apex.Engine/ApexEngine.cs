@@ -1,3 +1,4 @@
+using Apex.Core.Events;
 using System.Security.Cryptography;
 using System.Text;
 using Apex.Contracts.Dags;
@@ -92,7 +93,9 @@ public sealed class ApexEngine(
                 Agent = ResolveAgent(tenantId, node.Agent, $"tasks[{node.SourceIndex}].agent").Name,
                 Priority = plan.Priority,
                 MaxAttempts = node.MaxAttempts ?? retryPolicy.DefaultMaxAttempts,
-                Limits = LimitPresets.Resolve(node.Limits, plan.Limits),
+                Limits = plan.Limits is { } budget
+                    ? DagBudget.ResolveChild(budget, UsageDelta.None, node.Limits, null, $"tasks[{node.SourceIndex}].limits", [])
+                    : LimitPresets.Resolve(node.Limits),
                 Metadata = null,
             };
         }

@@ -191,6 +191,8 @@ internal sealed partial class WorkerService(
                 },
                 // The wire carries the task's tokens as one sum: contracts limit input and output together.
                 UsedBefore = new UsageDelta(message.UsedTokens, 0, message.UsedCostUsd, message.UsedApiCalls),
+                DagLimits = message.DagLimits,
+                DagUsedBefore = message.DagUsed,
             }, bus, linked.Token);
             return Result(execution, ResultOutcome.Succeeded) with
             {

@@ -28,6 +28,12 @@ public sealed record AgentRun
     /// <summary>The task's contract.</summary>
     public TaskLimits Limits { get; init; } = new();
 
+    /// <summary>The DAG's limits, a budget its tasks share; null outside a DAG or for a DAG without limits.</summary>
+    public TaskLimits? DagLimits { get; init; }
+
+    /// <summary>What the DAG's tasks had spent when this attempt was dispatched (seeds a budget the ledger does not hold yet).</summary>
+    public UsageDelta DagUsedBefore { get; init; } = UsageDelta.None;
+
     /// <summary>What earlier attempts of the task spent: the contract counts the task's whole life.</summary>
     public UsageDelta UsedBefore { get; init; } = UsageDelta.None;
 }

@@ -26,6 +26,7 @@ public sealed class AgentRunner
     private readonly IChatClientProvider _clients;
     private readonly IOptionsMonitor<PricingOptions> _pricing;
     private readonly IOptionsMonitor<ContractOptions> _contracts;
+    private readonly IBudgetLedger _budgets;
     private readonly ToolCatalog _tools;
     private readonly CascadeRouter _router;
     private readonly SecretRedactor _redactor;
@@ -33,11 +34,12 @@ public sealed class AgentRunner
     private readonly TimeProvider _timeProvider;
 
     internal AgentRunner(IChatClientProvider clients, IOptionsMonitor<PricingOptions> pricing, IOptionsMonitor<ContractOptions> contracts,
-        ToolCatalog tools, CascadeRouter router, SecretRedactor redactor, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+        IBudgetLedger budgets, ToolCatalog tools, CascadeRouter router, SecretRedactor redactor, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         _clients = clients;
         _pricing = pricing;
         _contracts = contracts;
+        _budgets = budgets;
         _tools = tools;
         _router = router;
         _redactor = redactor;
@@ -57,7 +59,7 @@ public sealed class AgentRunner
             live.Publish(EventTypes.ContractWarning, new ContractWarningData(run.Attempt, JsonNamingPolicy.SnakeCaseLower.ConvertName(warning.Dimension.ToString()),
                 warning.ThresholdPercent, warning.Used, warning.Limit), CoreJsonContext.Default.ContractWarningData);
             return ValueTask.CompletedTask;
-        });
+        }, SharedBudgetOf(run));
         var toolContext = new ToolContext(run.TenantId, run.TaskId, run.DagId);
         List<ChatMessage> messages = string.IsNullOrWhiteSpace(agent.SystemPrompt)
             ? [new(ChatRole.User, run.Instruction)]
@@ -126,6 +128,12 @@ public sealed class AgentRunner
             return result.Response.Text;
         }
     }
+
+    /// <summary>The DAG's budget, when the task's DAG has one: every task of the DAG reserves from it, on any worker.</summary>
+    private SharedBudget? SharedBudgetOf(AgentRun run) =>
+        run is { DagId: { } dagId, DagLimits: { } limits } && (limits.TokenLimit ?? limits.CostLimit ?? (object?)limits.ApiCallLimit) is not null
+            ? new SharedBudget(_budgets, $"dag:{dagId:N}", limits, run.DagUsedBefore)
+            : null;
 
     private static ChatOptions Options(string model, IList<AITool>? tools) => new() { ModelId = model, Tools = tools };
 

@@ -1,3 +1,4 @@
+using Apex.Core.Events;
 using Apex.Contracts.Dags;
 using Apex.Core.Errors;
 using Apex.Core.Tasks;
@@ -303,6 +304,11 @@ public sealed class DagValidator(DagOptions options)
             }
             TaskRules.CheckMaxAttempts(spec.MaxAttempts, $"tasks[{i}].max_attempts", errors);
             TaskRules.CheckLimits(spec.Limits, $"tasks[{i}].limits", errors);
+            if (request.Limits is { } dagLimits)
+            {
+                // The DAG's limits are a budget its tasks share: no task may be allowed more than all of it.
+                DagBudget.ResolveChild(dagLimits, UsageDelta.None, spec.Limits, null, $"tasks[{i}].limits", errors);
+            }
         }
         TaskRules.CheckLimits(request.Limits, "limits", errors);
         if (errors.Count > 0)

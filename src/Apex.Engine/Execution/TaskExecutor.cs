@@ -84,6 +84,7 @@ public sealed partial class TaskExecutor(
         }
         try
         {
+            var (dagLimits, dagUsed) = await DagBudgetAsync(task, cancellationToken);
             var run = await runner.RunAsync(new AgentRun
             {
                 Agent = agent,
@@ -94,6 +95,8 @@ public sealed partial class TaskExecutor(
                 Instruction = task.Instruction,
                 Limits = task.Limits,
                 UsedBefore = new UsageDelta(task.InputTokens, task.OutputTokens, task.CostUsd, task.ApiCalls),
+                DagLimits = dagLimits,
+                DagUsedBefore = dagUsed,
             }, bus, cancellationToken);
             return new AttemptResult
             {
@@ -125,6 +128,17 @@ public sealed partial class TaskExecutor(
             LogAttemptCrashed(e, task.Id, task.Attempt);
             return Failure(task, new TaskError("agent_error", e.Message), retryable: true);
         }
+    }
+
+    /// <summary>The limits of the task's DAG and what its tasks have spent, when the DAG has limits.</summary>
+    private async Task<(TaskLimits? Limits, UsageDelta Used)> DagBudgetAsync(TaskRecord task, CancellationToken cancellationToken)
+    {
+        if (task.DagId is not { } dagId || await store.GetDagAsync(task.TenantId, dagId, cancellationToken) is not { Limits: { } limits })
+        {
+            return (null, UsageDelta.None);
+        }
+        var used = await store.GetDagUsageAsync(task.TenantId, dagId, cancellationToken);
+        return (limits, new UsageDelta(used.InputTokens, used.OutputTokens, used.CostUsd, (int)used.ApiCalls));
     }
 
     private AttemptResult Failure(TaskRecord task, TaskError error, bool retryable)

@@ -1,3 +1,5 @@
+using Apex.Core.Events;
+using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
@@ -104,14 +106,32 @@ public sealed partial class DistributedDispatcher(
             return 0;
         }
         var now = timeProvider.GetUtcNow();
+        var budgets = await DagBudgetsAsync(claimed, cancellationToken);
         var messages = new WorkMessage[claimed.Count];
         for (var i = 0; i < claimed.Count; i++)
         {
-            messages[i] = ToMessage(claimed[i], now);
+            messages[i] = ToMessage(claimed[i], now) is var message && claimed[i].DagId is { } dagId && budgets.TryGetValue(dagId, out var dagBudget)
+                ? message with { DagLimits = dagBudget.Limits, DagUsed = dagBudget.Used }
+                : message;
         }
         await redis.DispatchAsync(messages, cancellationToken);
         Interlocked.Add(ref _backlog, messages.Length);
         return messages.Length;
+    }
+
+    /// <summary>The limits and spending of the DAGs with limits among <paramref name="tasks"/>: workers reserve from them.</summary>
+    private async Task<Dictionary<Guid, (TaskLimits Limits, UsageDelta Used)>> DagBudgetsAsync(IReadOnlyList<TaskRecord> tasks, CancellationToken cancellationToken)
+    {
+        var budgets = new Dictionary<Guid, (TaskLimits, UsageDelta)>();
+        foreach (var (tenantId, dagId) in tasks.Where(t => t.DagId is not null).Select(t => (t.TenantId, t.DagId!.Value)).Distinct())
+        {
+            if (await store.GetDagAsync(tenantId, dagId, cancellationToken) is { Limits: { } limits })
+            {
+                var used = await store.GetDagUsageAsync(tenantId, dagId, cancellationToken);
+                budgets[dagId] = (limits, new UsageDelta(used.InputTokens, used.OutputTokens, used.CostUsd, (int)used.ApiCalls));
+            }
+        }
+        return budgets;
     }
 
     private WorkMessage ToMessage(TaskRecord task, DateTimeOffset now)

@@ -1,3 +1,5 @@
+using Apex.Contracts.Tasks;
+using Apex.Core.Events;
 using Apex.Core.Agents;
 using Apex.Core.Storage;
 using StackExchange.Redis;
@@ -58,6 +60,12 @@ public sealed record WorkMessage
     /// <summary>LLM calls earlier attempts of the task made.</summary>
     public int UsedApiCalls { get; init; }
 
+    /// <summary>The DAG's shared budget, when its DAG has limits (fields <c>dag_token_limit</c>, <c>dag_cost_limit</c>, <c>dag_api_call_limit</c>).</summary>
+    public TaskLimits? DagLimits { get; init; }
+
+    /// <summary>What the DAG's tasks had spent at dispatch (fields <c>dag_used_tokens</c>, <c>dag_used_cost_usd</c>, <c>dag_used_api_calls</c>).</summary>
+    public UsageDelta DagUsed { get; init; } = UsageDelta.None;
+
     /// <summary>When the orchestrator dispatched it (millisecond precision on the wire).</summary>
     public required DateTimeOffset DispatchedAt { get; init; }
 
@@ -85,6 +93,12 @@ public sealed record WorkMessage
         new("used_tokens", StreamFields.Int(UsedTokens)),
         new("used_cost_usd", StreamFields.Decimal(UsedCostUsd)),
         new("used_api_calls", StreamFields.Int(UsedApiCalls)),
+        new("dag_token_limit", DagLimits?.TokenLimit is { } dagTokens ? StreamFields.Int(dagTokens) : ""),
+        new("dag_cost_limit", DagLimits?.CostLimit is { } dagCost ? StreamFields.Decimal(dagCost) : ""),
+        new("dag_api_call_limit", DagLimits?.ApiCallLimit is { } dagCalls ? StreamFields.Int(dagCalls) : ""),
+        new("dag_used_tokens", StreamFields.Int(DagUsed.InputTokens + DagUsed.OutputTokens)),
+        new("dag_used_cost_usd", StreamFields.Decimal(DagUsed.CostUsd)),
+        new("dag_used_api_calls", StreamFields.Int(DagUsed.ApiCalls)),
         new("dispatched_at", StreamFields.Time(DispatchedAt)),
         new("traceparent", Traceparent),
     ];
@@ -96,6 +110,7 @@ public sealed record WorkMessage
         string? v = null, taskId = null, tenantId = null, attempt = null, agent = null, provider = null, model = null;
         string? systemPrompt = null, instruction = null, timeLimit = null, dispatchedAt = null, traceparent = null;
         string? agentSettings = null, dagId = null, tokenLimit = null, costLimit = null, callLimit = null, usedTokens = null, usedCost = null, usedCalls = null;
+        string? dagTokenLimit = null, dagCostLimit = null, dagCallLimit = null, dagUsedTokens = null, dagUsedCost = null, dagUsedCalls = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -115,6 +130,12 @@ public sealed record WorkMessage
                 case "traceparent": traceparent = value; break;
                 case "dag_id": dagId = value; break;
                 case "agent_settings": agentSettings = value; break;
+                case "dag_token_limit": dagTokenLimit = value; break;
+                case "dag_cost_limit": dagCostLimit = value; break;
+                case "dag_api_call_limit": dagCallLimit = value; break;
+                case "dag_used_tokens": dagUsedTokens = value; break;
+                case "dag_used_cost_usd": dagUsedCost = value; break;
+                case "dag_used_api_calls": dagUsedCalls = value; break;
                 case "token_limit": tokenLimit = value; break;
                 case "cost_limit": costLimit = value; break;
                 case "api_call_limit": callLimit = value; break;
@@ -140,6 +161,16 @@ public sealed record WorkMessage
             Traceparent = traceparent ?? "",
             // Contract fields came with protocol 1.1; a 1.0 orchestrator sends none, which reads as no limit.
             AgentSettings = ParseSettings(agentSettings),
+            DagLimits = string.IsNullOrEmpty(dagTokenLimit) && string.IsNullOrEmpty(dagCostLimit) && string.IsNullOrEmpty(dagCallLimit) ? null : new TaskLimits
+            {
+                TokenLimit = string.IsNullOrEmpty(dagTokenLimit) ? null : StreamFields.Long(dagTokenLimit, "dag_token_limit"),
+                CostLimit = string.IsNullOrEmpty(dagCostLimit) ? null : StreamFields.Decimal(dagCostLimit, "dag_cost_limit"),
+                ApiCallLimit = string.IsNullOrEmpty(dagCallLimit) ? null : StreamFields.Int32(dagCallLimit, "dag_api_call_limit"),
+            },
+            DagUsed = new UsageDelta(
+                string.IsNullOrEmpty(dagUsedTokens) ? 0 : StreamFields.Long(dagUsedTokens, "dag_used_tokens"), 0,
+                string.IsNullOrEmpty(dagUsedCost) ? 0m : StreamFields.Decimal(dagUsedCost, "dag_used_cost_usd"),
+                string.IsNullOrEmpty(dagUsedCalls) ? 0 : StreamFields.Int32(dagUsedCalls, "dag_used_api_calls")),
             DagId = string.IsNullOrEmpty(dagId) ? null : StreamFields.Guid(dagId, "dag_id"),
             TokenLimit = string.IsNullOrEmpty(tokenLimit) ? null : StreamFields.Long(tokenLimit, "token_limit"),
             CostLimit = string.IsNullOrEmpty(costLimit) ? null : StreamFields.Decimal(costLimit, "cost_limit"),

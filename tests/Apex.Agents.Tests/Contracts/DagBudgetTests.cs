@@ -1,3 +1,4 @@
+using Apex.Core.Dags;
 using Apex.Agents.Contracts;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;

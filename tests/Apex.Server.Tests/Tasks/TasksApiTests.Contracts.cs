@@ -1,3 +1,6 @@
+using System.Net.Http.Json;
+using Apex.Contracts;
+using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Testing;
 using Xunit;
@@ -38,5 +41,40 @@ public abstract partial class TasksApiTests
 
         Assert.Equal((TaskState.Succeeded, 1), (ok.Status, ok.Usage.ApiCalls));
         Assert.Equal((TaskState.Failed, "cost_limit_exceeded", 0), (none.Status, none.Error?.Code, none.Usage.ApiCalls));
+    }
+
+    [Fact]
+    public async Task Contract_DagBudget_SharedByParallelTasks_OverspendsByAtMostOneReservation()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
+        // Twenty tasks at once against 2,500 tokens: each call reserves its prompt plus 1,024 output tokens from the DAG's
+        // budget, so only two fit at a time and the rest are refused before they call.
+        var nodes = Enumerable.Range(0, 20).Select(i => Node($"t{i}", $"Part {i}. [[simulate:delay=200]]")).ToArray();
+        var dag = await client.CreateDagAsync(Dag(FailurePolicy.Continue, nodes) with { Limits = new TaskLimits { TokenLimit = 2_500 } }, ct);
+        await client.WaitForDagAsync(dag.Id, Deadline, ct);
+
+        var tasks = await Task.WhenAll(dag.Tasks!.Select(t => client.GetTaskAsync(t.Id, ct)));
+        var spent = tasks.Sum(t => t.Usage.InputTokens + t.Usage.OutputTokens);
+        Assert.InRange(spent, 1, 2_500 + 1_100);
+        Assert.Contains(tasks, t => t.Status == TaskState.Succeeded);
+        Assert.Contains(tasks, t => t.Error?.Code == "token_limit_exceeded");
+        Assert.All(tasks.Where(t => t.Status == TaskState.Failed), t => Assert.Equal(0, t.Usage.ApiCalls));
+        Assert.All(tasks, t => Assert.True(t.Limits.TokenLimit <= 2_500, "a task is allowed no more than its DAG"));
+    }
+
+    [Fact]
+    public async Task Contract_DagTaskAskingForMoreThanItsDag_Is422()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await backend.StartAsync();
+
+        var problem = await Problem.ReadAsync(await server.Client.PostAsJsonAsync("/api/v1/dags",
+            Dag(Node("a", "A.") with { Limits = new TaskLimits { TokenLimit = 5_000 } }) with { Limits = new TaskLimits { TokenLimit = 1_000 } },
+            ApexJsonContext.Default.CreateDagRequest, ct), ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, problem.Status);
+        Assert.Contains("tasks[0].limits.token_limit", problem.Errors.Keys);
     }
 }

@@ -2,10 +2,9 @@ using Apex.Contracts.Tasks;
 using Apex.Core.Events;
 using Apex.Core.Tasks;
 
-namespace Apex.Agents.Contracts;
+namespace Apex.Core.Dags;
 
 /// <summary>The rule that a DAG task's limits may not exceed what its DAG has left.</summary>
-/// <remarks>Pure; it belongs beside <c>Apex.Core.Dags.DagValidator</c>, where DAG submission can call it.</remarks>
 public static class DagBudget
 {
     /// <summary>
