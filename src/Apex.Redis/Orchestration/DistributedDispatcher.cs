@@ -1,3 +1,5 @@
+using Apex.Agents.Approvals;
+using Apex.Core.Approvals;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
@@ -19,6 +21,7 @@ public sealed partial class DistributedDispatcher(
     IApexStore store,
     RedisDispatcher redis,
     AgentCatalog agents,
+    ApprovalPolicy approvals,
     IOptions<DistributedOptions> options,
     TimeProvider timeProvider,
     ILogger<DistributedDispatcher> logger) : BackgroundService, ITaskDispatcher
@@ -103,14 +106,36 @@ public sealed partial class DistributedDispatcher(
             return 0;
         }
         var now = timeProvider.GetUtcNow();
-        var messages = new WorkMessage[claimed.Count];
-        for (var i = 0; i < claimed.Count; i++)
+        // Without policies no approval exists, so the common case asks the store nothing more.
+        var grants = approvals.IsEmpty ? [] : await store.ListGrantsAsync([.. claimed.Select(t => t.Id)], cancellationToken);
+        var messages = new List<WorkMessage>(claimed.Count);
+        foreach (var task in claimed)
         {
-            messages[i] = ToMessage(claimed[i], now);
+            var held = grants.Where(g => g.TaskId == task.Id).ToList();
+            if (approvals.ForRun(task.Agent, task.Instruction, task.Limits.CostLimit) is { } start
+                && !approvals.GateFor(task.Agent, held).TryPass(start))
+            {
+                // Held before any worker sees it: the attempt stops at once, waiting for a human.
+                await store.CompleteAsync(new AttemptResult
+                {
+                    TenantId = task.TenantId,
+                    TaskId = task.Id,
+                    Attempt = task.Attempt,
+                    Outcome = AttemptOutcome.AwaitingApproval,
+                    Approval = start,
+                    ApprovalExpiresAt = now + approvals.TtlFor(task.Agent, start),
+                }, cancellationToken);
+                continue;
+            }
+            messages.Add(ToMessage(task, now) with { ApprovalTools = approvals.ToolRulesFor(task.Agent), Approvals = held });
+        }
+        if (messages.Count == 0)
+        {
+            return claimed.Count;
         }
         await redis.DispatchAsync(messages, cancellationToken);
-        Interlocked.Add(ref _backlog, messages.Length);
-        return messages.Length;
+        Interlocked.Add(ref _backlog, messages.Count);
+        return claimed.Count;
     }
 
     private WorkMessage ToMessage(TaskRecord task, DateTimeOffset now)
