@@ -165,10 +165,10 @@ public sealed partial class ResultConsumer(
                 Calls = result.Calls,
                 RetryAt = result.Retryable ? timeProvider.GetUtcNow() + retryPolicy.DelayAfter(result.Attempt, Random.Shared.NextDouble()) : null,
             },
-        } with { ApprovalsUsed = result.ApprovalsUsed };
+        };
         try
         {
-            var outcome = await store.CompleteAsync(attempt, cancellationToken);
+            var outcome = await store.CompleteAsync(attempt with { ApprovalsUsed = result.ApprovalsUsed }, cancellationToken);
             engine.Apply(outcome);
             return outcome.Applied;
         }

@@ -52,7 +52,7 @@ internal static class StreamFields
     };
 
     /// <summary>A JSON list field; absent or empty reads as an empty list.</summary>
-    public static List<T> Json<T>(string? value, string name, JsonTypeInfo<List<T>> type)
+    public static IReadOnlyList<T> Json<T>(string? value, string name, JsonTypeInfo<List<T>> type)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -69,7 +69,7 @@ internal static class StreamFields
     }
 
     /// <summary>A comma-separated list of ids; empty reads as none.</summary>
-    public static List<Guid> Ids(string? value, string name) =>
+    public static IReadOnlyList<Guid> Ids(string? value, string name) =>
         string.IsNullOrEmpty(value) ? [] : [.. value.Split(',').Select(id => System.Guid.TryParse(id, out var g) ? g : throw Invalid(name))];
 
     private const long MinUnixMs = -62_135_596_800_000;
