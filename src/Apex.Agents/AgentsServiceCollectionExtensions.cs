@@ -1,3 +1,4 @@
+using Apex.Agents.Approvals;
 using Apex.Agents.Contracts;
 using Apex.Agents.Pricing;
 using Apex.Agents.Providers;
@@ -39,6 +40,9 @@ public static class AgentsServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IBudgetLedger, InProcessBudgetLedger>();
         services.AddApexCascadeRouting();
+        services.AddOptions<ApprovalOptions>().BindConfiguration(ApprovalOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>());
+        services.TryAddSingleton<ApprovalPolicy>();
         services.AddApexTools();
         services.TryAddSingleton(sp => new AgentRunner(
             sp.GetRequiredService<IChatClientProvider>(), sp.GetRequiredService<IOptionsMonitor<PricingOptions>>(),

@@ -28,5 +28,6 @@ internal static class ApexCommandLine
         StatusCommand.Create(console),
         WatchCommand.Create(console),
         RunCommand.Create(console),
+        ApprovalsCommand.Create(console),
     };
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Apex.Contracts.Agents;
+using Apex.Contracts.Approvals;
 using Apex.Contracts.Common;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Health;
@@ -30,6 +31,9 @@ namespace Apex.Contracts;
 [JsonSerializable(typeof(AgentRequest))]
 [JsonSerializable(typeof(AgentResponse))]
 [JsonSerializable(typeof(Page<AgentResponse>))]
+[JsonSerializable(typeof(ApprovalResponse))]
+[JsonSerializable(typeof(Page<ApprovalResponse>))]
+[JsonSerializable(typeof(DecideApprovalRequest))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 public sealed partial class ApexJsonContext : JsonSerializerContext;

@@ -4,6 +4,7 @@ using System.Text;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
+using Apex.Core.Approvals;
 using Apex.Core.Dags;
 using Apex.Core.Errors;
 using Apex.Core.Storage;
@@ -120,6 +121,13 @@ public sealed class ApexEngine(
     /// <summary>Queues a failed or cancelled task again, with a fresh set of attempts.</summary>
     public async Task RetryTaskAsync(string tenantId, Guid taskId, CancellationToken cancellationToken = default) =>
         Apply(await store.RetryTaskAsync(tenantId, taskId, retryPolicy.DefaultMaxAttempts, cancellationToken));
+
+    /// <summary>
+    /// Approves or rejects a pending approval: approved, its task is queued for a new attempt that may take the action
+    /// once; rejected, the task fails with <c>approval_rejected</c>. Only a human, through the API or CLI, gets here.
+    /// </summary>
+    public async Task DecideApprovalAsync(string tenantId, Guid approvalId, ApprovalDecision decision, CancellationToken cancellationToken = default) =>
+        Apply(await store.DecideApprovalAsync(tenantId, approvalId, decision, cancellationToken));
 
     /// <summary>SHA-256 of a request body, hex: the fingerprint an idempotency key is bound to.</summary>
     public static string HashRequest(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));

@@ -3,6 +3,7 @@ using Apex.Core.Events;
 using Apex.Core.Tasks;
 using Apex.Engine;
 using Apex.Engine.Agents;
+using Apex.Engine.Approvals;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Events;
 using Apex.Engine.Execution;
@@ -41,6 +42,7 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<WorkerPool>();
         services.AddHostedService<EngineStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerPool>());
+        services.AddHostedService<ApprovalSweeper>();
         return services;
     }
 }

@@ -190,6 +190,7 @@ public sealed partial class PostgresApexStore
             var dag = await LockDagOfTaskAsync(ctx, result.TaskId);
             var task = await LockTaskAsync(ctx, result.TenantId, result.TaskId) ?? throw new ApexNotFoundException("task", result.TaskId.ToString());
             ctx.RecordUsage(task, result);
+            await UseApprovalsAsync(ctx, task, result);
             if (!result.IsCurrentFor(task))
             {
                 var version = await BumpAsync(ctx, task, result.Usage);
@@ -216,6 +217,9 @@ public sealed partial class PostgresApexStore
                     ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetryScheduled,
                         new TaskRetryScheduledData(task.Attempt, error, runAt, result.Usage), CoreJsonContext.Default.TaskRetryScheduledData, task.DagId);
                     changes.Ready(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
+                    break;
+                case AttemptOutcome.AwaitingApproval:
+                    await AwaitApprovalAsync(ctx, task, result);
                     break;
                 default:
                     await EndAsync(ctx, task, TaskState.Failed, null, result.ErrorOrUnknown, result.Usage);
@@ -419,6 +423,7 @@ public sealed partial class PostgresApexStore
     /// </summary>
     private static async Task EndAsync(WriteContext ctx, TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage)
     {
+        await CancelPendingApprovalsAsync(ctx, [task]);
         await ctx.DeferEndAsync(task, state, output, error, usage);
         var version = task.Version + 1;
         if (state == TaskState.Succeeded)
@@ -438,6 +443,7 @@ public sealed partial class PostgresApexStore
         {
             return;
         }
+        await CancelPendingApprovalsAsync(ctx, tasks);
         await ExpectAsync(ctx, tasks.Count, EndManySql,
             ("ids", tasks.Select(t => t.Id).ToArray()), ("status", state.Name()), ("code", error.Code), ("message", error.Message),
             ("now", ctx.NowOffset));

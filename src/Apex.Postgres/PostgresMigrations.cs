@@ -28,11 +28,38 @@ internal static class PostgresMigrations
         (1, "initial", Initial),
         (2, "queue_table_maintenance", QueueTableMaintenance),
         (3, "llm_usage", LlmUsage),
+        (4, "approvals", Approvals),
         (5, "agent_settings", AgentSettings),
     ];
 
     /// <summary>An agent's cascade and tools, as JSON (null: none).</summary>
     private const string AgentSettings = "ALTER TABLE agents ADD COLUMN settings json NULL;";
+
+    /// <summary>Human approvals an attempt stopped for; written in the transaction of the task's transition.</summary>
+    private const string Approvals = """
+        CREATE TABLE approvals (
+            id uuid PRIMARY KEY,
+            tenant_id text NOT NULL,
+            task_id uuid NOT NULL,
+            dag_id uuid NULL,
+            attempt integer NOT NULL,
+            action text NOT NULL,
+            tool text NOT NULL,
+            args_hash text NOT NULL,
+            risk text NOT NULL,
+            summary text NOT NULL,
+            status text NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'used', 'cancelled')),
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL,
+            decided_at timestamptz NULL,
+            decided_by text NULL,
+            reason text NULL,
+            version integer NOT NULL
+        );
+        CREATE INDEX idx_approvals_tenant_created ON approvals (tenant_id, created_at DESC, id DESC);
+        CREATE INDEX idx_approvals_task ON approvals (task_id, status);
+        CREATE INDEX idx_approvals_expiry ON approvals (expires_at) WHERE status = 'pending';
+        """;
 
     /// <summary>What each attempt spent per model, for the usage API; written with the attempt's result.</summary>
     private const string LlmUsage = """

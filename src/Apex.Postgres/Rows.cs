@@ -2,6 +2,7 @@ using System.Text.Json;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
+using Apex.Core.Approvals;
 using Apex.Core.Dags;
 using Apex.Core.Events;
 using Apex.Core.Storage;
@@ -30,6 +31,32 @@ internal static class Rows
 
     /// <summary>The statuses a task can still leave, as an SQL list.</summary>
     public const string NotFinished = "('pending', 'queued', 'running', 'awaiting_approval')";
+
+    public const string ApprovalColumns = """
+        id, tenant_id, task_id, dag_id, attempt, action, tool, args_hash, risk, summary, status, created_at, expires_at,
+        decided_at, decided_by, reason, version
+        """;
+
+    public static ApprovalRecord ReadApproval(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetGuid(0),
+        TenantId = r.GetString(1),
+        TaskId = r.GetGuid(2),
+        DagId = GuidOrNull(r, 3),
+        Attempt = r.GetInt32(4),
+        Action = r.GetString(5),
+        Tool = r.GetString(6),
+        ArgsHash = r.GetString(7),
+        Risk = r.GetString(8),
+        Summary = r.GetString(9),
+        Status = ApprovalValues.ParseApprovalState(r.GetString(10)),
+        CreatedAt = ReadTime(r, 11),
+        ExpiresAt = ReadTime(r, 12),
+        DecidedAt = TimeOrNull(r, 13),
+        DecidedBy = StringOrNull(r, 14),
+        Reason = StringOrNull(r, 15),
+        Version = r.GetInt32(16),
+    };
 
     public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 

@@ -10,4 +10,6 @@ namespace Apex.Redis;
     RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(EventBatch))]
 [JsonSerializable(typeof(ControlMessage))]
+[JsonSerializable(typeof(List<Apex.Agents.Approvals.ApprovalToolRule>))]
+[JsonSerializable(typeof(List<Apex.Core.Approvals.ApprovalGrant>))]
 internal sealed partial class RedisJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using Apex.Server.Agents;
+using Apex.Server.Approvals;
 using Apex.Server.Dags;
 using Apex.Server.Health;
 using Apex.Server.Tasks;
@@ -15,6 +16,7 @@ app.MapTasksApi();
 app.MapDagsApi();
 app.MapAgentsApi();
 app.MapUsageApi();
+app.MapApprovalsApi();
 app.MapApexDocs();
 app.Run();
 

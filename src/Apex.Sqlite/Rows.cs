@@ -3,6 +3,7 @@ using System.Text.Json;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
+using Apex.Core.Approvals;
 using Apex.Core.Dags;
 using Apex.Core.Events;
 using Apex.Core.Storage;
@@ -25,6 +26,32 @@ internal static class Rows
     public const string EventColumns = "seq, tenant_id, aggregate_type, aggregate_id, dag_id, version, event_type, data, created_at";
 
     public const string AgentColumns = "id, tenant_id, name, provider, model, system_prompt, max_concurrency, created_at, updated_at, settings";
+
+    public const string ApprovalColumns = """
+        id, tenant_id, task_id, dag_id, attempt, action, tool, args_hash, risk, summary, status, created_at, expires_at,
+        decided_at, decided_by, reason, version
+        """;
+
+    public static ApprovalRecord ReadApproval(SqliteDataReader r) => new()
+    {
+        Id = Guid.Parse(r.GetString(0)),
+        TenantId = r.GetString(1),
+        TaskId = Guid.Parse(r.GetString(2)),
+        DagId = r.IsDBNull(3) ? null : Guid.Parse(r.GetString(3)),
+        Attempt = r.GetInt32(4),
+        Action = r.GetString(5),
+        Tool = r.GetString(6),
+        ArgsHash = r.GetString(7),
+        Risk = r.GetString(8),
+        Summary = r.GetString(9),
+        Status = ApprovalValues.ParseApprovalState(r.GetString(10)),
+        CreatedAt = Time(r.GetInt64(11)),
+        ExpiresAt = Time(r.GetInt64(12)),
+        DecidedAt = TimeOrNull(r, 13),
+        DecidedBy = StringOrNull(r, 14),
+        Reason = StringOrNull(r, 15),
+        Version = r.GetInt32(16),
+    };
 
     public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 

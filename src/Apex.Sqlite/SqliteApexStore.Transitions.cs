@@ -107,6 +107,7 @@ public sealed partial class SqliteApexStore
         {
             var task = LoadTask(ctx, result.TenantId, result.TaskId) ?? throw new ApexNotFoundException("task", result.TaskId.ToString());
             RecordUsage(ctx, task, result);
+            UseApprovals(ctx, task, result);
             if (!result.IsCurrentFor(task))
             {
                 var version = Bump(ctx, task, result.Usage);
@@ -138,6 +139,9 @@ public sealed partial class SqliteApexStore
                     ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetryScheduled,
                         new TaskRetryScheduledData(task.Attempt, error, runAt, result.Usage), CoreJsonContext.Default.TaskRetryScheduledData, task.DagId);
                     changes.Ready(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
+                    break;
+                case AttemptOutcome.AwaitingApproval:
+                    AwaitApproval(ctx, task, result);
                     break;
                 default:
                     End(ctx, task, TaskState.Failed, null, result.ErrorOrUnknown, result.Usage);
@@ -363,6 +367,10 @@ public sealed partial class SqliteApexStore
 
     private static void End(WriteContext ctx, TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage)
     {
+        if (task.Status == TaskState.AwaitingApproval)
+        {
+            CancelPendingApprovals(ctx, task);
+        }
         ctx.Execute("""
             UPDATE tasks SET status = $status, output = $output, error_code = $code, error_message = $message,
                 input_tokens = input_tokens + $in, output_tokens = output_tokens + $out,

@@ -117,6 +117,30 @@ internal static class SqliteSchema
         );
         CREATE INDEX IF NOT EXISTS idx_llm_usage_tenant_created ON llm_usage (tenant_id, created_at);
 
+        -- Human approvals an attempt stopped for (docs/architecture.md, "Approvals"). Written with the task's transition.
+        CREATE TABLE IF NOT EXISTS approvals (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            dag_id TEXT NULL,
+            attempt INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            args_hash TEXT NOT NULL,
+            risk TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            decided_at INTEGER NULL,
+            decided_by TEXT NULL,
+            reason TEXT NULL,
+            version INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_approvals_tenant_created ON approvals (tenant_id, created_at DESC, id DESC);
+        CREATE INDEX IF NOT EXISTS idx_approvals_task ON approvals (task_id, status);
+        CREATE INDEX IF NOT EXISTS idx_approvals_expiry ON approvals (expires_at) WHERE status = 'pending';
+
         CREATE TABLE IF NOT EXISTS idempotency_keys (
             tenant_id TEXT NOT NULL,
             key TEXT NOT NULL,

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Apex.Agents.Approvals;
 using Apex.Agents.Runtime;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
@@ -157,6 +158,15 @@ internal sealed partial class WorkerService(
 
     private async Task<ResultMessage?> ExecuteAttemptAsync(Execution execution)
     {
+        // The orchestrator checked the run policies before dispatching; the tool policies and grants come with the message.
+        var gate = new ApprovalGate(execution.Entry.Message.ApprovalTools, execution.Entry.Message.Approvals);
+        gate.UseRunGrants();
+        var result = await ExecuteAttemptAsync(execution, gate);
+        return result is null ? null : result with { ApprovalsUsed = gate.Used };
+    }
+
+    private async Task<ResultMessage?> ExecuteAttemptAsync(Execution execution, ApprovalGate gate)
+    {
         var message = execution.Entry.Message;
         var agent = new AgentDefinition
         {
@@ -193,6 +203,7 @@ internal sealed partial class WorkerService(
                 UsedBefore = new UsageDelta(message.UsedTokens, 0, message.UsedCostUsd, message.UsedApiCalls),
                 DagLimits = message.DagLimits,
                 DagUsedBefore = message.DagUsed,
+                Approvals = gate,
             }, bus, linked.Token);
             return Result(execution, ResultOutcome.Succeeded) with
             {
@@ -224,6 +235,18 @@ internal sealed partial class WorkerService(
                 ErrorCode = "timeout",
                 ErrorMessage = $"The attempt exceeded its time limit of {message.TimeLimitMs / 1000.0:0.###} s.",
                 Retryable = true,
+            };
+        }
+        catch (ApprovalRequiredException e)
+        {
+            return Result(execution, ResultOutcome.AwaitingApproval) with
+            {
+                Approval = e.Request,
+                InputTokens = e.Usage.InputTokens,
+                OutputTokens = e.Usage.OutputTokens,
+                CostUsd = e.Usage.CostUsd,
+                ApiCalls = e.Usage.ApiCalls,
+                Calls = e.Calls,
             };
         }
         catch (AgentExecutionException e)

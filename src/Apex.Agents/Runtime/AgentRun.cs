@@ -1,3 +1,4 @@
+using Apex.Agents.Approvals;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
 using Apex.Core.Events;
@@ -36,4 +37,10 @@ public sealed record AgentRun
 
     /// <summary>What earlier attempts of the task spent: the contract counts the task's whole life.</summary>
     public UsageDelta UsedBefore { get; init; } = UsageDelta.None;
+
+    /// <summary>
+    /// The attempt's approvals: call <see cref="ApprovalGate.TryPassTool"/> before invoking a tool, and
+    /// <see cref="ApprovalGate.ThrowIfPending"/> once the tool loop ended.
+    /// </summary>
+    public ApprovalGate Approvals { get; init; } = ApprovalGate.Open;
 }

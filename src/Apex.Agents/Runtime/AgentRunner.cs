@@ -60,7 +60,7 @@ public sealed class AgentRunner
                 warning.ThresholdPercent, warning.Used, warning.Limit), CoreJsonContext.Default.ContractWarningData);
             return ValueTask.CompletedTask;
         }, SharedBudgetOf(run));
-        var toolContext = new ToolContext(run.TenantId, run.TaskId, run.DagId);
+        var toolContext = new ToolContext(run.TenantId, run.TaskId, run.DagId) { Approvals = run.Approvals };
         List<ChatMessage> messages = string.IsNullOrWhiteSpace(agent.SystemPrompt)
             ? [new(ChatRole.User, run.Instruction)]
             : [new(ChatRole.System, agent.SystemPrompt), new(ChatRole.User, run.Instruction)];
@@ -70,6 +70,7 @@ public sealed class AgentRunner
             var output = agent.Settings.Cascade.Count == 0
                 ? await StreamAsync(Pipeline(agent.Model), messages, Options(agent.Model, tools), live, cancellationToken)
                 : await CascadeAsync(messages, tools, live, cancellationToken);
+            run.Approvals.ThrowIfPending();
             return new AgentRunResult(_redactor.Redact(output), calls.Total, calls.ByModel);
         }
         catch (SimulatedProviderException e)
@@ -97,7 +98,10 @@ public sealed class AgentRunner
         AgentExecutionException Charged(AgentExecutionException e)
         {
             var redacted = _redactor.Redact(e.Message);
-            var charged = redacted == e.Message ? e : new AgentExecutionException(e.Code, redacted, e.Retryable) { RetryAfter = e.RetryAfter };
+            // Derived exceptions (a contract violation, an approval request) keep their type: they carry more than a message.
+            var charged = redacted == e.Message || e.GetType() != typeof(AgentExecutionException)
+                ? e
+                : new AgentExecutionException(e.Code, redacted, e.Retryable) { RetryAfter = e.RetryAfter };
             charged.Usage = calls.Total;
             charged.Calls = calls.ByModel;
             return charged;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Apex.Core.Agents;
 using Apex.Agents.Security;
 using Microsoft.Extensions.AI;
@@ -35,6 +36,13 @@ internal static class ToolCalling
                     context.Tally.CountRefused();
                     logger.CallRefused(invocation.Function.Name, context.TaskId);
                     return "error: this tool is not available";
+                }
+                var arguments = JsonSerializer.Serialize(invocation.Arguments, AIJsonUtilities.DefaultOptions);
+                if (!context.Approvals.TryPassTool(invocation.Function.Name, arguments))
+                {
+                    // Held for a human: the loop ends here and the attempt reports that it awaits approval.
+                    invocation.Terminate = true;
+                    return "error: this call needs a human's approval; the task resumes once it is approved";
                 }
                 context.Tally.CountInvoked();
                 var result = await invocation.Function.InvokeAsync(invocation.Arguments, cancellationToken);

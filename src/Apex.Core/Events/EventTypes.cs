@@ -9,6 +9,9 @@ public static class EventTypes
     /// <summary>Aggregate type of DAGs.</summary>
     public const string Dag = "dag";
 
+    /// <summary>Aggregate type of approvals.</summary>
+    public const string Approval = "approval";
+
     /// <summary>Accepted (pending or queued).</summary>
     public const string TaskCreated = "task_created";
 
@@ -41,6 +44,30 @@ public static class EventTypes
 
     /// <summary>A result from an attempt that is no longer current; recorded and otherwise ignored.</summary>
     public const string TaskResultIgnored = "task_result_ignored";
+
+    /// <summary>The running attempt stopped for a human approval; the task waits in <c>awaiting_approval</c>.</summary>
+    public const string TaskAwaitingApproval = "task_awaiting_approval";
+
+    /// <summary>The approval it waited for was granted; the task is queued for a new attempt.</summary>
+    public const string TaskApproved = "task_approved";
+
+    /// <summary>Approval aggregate: requested by an attempt (the whole initial row).</summary>
+    public const string ApprovalRequested = "approval_requested";
+
+    /// <summary>Approval aggregate: a human approved it.</summary>
+    public const string ApprovalGranted = "approval_granted";
+
+    /// <summary>Approval aggregate: a human rejected it.</summary>
+    public const string ApprovalRejected = "approval_rejected";
+
+    /// <summary>Approval aggregate: nobody decided in time.</summary>
+    public const string ApprovalExpired = "approval_expired";
+
+    /// <summary>Approval aggregate: an attempt took the approved action.</summary>
+    public const string ApprovalUsed = "approval_used";
+
+    /// <summary>Approval aggregate: its task ended otherwise while it was pending.</summary>
+    public const string ApprovalCancelled = "approval_cancelled";
 
     /// <summary>DAG accepted.</summary>
     public const string DagCreated = "dag_created";

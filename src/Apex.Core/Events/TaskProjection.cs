@@ -62,6 +62,11 @@ public static class TaskProjection
             EventTypes.TaskFailed => Ended(state, e, TaskState.Failed),
             EventTypes.TaskCancelled => Ended(state, e, TaskState.Cancelled),
             EventTypes.TaskSkipped => Ended(state, e, TaskState.Skipped),
+            EventTypes.TaskAwaitingApproval => AddUsage(state, Read(e, CoreJsonContext.Default.TaskAwaitingApprovalData).Usage) with
+            {
+                Status = TaskState.AwaitingApproval,
+            },
+            EventTypes.TaskApproved => state with { Status = TaskState.Queued, RunAt = null },
             EventTypes.TaskResultIgnored => AddUsage(state, Read(e, CoreJsonContext.Default.TaskResultIgnoredData).Usage),
             _ => state,
         };

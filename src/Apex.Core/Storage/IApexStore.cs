@@ -1,4 +1,5 @@
 using Apex.Core.Agents;
+using Apex.Core.Approvals;
 using Apex.Core.Dags;
 using Apex.Core.Events;
 using Apex.Core.Tasks;
@@ -104,4 +105,26 @@ public interface IApexStore
 
     /// <summary>Task counts and usage of an agent.</summary>
     Task<AgentUsage> GetAgentUsageAsync(string tenantId, string agentName, CancellationToken cancellationToken = default);
+
+    /// <summary>One approval.</summary>
+    Task<ApprovalRecord?> GetApprovalAsync(string tenantId, Guid approvalId, CancellationToken cancellationToken = default);
+
+    /// <summary>Approvals, newest first.</summary>
+    Task<RecordPage<ApprovalRecord>> ListApprovalsAsync(ApprovalQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Decides a pending approval whose task awaits it: approved, the task is queued for a new attempt (dispatched through
+    /// the outcome); rejected, the task fails with <c>approval_rejected</c>, with the consequences for its DAG. Throws a
+    /// conflict (<c>approval_not_pending</c>) when it was already decided, expired or withdrawn.
+    /// </summary>
+    Task<TransitionOutcome> DecideApprovalAsync(string tenantId, Guid approvalId, ApprovalDecision decision, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Expires up to <paramref name="max"/> pending approvals whose time has passed and fails their tasks with
+    /// <c>approval_expired</c>. Compare-and-set: safe when several servers sweep at once.
+    /// </summary>
+    Task<ExpiryOutcome> ExpireApprovalsAsync(int max, CancellationToken cancellationToken = default);
+
+    /// <summary>The approved, unused approvals of these tasks, for their next attempts.</summary>
+    Task<IReadOnlyList<ApprovalGrant>> ListGrantsAsync(IReadOnlyCollection<Guid> taskIds, CancellationToken cancellationToken = default);
 }

@@ -109,6 +109,12 @@ public enum AttemptOutcome
 
     /// <summary>Failed for good.</summary>
     Failed,
+
+    /// <summary>
+    /// Stopped for a human approval (<see cref="AttemptResult.Approval"/>): the task waits in <c>awaiting_approval</c>
+    /// until the approval is granted (queued again), rejected or expired (failed).
+    /// </summary>
+    AwaitingApproval,
 }
 
 /// <summary>The result of one attempt.</summary>
@@ -143,6 +149,18 @@ public sealed record AttemptResult
 
     /// <summary>When the next attempt may start, with <see cref="AttemptOutcome.RetryScheduled"/>.</summary>
     public DateTimeOffset? RetryAt { get; init; }
+
+    /// <summary>What the attempt asks a human for, with <see cref="AttemptOutcome.AwaitingApproval"/>.</summary>
+    public Approvals.ApprovalRequest? Approval { get; init; }
+
+    /// <summary>When <see cref="Approval"/> expires; the reporter sets it from its settings.</summary>
+    public DateTimeOffset? ApprovalExpiresAt { get; init; }
+
+    /// <summary>
+    /// The approvals this attempt took (whatever its outcome, even stale: the action happened). The store marks them
+    /// <c>used</c> in the same transaction.
+    /// </summary>
+    public IReadOnlyList<Guid> ApprovalsUsed { get; init; } = [];
 
     /// <summary>
     /// The usage lines to record for this attempt: <see cref="Calls"/>, or, from a reporter that sent none, one line

@@ -17,7 +17,8 @@ public static class TaskStateMachine
         // Running → Queued: a retry after a failed attempt, or a re-dispatch after the worker was lost.
         (TaskState.Running, TaskState.Queued or TaskState.AwaitingApproval or TaskState.Succeeded
             or TaskState.Failed or TaskState.Cancelled) => true,
-        (TaskState.AwaitingApproval, TaskState.Running or TaskState.Failed or TaskState.Cancelled) => true,
+        // Approved → queued: the approved action is taken by a new attempt (attempt + 1), which carries the grant.
+        (TaskState.AwaitingApproval, TaskState.Queued or TaskState.Failed or TaskState.Cancelled) => true,
         // A manual retry re-opens a task that failed or was cancelled.
         (TaskState.Failed or TaskState.Cancelled, TaskState.Queued) => true,
         _ => false,

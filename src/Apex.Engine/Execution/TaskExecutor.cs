@@ -1,6 +1,8 @@
+using Apex.Agents.Approvals;
 using Apex.Agents.Runtime;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
+using Apex.Core.Approvals;
 using Apex.Core.Errors;
 using Apex.Core.Events;
 using Apex.Core.Storage;
@@ -18,6 +20,7 @@ public sealed partial class TaskExecutor(
     IEventBus bus,
     RunningTasks running,
     RetryPolicy retryPolicy,
+    ApprovalPolicy approvals,
     TimeProvider timeProvider,
     ILogger<TaskExecutor> logger)
 {
@@ -82,8 +85,29 @@ public sealed partial class TaskExecutor(
         {
             return Failure(task, new TaskError("unknown_agent", $"The agent '{task.Agent}' no longer exists."), retryable: false);
         }
+        ApprovalGate gate;
         try
         {
+            // Grants are looked up only where a policy could have asked for one: without policies no approval exists.
+            gate = approvals.GateFor(task.Agent, approvals.IsEmpty ? [] : await store.ListGrantsAsync([task.Id], cancellationToken));
+        }
+        catch (ApexUnavailableException e)
+        {
+            return Failure(task, new TaskError(e.Code, e.Message), retryable: true);
+        }
+        var result = await RunAsync(task, agent, gate, cancellationToken, timedOut, cancelled);
+        return result with { ApprovalsUsed = gate.Used };
+    }
+
+    private async Task<AttemptResult> RunAsync(TaskRecord task, AgentDefinition agent, ApprovalGate gate, CancellationToken cancellationToken,
+        Func<bool> timedOut, Func<bool> cancelled)
+    {
+        try
+        {
+            if (approvals.ForRun(task.Agent, task.Instruction, task.Limits.CostLimit) is { } start && !gate.TryPass(start))
+            {
+                return AwaitingApproval(task, start, UsageDelta.None, []);
+            }
             var (dagLimits, dagUsed) = await DagBudgetAsync(task, cancellationToken);
             var run = await runner.RunAsync(new AgentRun
             {
@@ -97,6 +121,7 @@ public sealed partial class TaskExecutor(
                 UsedBefore = new UsageDelta(task.InputTokens, task.OutputTokens, task.CostUsd, task.ApiCalls),
                 DagLimits = dagLimits,
                 DagUsedBefore = dagUsed,
+                Approvals = gate,
             }, bus, cancellationToken);
             return new AttemptResult
             {
@@ -117,6 +142,11 @@ public sealed partial class TaskExecutor(
         {
             // The store already says cancelled; this result is stale by design and will be recorded as ignored.
             return Failure(task, new TaskError("cancelled", "The task was cancelled while running."), retryable: false);
+        }
+        catch (ApprovalRequiredException e)
+        {
+            LogAwaitingApproval(task.Id, task.Attempt, e.Request.Action, e.Request.Tool);
+            return AwaitingApproval(task, e.Request, e.Usage, e.Calls);
         }
         catch (AgentExecutionException e)
         {
@@ -141,6 +171,18 @@ public sealed partial class TaskExecutor(
         return (limits, new UsageDelta(used.InputTokens, used.OutputTokens, used.CostUsd, (int)used.ApiCalls));
     }
 
+    private AttemptResult AwaitingApproval(TaskRecord task, ApprovalRequest request, UsageDelta usage, IReadOnlyList<LlmCallUsage> calls) => new()
+    {
+        TenantId = task.TenantId,
+        TaskId = task.Id,
+        Attempt = task.Attempt,
+        Outcome = AttemptOutcome.AwaitingApproval,
+        Approval = request,
+        ApprovalExpiresAt = timeProvider.GetUtcNow() + approvals.TtlFor(task.Agent, request),
+        Usage = usage,
+        Calls = calls,
+    };
+
     private AttemptResult Failure(TaskRecord task, TaskError error, bool retryable)
     {
         var again = retryable && task.Attempt < task.MaxAttempts;
@@ -157,6 +199,9 @@ public sealed partial class TaskExecutor(
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Task {TaskId} attempt {Attempt} failed: {Code} {Reason}")]
     private partial void LogAttemptFailed(Guid taskId, int attempt, string code, string reason);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} waits for approval of {Action} {Tool}")]
+    private partial void LogAwaitingApproval(Guid taskId, int attempt, string action, string tool);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Task {TaskId} attempt {Attempt} crashed")]
     private partial void LogAttemptCrashed(Exception exception, Guid taskId, int attempt);

@@ -1,3 +1,5 @@
+using Apex.Agents.Approvals;
+using Apex.Core.Approvals;
 using Apex.Core.Events;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
@@ -22,6 +24,7 @@ public sealed partial class DistributedDispatcher(
     IApexStore store,
     RedisDispatcher redis,
     AgentCatalog agents,
+    ApprovalPolicy approvals,
     IOptions<DistributedOptions> options,
     TimeProvider timeProvider,
     ILogger<DistributedDispatcher> logger) : BackgroundService, ITaskDispatcher
@@ -106,17 +109,40 @@ public sealed partial class DistributedDispatcher(
             return 0;
         }
         var now = timeProvider.GetUtcNow();
+        // Without policies no approval exists, so the common case asks the store nothing more.
+        var grants = approvals.IsEmpty ? [] : await store.ListGrantsAsync([.. claimed.Select(t => t.Id)], cancellationToken);
         var budgets = await DagBudgetsAsync(claimed, cancellationToken);
-        var messages = new WorkMessage[claimed.Count];
-        for (var i = 0; i < claimed.Count; i++)
+        var messages = new List<WorkMessage>(claimed.Count);
+        foreach (var task in claimed)
         {
-            messages[i] = ToMessage(claimed[i], now) is var message && claimed[i].DagId is { } dagId && budgets.TryGetValue(dagId, out var dagBudget)
+            var held = grants.Where(g => g.TaskId == task.Id).ToList();
+            if (approvals.ForRun(task.Agent, task.Instruction, task.Limits.CostLimit) is { } start
+                && !approvals.GateFor(task.Agent, held).TryPass(start))
+            {
+                // Held before any worker sees it: the attempt stops at once, waiting for a human.
+                await store.CompleteAsync(new AttemptResult
+                {
+                    TenantId = task.TenantId,
+                    TaskId = task.Id,
+                    Attempt = task.Attempt,
+                    Outcome = AttemptOutcome.AwaitingApproval,
+                    Approval = start,
+                    ApprovalExpiresAt = now + approvals.TtlFor(task.Agent, start),
+                }, cancellationToken);
+                continue;
+            }
+            var message = ToMessage(task, now) with { ApprovalTools = approvals.ToolRulesFor(task.Agent), Approvals = held };
+            messages.Add(task.DagId is { } dagId && budgets.TryGetValue(dagId, out var dagBudget)
                 ? message with { DagLimits = dagBudget.Limits, DagUsed = dagBudget.Used }
-                : message;
+                : message);
+        }
+        if (messages.Count == 0)
+        {
+            return claimed.Count;
         }
         await redis.DispatchAsync(messages, cancellationToken);
-        Interlocked.Add(ref _backlog, messages.Length);
-        return messages.Length;
+        Interlocked.Add(ref _backlog, messages.Count);
+        return claimed.Count;
     }
 
     /// <summary>The limits and spending of the DAGs with limits among <paramref name="tasks"/>: workers reserve from them.</summary>

@@ -1,3 +1,4 @@
+using Apex.Agents.Approvals;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
 using Apex.Core.Storage;
@@ -22,6 +23,7 @@ public sealed partial class ResultConsumer(
     ApexEngine engine,
     DistributedDispatcher dispatcher,
     RetryPolicy retryPolicy,
+    ApprovalPolicy approvals,
     IOptions<RedisOptions> redisOptions,
     IOptions<DistributedOptions> options,
     TimeProvider timeProvider,
@@ -128,8 +130,9 @@ public sealed partial class ResultConsumer(
             return await store.RequeueAsync(result.TaskId, result.Attempt, "released", cancellationToken);
         }
         var usage = new UsageDelta(result.InputTokens, result.OutputTokens, result.CostUsd, result.ApiCalls);
-        var attempt = result.Outcome == ResultOutcome.Succeeded
-            ? new AttemptResult
+        var attempt = result.Outcome switch
+        {
+            ResultOutcome.Succeeded => new AttemptResult
             {
                 TenantId = result.TenantId,
                 TaskId = result.TaskId,
@@ -138,8 +141,19 @@ public sealed partial class ResultConsumer(
                 Output = result.Output,
                 Usage = usage,
                 Calls = result.Calls,
-            }
-            : new AttemptResult
+            },
+            ResultOutcome.AwaitingApproval when result.Approval is { } request => new AttemptResult
+            {
+                TenantId = result.TenantId,
+                TaskId = result.TaskId,
+                Attempt = result.Attempt,
+                Outcome = AttemptOutcome.AwaitingApproval,
+                Approval = request,
+                ApprovalExpiresAt = timeProvider.GetUtcNow() + approvals.TtlFor(null, request),
+                Usage = usage,
+                Calls = result.Calls,
+            },
+            _ => new AttemptResult
             {
                 TenantId = result.TenantId,
                 TaskId = result.TaskId,
@@ -150,10 +164,11 @@ public sealed partial class ResultConsumer(
                 Usage = usage,
                 Calls = result.Calls,
                 RetryAt = result.Retryable ? timeProvider.GetUtcNow() + retryPolicy.DelayAfter(result.Attempt, Random.Shared.NextDouble()) : null,
-            };
+            },
+        };
         try
         {
-            var outcome = await store.CompleteAsync(attempt, cancellationToken);
+            var outcome = await store.CompleteAsync(attempt with { ApprovalsUsed = result.ApprovalsUsed }, cancellationToken);
             engine.Apply(outcome);
             return outcome.Applied;
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Apex.Core.Approvals;
 using Apex.Core.Events;
 using StackExchange.Redis;
 
@@ -49,6 +50,12 @@ public sealed record ResultMessage
     /// <summary>What each model spent (protocol 1.1, JSON in field <c>calls</c>); empty from an older worker.</summary>
     public IReadOnlyList<LlmCallUsage> Calls { get; init; } = [];
 
+    /// <summary>What the attempt asks a human for, with <see cref="ResultOutcome.AwaitingApproval"/> (fields <c>approval_*</c>).</summary>
+    public ApprovalRequest? Approval { get; init; }
+
+    /// <summary>The approvals the attempt took (protocol 1.2, field <c>approvals_used</c>: comma-separated ids).</summary>
+    public IReadOnlyList<Guid> ApprovalsUsed { get; init; } = [];
+
     /// <summary>When the worker started the attempt (millisecond precision on the wire).</summary>
     public required DateTimeOffset StartedAt { get; init; }
 
@@ -68,6 +75,7 @@ public sealed record ResultMessage
             ResultOutcome.Succeeded => "succeeded",
             ResultOutcome.Failed => "failed",
             ResultOutcome.Released => "released",
+            ResultOutcome.AwaitingApproval => "awaiting_approval",
             _ => throw new ArgumentOutOfRangeException(nameof(Outcome), Outcome, "Unknown outcome."),
         }),
         new("output", Output),
@@ -81,6 +89,12 @@ public sealed record ResultMessage
         new("calls", Calls.Count == 0 ? "" : JsonSerializer.Serialize([.. Calls], CoreJsonContext.Default.ListLlmCallUsage)),
         new("started_at", StreamFields.Time(StartedAt)),
         new("finished_at", StreamFields.Time(FinishedAt)),
+        new("approval_action", Approval?.Action ?? ""),
+        new("approval_tool", Approval?.Tool ?? ""),
+        new("approval_args_hash", Approval?.ArgsHash ?? ""),
+        new("approval_risk", Approval?.Risk ?? ""),
+        new("approval_summary", Approval?.Summary ?? ""),
+        new("approvals_used", string.Join(',', ApprovalsUsed.Select(StreamFields.Id))),
     ];
 
     /// <summary>Reads a message from stream fields; unknown fields are ignored, absent text fields are empty.</summary>
@@ -90,6 +104,7 @@ public sealed record ResultMessage
         string? v = null, taskId = null, tenantId = null, attempt = null, worker = null, outcome = null, output = null;
         string? errorCode = null, errorMessage = null, retryable = null, inputTokens = null, outputTokens = null;
         string? costUsd = null, apiCalls = null, startedAt = null, finishedAt = null, calls = null;
+        string? approvalAction = null, approvalTool = null, approvalHash = null, approvalRisk = null, approvalSummary = null, approvalsUsed = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -112,6 +127,12 @@ public sealed record ResultMessage
                 case "started_at": startedAt = value; break;
                 case "finished_at": finishedAt = value; break;
                 case "calls": calls = value; break;
+                case "approval_action": approvalAction = value; break;
+                case "approval_tool": approvalTool = value; break;
+                case "approval_args_hash": approvalHash = value; break;
+                case "approval_risk": approvalRisk = value; break;
+                case "approval_summary": approvalSummary = value; break;
+                case "approvals_used": approvalsUsed = value; break;
                 default: break;
             }
         }
@@ -127,6 +148,7 @@ public sealed record ResultMessage
                 "succeeded" => ResultOutcome.Succeeded,
                 "failed" => ResultOutcome.Failed,
                 "released" => ResultOutcome.Released,
+                "awaiting_approval" => ResultOutcome.AwaitingApproval,
                 _ => throw new FormatException("Field 'outcome' is not valid."),
             },
             Output = output ?? "",
@@ -140,6 +162,11 @@ public sealed record ResultMessage
             StartedAt = StreamFields.Time(startedAt, "started_at"),
             FinishedAt = StreamFields.Time(finishedAt, "finished_at"),
             Calls = ParseCalls(calls),
+            Approval = string.IsNullOrEmpty(approvalAction)
+                ? null
+                : new ApprovalRequest(approvalAction, approvalTool ?? "", StreamFields.Text(approvalHash, "approval_args_hash"),
+                    string.IsNullOrEmpty(approvalRisk) ? "medium" : approvalRisk, approvalSummary ?? ""),
+            ApprovalsUsed = StreamFields.Ids(approvalsUsed, "approvals_used"),
         };
     }
 

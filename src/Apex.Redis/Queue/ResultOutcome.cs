@@ -11,4 +11,7 @@ public enum ResultOutcome
 
     /// <summary><c>released</c>: the worker gave the attempt back unfinished (graceful shutdown); re-queue at once.</summary>
     Released,
+
+    /// <summary><c>awaiting_approval</c>: an action needs a human's approval; the request is in the <c>approval_*</c> fields.</summary>
+    AwaitingApproval,
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Apex.Redis.Queue;
 
@@ -48,6 +50,27 @@ internal static class StreamFields
         "1" => true,
         _ => throw Invalid(name),
     };
+
+    /// <summary>A JSON list field; absent or empty reads as an empty list.</summary>
+    public static IReadOnlyList<T> Json<T>(string? value, string name, JsonTypeInfo<List<T>> type)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return [];
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(value, type) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"Field '{name}' is not valid.", e);
+        }
+    }
+
+    /// <summary>A comma-separated list of ids; empty reads as none.</summary>
+    public static IReadOnlyList<Guid> Ids(string? value, string name) =>
+        string.IsNullOrEmpty(value) ? [] : [.. value.Split(',').Select(id => System.Guid.TryParse(id, out var g) ? g : throw Invalid(name))];
 
     private const long MinUnixMs = -62_135_596_800_000;
     private const long MaxUnixMs = 253_402_300_799_999;

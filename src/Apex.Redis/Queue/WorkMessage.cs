@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Apex.Agents.Approvals;
+using Apex.Core.Approvals;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
 using Apex.Core.Agents;
@@ -72,6 +75,12 @@ public sealed record WorkMessage
     /// <summary>W3C trace context of the dispatch; may be empty.</summary>
     public string Traceparent { get; init; } = "";
 
+    /// <summary>Tools whose calls need a human's approval for this agent (protocol 1.2, JSON field <c>approval_tools</c>).</summary>
+    public IReadOnlyList<ApprovalToolRule> ApprovalTools { get; init; } = [];
+
+    /// <summary>The task's approved, unused approvals (protocol 1.2, JSON field <c>approvals</c>); each covers one action once.</summary>
+    public IReadOnlyList<ApprovalGrant> Approvals { get; init; } = [];
+
     /// <summary>The stream fields of this message, all strings.</summary>
     public NameValueEntry[] ToEntries() =>
     [
@@ -101,6 +110,8 @@ public sealed record WorkMessage
         new("dag_used_api_calls", StreamFields.Int(DagUsed.ApiCalls)),
         new("dispatched_at", StreamFields.Time(DispatchedAt)),
         new("traceparent", Traceparent),
+        new("approval_tools", ApprovalTools.Count == 0 ? "" : JsonSerializer.Serialize([.. ApprovalTools], RedisJsonContext.Default.ListApprovalToolRule)),
+        new("approvals", Approvals.Count == 0 ? "" : JsonSerializer.Serialize([.. Approvals], RedisJsonContext.Default.ListApprovalGrant)),
     ];
 
     /// <summary>Reads a message from stream fields; unknown fields are ignored.</summary>
@@ -111,6 +122,7 @@ public sealed record WorkMessage
         string? systemPrompt = null, instruction = null, timeLimit = null, dispatchedAt = null, traceparent = null;
         string? agentSettings = null, dagId = null, tokenLimit = null, costLimit = null, callLimit = null, usedTokens = null, usedCost = null, usedCalls = null;
         string? dagTokenLimit = null, dagCostLimit = null, dagCallLimit = null, dagUsedTokens = null, dagUsedCost = null, dagUsedCalls = null;
+        string? approvalTools = null, approvals = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -142,6 +154,8 @@ public sealed record WorkMessage
                 case "used_tokens": usedTokens = value; break;
                 case "used_cost_usd": usedCost = value; break;
                 case "used_api_calls": usedCalls = value; break;
+                case "approval_tools": approvalTools = value; break;
+                case "approvals": approvals = value; break;
                 default: break;
             }
         }
@@ -178,6 +192,9 @@ public sealed record WorkMessage
             UsedTokens = string.IsNullOrEmpty(usedTokens) ? 0 : StreamFields.Long(usedTokens, "used_tokens"),
             UsedCostUsd = string.IsNullOrEmpty(usedCost) ? 0m : StreamFields.Decimal(usedCost, "used_cost_usd"),
             UsedApiCalls = string.IsNullOrEmpty(usedCalls) ? 0 : StreamFields.Int32(usedCalls, "used_api_calls"),
+            // Approval fields came with protocol 1.2; an older orchestrator sends none: no tool needs approval.
+            ApprovalTools = StreamFields.Json(approvalTools, "approval_tools", RedisJsonContext.Default.ListApprovalToolRule),
+            Approvals = StreamFields.Json(approvals, "approvals", RedisJsonContext.Default.ListApprovalGrant),
         };
     }
 

@@ -7,7 +7,7 @@ namespace Apex.Core.Tests.Tasks;
 public sealed class TaskStateMachineTests
 {
     /// <summary>
-    /// DESIGN §3: pending → queued → running ⇄ awaiting_approval → succeeded | failed | cancelled | skipped, where
+    /// DESIGN §3: pending → queued → running ⇄ awaiting_approval (approved: queued for a new attempt) → succeeded | failed | cancelled | skipped, where
     /// skipped happens only before a task runs, anything unfinished can be cancelled, running goes back to queued
     /// for a retry or a lost worker, and a manual retry re-queues a failed or cancelled task.
     /// </summary>
@@ -24,7 +24,7 @@ public sealed class TaskStateMachineTests
         (TaskState.Running, TaskState.Failed),
         (TaskState.Running, TaskState.Cancelled),
         (TaskState.Running, TaskState.Queued),
-        (TaskState.AwaitingApproval, TaskState.Running),
+        (TaskState.AwaitingApproval, TaskState.Queued),
         (TaskState.AwaitingApproval, TaskState.Failed),
         (TaskState.AwaitingApproval, TaskState.Cancelled),
         (TaskState.Failed, TaskState.Queued),

@@ -50,7 +50,8 @@ public sealed class ResultMessageTests
 
         Assert.Equal(
             ["v", "task_id", "tenant_id", "attempt", "worker", "outcome", "output", "error_code", "error_message", "retryable",
-             "input_tokens", "output_tokens", "cost_usd", "api_calls", "calls", "started_at", "finished_at"],
+             "input_tokens", "output_tokens", "cost_usd", "api_calls", "calls", "started_at", "finished_at", "approval_action", "approval_tool",
+             "approval_args_hash", "approval_risk", "approval_summary", "approvals_used"],
             fields.Keys);
         Assert.Equal("0.0000012", fields["cost_usd"]);
         Assert.Equal("1", fields["retryable"]);

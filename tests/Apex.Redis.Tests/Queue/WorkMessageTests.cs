@@ -34,7 +34,7 @@ public sealed class WorkMessageTests
         Assert.Equal(
             ["v", "task_id", "tenant_id", "attempt", "agent", "provider", "model", "system_prompt", "agent_settings", "instruction", "time_limit_ms",
                 "dag_id", "token_limit", "cost_limit", "api_call_limit", "used_tokens", "used_cost_usd", "used_api_calls", "dag_token_limit", "dag_cost_limit",
-                "dag_api_call_limit", "dag_used_tokens", "dag_used_cost_usd", "dag_used_api_calls", "dispatched_at", "traceparent"],
+                "dag_api_call_limit", "dag_used_tokens", "dag_used_cost_usd", "dag_used_api_calls", "dispatched_at", "traceparent", "approval_tools", "approvals"],
             fields.Keys);
         Assert.Equal("1", fields["v"]);
         Assert.Equal("0b8f5a2e-3c1d-4e5f-8a9b-112233445566", fields["task_id"]);

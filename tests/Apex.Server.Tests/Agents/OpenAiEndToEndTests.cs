@@ -3,6 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Apex.Contracts;
 using Apex.Contracts.Agents;
+using Apex.Contracts.Approvals;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
@@ -143,8 +144,45 @@ public sealed class OpenAiEndToEndTests
         Assert.Equal(calls, fake.RequestCount); // flat after the cap: no retry, no further call
     }
 
-    private static Task<BackendServer> StartAsync(OpenAiFake fake) =>
-        new EmbeddedBackend().StartAsync(new Dictionary<string, string?>
+    [Fact]
+    public async Task ToolCall_HeldByAPolicy_WaitsForApprovalThenRunsOnceApproved()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct);
+        fake.Enqueue(FakeReply.WithToolCall("calculator", """{"expression":"6*7"}"""));
+        await using var server = await StartAsync(fake, new Dictionary<string, string?>
+        {
+            ["Apex:Approvals:Policies:0:Agent"] = "careful",
+            ["Apex:Approvals:Policies:0:Tools:0"] = "calculator",
+            ["Apex:Approvals:Policies:0:Risk"] = "high",
+        });
+        var client = server.Client;
+        await CreateAgentAsync(client, new AgentRequest { Name = "careful", Provider = "openai", Tools = new AgentTools { Allowed = ["calculator"] } }, ct);
+
+        var created = await client.CreateTaskAsync(TaskRequest("What is six times seven?", agent: "careful"), ct);
+        var waiting = await client.WaitForTaskAsync(created.Id, new HashSet<TaskState> { TaskState.AwaitingApproval }, Deadline, ct);
+        using var listed = await client.GetAsync("/api/v1/approvals?status=pending", ct);
+        var approval = Assert.Single((await listed.ReadAsync(ApexJsonContext.Default.PageApprovalResponse, ct)).Items);
+
+        Assert.Equal(TaskState.AwaitingApproval, waiting.Status);
+        Assert.Equal((created.Id, "calculator", "high"), (approval.TaskId, approval.Tool, approval.Risk));
+        Assert.Equal(1, fake.RequestCount); // the model asked; the tool did not run and nothing else was sent
+
+        // The next attempt asks for the same call again: the approval covers exactly that tool and those arguments, once.
+        fake.Enqueue(FakeReply.WithToolCall("calculator", """{"expression":"6*7"}""", "call_again"));
+        fake.Enqueue(FakeReply.WithText("The answer is 42."));
+        using var approved = await client.PostAsync($"/api/v1/approvals/{approval.Id}/approve", null, ct);
+        approved.EnsureSuccessStatusCode();
+        var done = await client.WaitForTaskAsync(created.Id, Deadline, ct);
+
+        Assert.Equal((TaskState.Succeeded, "The answer is 42."), (done.Status, done.Output));
+        Assert.Contains("42", fake.Requests[^1].Body, StringComparison.Ordinal);
+        using var after = await client.GetAsync($"/api/v1/approvals/{approval.Id}", ct);
+        Assert.Equal(ApprovalState.Used, (await after.ReadAsync(ApexJsonContext.Default.ApprovalResponse, ct)).Status);
+    }
+
+    private static Task<BackendServer> StartAsync(OpenAiFake fake, IReadOnlyDictionary<string, string?>? more = null) =>
+        new EmbeddedBackend().StartAsync(new Dictionary<string, string?>(more ?? new Dictionary<string, string?>())
         {
             ["OPENAI_BASE_URL"] = fake.BaseUrl,
             ["OPENAI_API_KEY"] = ApiKey,
