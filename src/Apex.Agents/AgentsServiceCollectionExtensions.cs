@@ -47,6 +47,7 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton(sp => new AgentRunner(
             sp.GetRequiredService<IChatClientProvider>(), sp.GetRequiredService<IOptionsMonitor<PricingOptions>>(),
             sp.GetRequiredService<IOptionsMonitor<ContractOptions>>(), sp.GetRequiredService<IBudgetLedger>(), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<CascadeRouter>(),
+            sp.GetRequiredService<IOptionsMonitor<RoutingOptions>>(),
             sp.GetRequiredService<SecretRedactor>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }

@@ -29,12 +29,14 @@ public sealed class AgentRunner
     private readonly IBudgetLedger _budgets;
     private readonly ToolCatalog _tools;
     private readonly CascadeRouter _router;
+    private readonly IOptionsMonitor<RoutingOptions> _routing;
     private readonly SecretRedactor _redactor;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
 
     internal AgentRunner(IChatClientProvider clients, IOptionsMonitor<PricingOptions> pricing, IOptionsMonitor<ContractOptions> contracts,
-        IBudgetLedger budgets, ToolCatalog tools, CascadeRouter router, SecretRedactor redactor, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+        IBudgetLedger budgets, ToolCatalog tools, CascadeRouter router, IOptionsMonitor<RoutingOptions> routing, SecretRedactor redactor,
+        ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         _clients = clients;
         _pricing = pricing;
@@ -42,6 +44,7 @@ public sealed class AgentRunner
         _budgets = budgets;
         _tools = tools;
         _router = router;
+        _routing = routing;
         _redactor = redactor;
         _loggerFactory = loggerFactory;
         _timeProvider = timeProvider;
@@ -86,14 +89,13 @@ public sealed class AgentRunner
             throw Charged(e);
         }
 
-        IChatClient Pipeline(string model)
-        {
-            IChatClient client = new MeteredChatClient(
-                new UsageRecordingChatClient(_clients.GetClient(agent.Provider, model), agent.Provider, model, _pricing.CurrentValue, calls), meter);
-            return agent.Settings.Tools.AllowedTools.Count == 0
-                ? client
-                : ToolCalling.CreateClient(client, agent.Settings.Tools, toolContext, _redactor, _loggerFactory);
-        }
+        IChatClient Metered(string model) =>
+            new MeteredChatClient(new UsageRecordingChatClient(_clients.GetClient(agent.Provider, model), agent.Provider, model, _pricing.CurrentValue, calls), meter);
+
+        IChatClient Pipeline(string model) =>
+            agent.Settings.Tools.AllowedTools.Count == 0
+                ? Metered(model)
+                : ToolCalling.CreateClient(Metered(model), agent.Settings.Tools, toolContext, _redactor, _loggerFactory);
 
         AgentExecutionException Charged(AgentExecutionException e)
         {
@@ -111,7 +113,11 @@ public sealed class AgentRunner
         {
             // Each model's whole answer is scored before it is kept, so a cascade streams no deltas: a rejected answer's
             // pieces would have been shown as the task's output.
-            var result = await _router.RouteAsync(new CascadeRequest { Models = agent.Settings.Cascade, Instruction = run.Instruction },
+            // A judge, when configured, rates the answers the rules accept; the task pays for its calls like any other.
+            var judge = _routing.CurrentValue is { JudgeModel: { Length: > 0 } judgeModel, JudgeThreshold: var threshold }
+                ? new ResponseJudge(Metered(judgeModel), judgeModel, threshold)
+                : null;
+            var result = await _router.RouteAsync(new CascadeRequest { Models = agent.Settings.Cascade, Instruction = run.Instruction, Judge = judge },
                 async (model, ct) =>
                 {
                     try

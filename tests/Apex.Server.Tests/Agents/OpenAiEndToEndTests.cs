@@ -114,6 +114,26 @@ public sealed class OpenAiEndToEndTests
     }
 
     [Fact]
+    public async Task Agent_WithACascadeAndAJudge_EscalatesPastAWellFormedWrongAnswer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct);
+        fake.Enqueue(FakeReply.WithText("Lyon is the capital of France.", 30, 8)); // passes the rules
+        fake.Enqueue(FakeReply.WithText("0.1", 60, 1));                           // the judge disagrees
+        fake.Enqueue(FakeReply.WithText("Paris is the capital of France.", 30, 8));
+        fake.Enqueue(FakeReply.WithText("0.95", 60, 1));
+        await using var server = await StartAsync(fake, new Dictionary<string, string?> { ["Apex:Routing:JudgeModel"] = "gpt-4o" });
+        var client = server.Client;
+        await CreateAgentAsync(client, new AgentRequest { Name = "judged", Provider = "openai", Model = "gpt-4o", Cascade = ["gpt-4o-mini", "gpt-4o"] }, ct);
+
+        var task = await client.WaitForTaskAsync((await client.CreateTaskAsync(TaskRequest("Capital of France?", agent: "judged"), ct)).Id, Deadline, ct);
+
+        Assert.Equal((TaskState.Succeeded, "Paris is the capital of France."), (task.Status, task.Output));
+        Assert.Equal(["gpt-4o-mini", "gpt-4o", "gpt-4o", "gpt-4o"], fake.Requests.Select(r => r.Json!["model"]!.GetValue<string>()));
+        Assert.Equal(4, task.Usage.ApiCalls); // the judge's calls are the task's too
+    }
+
+    [Fact]
     public async Task Task_Allowed10000Tokens_WhoseAgentWouldUse50000_EndsTokenLimitExceededAndCallsNoMore()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -44,14 +44,14 @@ public abstract partial class TasksApiTests
     }
 
     [Fact]
-    public async Task Contract_DagBudget_SharedByParallelTasks_OverspendsByAtMostOneReservation()
+    public async Task Contract_DagBudget_SharedByFiftyParallelTasks_OverspendsByAtMostOneReservation()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var server = await backend.StartAsync();
         var client = server.Client;
-        // Twenty tasks at once against 2,500 tokens: each call reserves its prompt plus 1,024 output tokens from the DAG's
+        // Fifty tasks at once against 2,500 tokens: each call reserves its prompt plus 1,024 output tokens from the DAG's
         // budget, so only two fit at a time and the rest are refused before they call.
-        var nodes = Enumerable.Range(0, 20).Select(i => Node($"t{i}", $"Part {i}. [[simulate:delay=200]]")).ToArray();
+        var nodes = Enumerable.Range(0, 50).Select(i => Node($"t{i}", $"Part {i}. [[simulate:delay=200]]")).ToArray();
         var dag = await client.CreateDagAsync(Dag(FailurePolicy.Continue, nodes) with { Limits = new TaskLimits { TokenLimit = 2_500 } }, ct);
         await client.WaitForDagAsync(dag.Id, Deadline, ct);
 
