@@ -304,7 +304,7 @@ public sealed class DagValidator(DagOptions options)
             }
             TaskRules.CheckMaxAttempts(spec.MaxAttempts, $"tasks[{i}].max_attempts", errors);
             TaskRules.CheckLimits(spec.Limits, $"tasks[{i}].limits", errors);
-            if (request.Limits is { } dagLimits)
+            if (request.Limits is { } dagLimits && DagLimitsValid(request.Limits))
             {
                 // The DAG's limits are a budget its tasks share: no task may be allowed more than all of it.
                 DagBudget.ResolveChild(dagLimits, UsageDelta.None, spec.Limits, null, $"tasks[{i}].limits", errors);
@@ -324,4 +324,12 @@ public sealed class DagValidator(DagOptions options)
         string.Join(", ", names.Take(MaxNodesNamed)) + (names.Count > MaxNodesNamed ? $" and {names.Count - MaxNodesNamed} more" : "");
 
     private static List<string> Cap(List<string> names) => names.Count > 1000 ? names.GetRange(0, 1000) : names;
+
+    /// <summary>True when the DAG's own limits are valid: only then is a task's share of them checked.</summary>
+    private static bool DagLimitsValid(Contracts.Tasks.TaskLimits limits)
+    {
+        var errors = new Dictionary<string, string[]>();
+        TaskRules.CheckLimits(limits, "limits", errors);
+        return errors.Count == 0;
+    }
 }
