@@ -4,17 +4,19 @@
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
+# A port no socket uses, listening or connected: a port of the kernel's ephemeral range (32768-60999 here) can be
+# the local end of any outgoing connection, and a server cannot bind it then. The defaults sit below that range.
 free_port() {
   local p=$1
-  while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done
+  while ss -Htan "sport = :$p" | grep -q .; do p=$((p + 1)); done
   echo "$p"
 }
 
 svc_start() {
   SVC_DIR=$(mktemp -d /tmp/apex-svc.XXXXXX)
   chmod 755 "$SVC_DIR"
-  PG_PORT=$(free_port "${APEX_PG_PORT:-55432}")
-  REDIS_PORT=$(free_port "${APEX_REDIS_PORT:-56379}")
+  PG_PORT=$(free_port "${APEX_PG_PORT:-25432}")
+  REDIS_PORT=$(free_port "${APEX_REDIS_PORT:-26379}")
   mkdir -p "$SVC_DIR/pg" "$SVC_DIR/redis"
   chown postgres:postgres "$SVC_DIR/pg"
   runuser -u postgres -- "$PGBIN/initdb" -D "$SVC_DIR/pg/data" -U postgres -A trust -E UTF8 --no-sync \
