@@ -73,6 +73,16 @@ public sealed class AgentRunner
             var output = agent.Settings.Cascade.Count == 0
                 ? await StreamAsync(Pipeline(agent.Model), messages, Options(agent.Model, tools), live, cancellationToken)
                 : await CascadeAsync(messages, tools, live, cancellationToken);
+            if (agent.Settings.Cascade.Count == 0 && agent.Settings.OutputSchema is { } schema)
+            {
+                // The cascade's scorer already held its answers to the schema; a lone model's answer is checked here.
+                var score = new ResponseScorer(_routing.CurrentValue).Score(output, expectsJson: true, ResponseScorer.ParseSchema(schema));
+                if (!score.Accepted)
+                {
+                    throw new AgentExecutionException("invalid_output",
+                        $"The answer does not satisfy the agent's output schema ({score.Reason}{(score.Detail is null ? "" : ": " + score.Detail)}).", retryable: true);
+                }
+            }
             run.Approvals.ThrowIfPending();
             return new AgentRunResult(_redactor.Redact(output), calls.Total, calls.ByModel);
         }
@@ -88,6 +98,16 @@ public sealed class AgentRunner
         {
             throw Charged(e);
         }
+
+        ChatOptions Options(string model, IList<AITool>? tools) => new()
+        {
+            ModelId = model,
+            Tools = tools,
+            // Structured output where the provider supports it; the answer is checked against the schema either way.
+            ResponseFormat = agent.Settings.OutputSchema is { } outputSchema
+                ? ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(outputSchema).RootElement.Clone(), "output")
+                : null,
+        };
 
         IChatClient Metered(string model) =>
             new MeteredChatClient(new UsageRecordingChatClient(_clients.GetClient(agent.Provider, model), agent.Provider, model, _pricing.CurrentValue, calls), meter);
@@ -117,7 +137,14 @@ public sealed class AgentRunner
             var judge = _routing.CurrentValue is { JudgeModel: { Length: > 0 } judgeModel, JudgeThreshold: var threshold }
                 ? new ResponseJudge(Metered(judgeModel), judgeModel, threshold)
                 : null;
-            var result = await _router.RouteAsync(new CascadeRequest { Models = agent.Settings.Cascade, Instruction = run.Instruction, Judge = judge },
+            var result = await _router.RouteAsync(new CascadeRequest
+                {
+                    Models = agent.Settings.Cascade,
+                    Instruction = run.Instruction,
+                    Judge = judge,
+                    ExpectsJson = agent.Settings.OutputSchema is not null,
+                    JsonSchema = agent.Settings.OutputSchema,
+                },
                 async (model, ct) =>
                 {
                     try
@@ -145,7 +172,7 @@ public sealed class AgentRunner
             ? new SharedBudget(_budgets, $"dag:{dagId:N}", limits, run.DagUsedBefore)
             : null;
 
-    private static ChatOptions Options(string model, IList<AITool>? tools) => new() { ModelId = model, Tools = tools };
+
 
     private async Task<string> StreamAsync(IChatClient client, List<ChatMessage> messages, ChatOptions options, LiveTaskEvents live,
         CancellationToken cancellationToken)

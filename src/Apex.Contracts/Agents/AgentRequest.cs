@@ -24,6 +24,12 @@ public sealed record AgentRequest
     /// </summary>
     public IReadOnlyList<string>? Cascade { get; init; }
 
+    /// <summary>
+    /// A JSON Schema every answer must satisfy (structured output where the provider supports it; checked either way).
+    /// Absent on update: unchanged; JSON <c>null</c> is the same as absent, so clear it with <c>{}</c>.
+    /// </summary>
+    public System.Text.Json.JsonElement? OutputSchema { get; init; }
+
     /// <summary>Tools; absent on update: unchanged.</summary>
     public AgentTools? Tools { get; init; }
 }

@@ -24,6 +24,9 @@ public sealed record AgentResponse
     /// <summary>Cascade models, cheapest first; empty when the agent uses its model alone.</summary>
     public IReadOnlyList<string> Cascade { get; init; } = [];
 
+    /// <summary>The JSON Schema answers must satisfy; absent for free text.</summary>
+    public System.Text.Json.JsonElement? OutputSchema { get; init; }
+
     /// <summary>Tools.</summary>
     public AgentTools Tools { get; init; } = new();
 

@@ -12,6 +12,13 @@ public sealed record AgentSettings
     /// </summary>
     public IReadOnlyList<string> Cascade { get; init; } = [];
 
+    /// <summary>
+    /// A JSON Schema (as JSON text) every answer of the agent must satisfy: asked of providers that support structured
+    /// output, checked by the cascade's scorer, and checked on the final answer (a mismatch fails the attempt with
+    /// <c>invalid_output</c>, retryable). Null: free text.
+    /// </summary>
+    public string? OutputSchema { get; init; }
+
     /// <summary>The agent's tools (allow-list, MCP servers, step limit).</summary>
     public AgentToolSettings Tools { get; init; } = new();
 }

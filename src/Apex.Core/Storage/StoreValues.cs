@@ -75,7 +75,7 @@ public static class StoreValues
 
     /// <summary>An agent's settings as stored (JSON), or null for none.</summary>
     public static string? SettingsJson(AgentSettings settings) =>
-        settings.Cascade.Count == 0 && settings.Tools.AllowedTools.Count == 0 && settings.Tools.McpServers.Count == 0
+        settings.Cascade.Count == 0 && settings.OutputSchema is null && settings.Tools.AllowedTools.Count == 0 && settings.Tools.McpServers.Count == 0
             && settings.Tools.MaxSteps == AgentToolSettings.DefaultMaxSteps
             ? null
             : JsonSerializer.Serialize(settings, CoreJsonContext.Default.AgentSettings);

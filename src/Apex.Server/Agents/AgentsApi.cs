@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Apex.Agents.Runtime;
 using Apex.Contracts.Agents;
@@ -136,6 +137,10 @@ internal static partial class AgentsApi
         {
             errors["cascade"] = [$"At most {MaxCascadeModels} model ids of 1–256 characters, cheapest first."];
         }
+        if (request.OutputSchema is { } schema && !IsSchema(schema))
+        {
+            errors["output_schema"] = ["A JSON Schema object ({} clears it)."];
+        }
         if (request.Tools is { } tools)
         {
             if (tools.MaxSteps is < 1 or > AgentToolSettings.MaxMaxSteps)
@@ -163,6 +168,9 @@ internal static partial class AgentsApi
     private static AgentSettings Settings(AgentRequest request, AgentSettings existing) => new()
     {
         Cascade = request.Cascade is { } cascade ? [.. cascade] : existing.Cascade,
+        OutputSchema = request.OutputSchema is not { } schema ? existing.OutputSchema
+            : schema.ValueKind == JsonValueKind.Object && !schema.EnumerateObject().Any() ? null
+            : schema.GetRawText(),
         Tools = request.Tools is not { } tools ? existing.Tools : new AgentToolSettings
         {
             AllowedTools = tools.Allowed is { } allowed ? [.. allowed] : existing.Tools.AllowedTools,
@@ -170,6 +178,23 @@ internal static partial class AgentsApi
             MaxSteps = tools.MaxSteps ?? existing.Tools.MaxSteps,
         },
     };
+
+    private static bool IsSchema(JsonElement schema)
+    {
+        if (schema.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+        try
+        {
+            _ = Json.Schema.JsonSchema.FromText(schema.GetRawText());
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or Json.Schema.JsonSchemaException)
+        {
+            return false;
+        }
+    }
 
     private static McpServerDefinition ToMcp(McpServer server) => new()
     {
@@ -206,6 +231,7 @@ internal static partial class AgentsApi
             SystemPrompt = agent.SystemPrompt,
             MaxConcurrency = agent.MaxConcurrency,
             Cascade = agent.Settings.Cascade,
+            OutputSchema = agent.Settings.OutputSchema is { } outputSchema ? JsonDocument.Parse(outputSchema).RootElement.Clone() : null,
             Tools = new AgentTools
             {
                 Allowed = agent.Settings.Tools.AllowedTools,

@@ -134,6 +134,52 @@ public sealed class OpenAiEndToEndTests
     }
 
     [Fact]
+    public async Task Agent_WithAnOutputSchema_AsksForStructuredOutputAndEscalatesPastInvalidJson()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct);
+        fake.Enqueue(FakeReply.WithText("The total is 12."));        // not JSON: the cheap model's answer is rejected
+        fake.Enqueue(FakeReply.WithText("""{"total": "twelve"}"""));  // JSON, but not the schema's
+        fake.Enqueue(FakeReply.WithText("""{"total": 12}"""));
+        await using var server = await StartAsync(fake);
+        var client = server.Client;
+        using var schema = JsonDocument.Parse("""{"type":"object","required":["total"],"properties":{"total":{"type":"number"}}}""");
+        await CreateAgentAsync(client, new AgentRequest
+        {
+            Name = "extractor",
+            Provider = "openai",
+            Model = "gpt-4o",
+            Cascade = ["gpt-4o-mini", "claude-like-mid", "gpt-4o"],
+            OutputSchema = schema.RootElement.Clone(),
+        }, ct);
+
+        var task = await client.WaitForTaskAsync((await client.CreateTaskAsync(TaskRequest("Sum 5 and 7 as JSON.", agent: "extractor"), ct)).Id, Deadline, ct);
+
+        Assert.Equal((TaskState.Succeeded, """{"total": 12}"""), (task.Status, task.Output));
+        Assert.All(fake.Requests, r => Assert.Contains("json_schema", r.Body, StringComparison.Ordinal));
+        var plain = await Problem.ReadAsync(await client.PostAsJsonAsync("/api/v1/agents",
+            new AgentRequest { Name = "bad", OutputSchema = JsonDocument.Parse("\"not a schema\"").RootElement.Clone() }, ApexJsonContext.Default.AgentRequest, ct), ct);
+        Assert.Contains("output_schema", plain.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task Agent_WithAnOutputSchemaAndNoCascade_FailsInvalidOutputWhenTheAnswerIsNotJson()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct); // answers every request in prose
+        await using var server = await StartAsync(fake);
+        var client = server.Client;
+        using var schema = JsonDocument.Parse("""{"type":"object"}""");
+        await CreateAgentAsync(client, new AgentRequest { Name = "strict", Provider = "openai", OutputSchema = schema.RootElement.Clone() }, ct);
+
+        var created = await client.CreateTaskAsync(TaskRequest("Answer in prose.", agent: "strict") with { MaxAttempts = 1 }, ct);
+        var task = await client.WaitForTaskAsync(created.Id, Deadline, ct);
+
+        Assert.Equal((TaskState.Failed, "invalid_output"), (task.Status, task.Error?.Code));
+        Assert.Equal(1, task.Usage.ApiCalls);
+    }
+
+    [Fact]
     public async Task Task_Allowed10000Tokens_WhoseAgentWouldUse50000_EndsTokenLimitExceededAndCallsNoMore()
     {
         var ct = TestContext.Current.CancellationToken;
