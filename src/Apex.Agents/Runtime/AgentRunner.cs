@@ -138,13 +138,13 @@ public sealed class AgentRunner
                 ? new ResponseJudge(Metered(judgeModel), judgeModel, threshold)
                 : null;
             var result = await _router.RouteAsync(new CascadeRequest
-                {
-                    Models = agent.Settings.Cascade,
-                    Instruction = run.Instruction,
-                    Judge = judge,
-                    ExpectsJson = agent.Settings.OutputSchema is not null,
-                    JsonSchema = agent.Settings.OutputSchema,
-                },
+            {
+                Models = agent.Settings.Cascade,
+                Instruction = run.Instruction,
+                Judge = judge,
+                ExpectsJson = agent.Settings.OutputSchema is not null,
+                JsonSchema = agent.Settings.OutputSchema,
+            },
                 async (model, ct) =>
                 {
                     try
