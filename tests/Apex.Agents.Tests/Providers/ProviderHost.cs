@@ -1,3 +1,4 @@
+using Apex.Testing;
 using Apex.Agents.Runtime;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +8,7 @@ namespace Apex.Agents.Tests.Providers;
 /// <summary>The agent runtime's real DI wiring over in-memory settings (environment variables are settings too).</summary>
 internal sealed class ProviderHost : IDisposable
 {
-    public const string ApiKey = "sk-apex-test-7f3c9e2a41b8";
+    public static readonly string ApiKey = FakeSecrets.OpenAi("apex-test-7f3c9e2a41b8");
 
     private readonly ServiceProvider _services;
 

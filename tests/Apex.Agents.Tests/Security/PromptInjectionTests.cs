@@ -1,3 +1,4 @@
+using Apex.Testing;
 using Apex.Core.Agents;
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
@@ -20,7 +21,7 @@ namespace Apex.Agents.Tests.Security;
 public sealed partial class PromptInjectionTests
 {
     private const string Canary = "CANARY-5b1e0c77d3f0";
-    private const string AwsKey = "AKIAIOSFODNN7EXAMPLE";
+    private static readonly string AwsKey = FakeSecrets.AwsAccessKeyId;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

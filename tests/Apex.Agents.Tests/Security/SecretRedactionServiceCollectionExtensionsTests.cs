@@ -1,3 +1,4 @@
+using Apex.Testing;
 using Apex.Agents.Providers;
 using Apex.Agents.Security;
 using Microsoft.Extensions.Configuration;
@@ -13,7 +14,7 @@ public sealed partial class SecretRedactionServiceCollectionExtensionsTests
     private const string ItemKey = "item-key-0123456789";
     private const string EnvKey = "env-key-abcdefghijkl";
     private const string CodeKey = "code-key-zyxwvutsrq";
-    private const string PatternKey = "sk-proj-ABCDEFGHIJKLMNOPQRSTUVWX";
+    private static readonly string PatternKey = FakeSecrets.OpenAiProject("ABCDEFGHIJKLMNOPQRSTUVWX");
 
     [Fact]
     public void AddApexSecretRedaction_LogLineWithKeys_ReachesTheProviderRedacted()

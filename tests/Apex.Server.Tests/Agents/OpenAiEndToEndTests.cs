@@ -21,7 +21,7 @@ namespace Apex.Server.Tests.Agents;
 /// </summary>
 public sealed class OpenAiEndToEndTests
 {
-    private const string ApiKey = "sk-test-canary-0123456789abcdef";
+    private static readonly string ApiKey = FakeSecrets.OpenAi("test-canary-0123456789abcdef");
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
