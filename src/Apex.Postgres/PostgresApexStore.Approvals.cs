@@ -35,7 +35,7 @@ public sealed partial class PostgresApexStore
         return ReadAsync(async c =>
         {
             var sql = new StringBuilder($"SELECT {Rows.ApprovalColumns} FROM approvals WHERE tenant_id = @tenant");
-            var parameters = new List<(string, object?)> { ("tenant", query.TenantId), ("limit", query.Limit + 1) };
+            var parameters = new List<(string, object?)> { ("tenant", query.TenantId) };
             if (query.Status is { } status)
             {
                 sql.Append(" AND status = @status");
@@ -46,16 +46,7 @@ public sealed partial class PostgresApexStore
                 sql.Append(" AND task_id = @task");
                 parameters.Add(("task", taskId));
             }
-            if (cursor is { } after)
-            {
-                sql.Append(" AND (created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
-                parameters.Add(("c_at", Rows.Time(after.CreatedAtMs)));
-                parameters.Add(("c_id", after.Id));
-            }
-            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
-            await using var command = Command(c, sql.ToString(), [.. parameters]);
-            var items = await ReadAllAsync(command, Rows.ReadApproval, cancellationToken);
-            return PageCursor.Page(items, query.Limit, a => (a.CreatedAt.ToUnixTimeMilliseconds(), a.Id));
+            return await NewestFirstAsync(c, sql, parameters, cursor, query.Limit, Rows.ReadApproval, r => (r.CreatedAt, r.Id), cancellationToken);
         }, cancellationToken);
     }
 

@@ -29,7 +29,7 @@ public sealed partial class PostgresApexStore
         return ReadAsync(async c =>
         {
             var sql = new StringBuilder($"SELECT {Rows.TaskColumns} FROM tasks WHERE tenant_id = @tenant");
-            var parameters = new List<(string, object?)> { ("tenant", query.TenantId), ("limit", query.Limit + 1) };
+            var parameters = new List<(string, object?)> { ("tenant", query.TenantId) };
             if (query.Status is { } status)
             {
                 sql.Append(" AND status = @status");
@@ -45,16 +45,7 @@ public sealed partial class PostgresApexStore
                 sql.Append(" AND agent = @agent");
                 parameters.Add(("agent", agent));
             }
-            if (cursor is { } after)
-            {
-                sql.Append(" AND (created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
-                parameters.Add(("c_at", Rows.Time(after.CreatedAtMs)));
-                parameters.Add(("c_id", after.Id));
-            }
-            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
-            await using var command = Command(c, sql.ToString(), [.. parameters]);
-            var items = await ReadAllAsync(command, Rows.ReadTask, cancellationToken);
-            return PageCursor.Page(items, query.Limit, t => (t.CreatedAt.ToUnixTimeMilliseconds(), t.Id));
+            return await NewestFirstAsync(c, sql, parameters, cursor, query.Limit, Rows.ReadTask, r => (r.CreatedAt, r.Id), cancellationToken);
         }, cancellationToken);
     }
 
@@ -120,22 +111,13 @@ public sealed partial class PostgresApexStore
         return ReadAsync(async c =>
         {
             var sql = new StringBuilder($"SELECT {Rows.DagColumns} FROM dags WHERE tenant_id = @tenant");
-            var parameters = new List<(string, object?)> { ("tenant", query.TenantId), ("limit", query.Limit + 1) };
+            var parameters = new List<(string, object?)> { ("tenant", query.TenantId) };
             if (query.Status is { } status)
             {
                 sql.Append(" AND status = @status");
                 parameters.Add(("status", status.Name()));
             }
-            if (cursor is { } after)
-            {
-                sql.Append(" AND (created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
-                parameters.Add(("c_at", Rows.Time(after.CreatedAtMs)));
-                parameters.Add(("c_id", after.Id));
-            }
-            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
-            await using var command = Command(c, sql.ToString(), [.. parameters]);
-            var items = await ReadAllAsync(command, Rows.ReadDag, cancellationToken);
-            return PageCursor.Page(items, query.Limit, d => (d.CreatedAt.ToUnixTimeMilliseconds(), d.Id));
+            return await NewestFirstAsync(c, sql, parameters, cursor, query.Limit, Rows.ReadDag, r => (r.CreatedAt, r.Id), cancellationToken);
         }, cancellationToken);
     }
 
@@ -201,5 +183,30 @@ public sealed partial class PostgresApexStore
             rows.Add(read(reader));
         }
         return rows;
+    }
+
+    /// <summary>
+    /// Finishes a newest-first list query (<paramref name="sql"/> ends inside its WHERE clause): the keyset condition of
+    /// <paramref name="after"/>, the order, one row more than <paramref name="limit"/> to know whether a next page exists.
+    /// </summary>
+    private static async Task<RecordPage<T>> NewestFirstAsync<T>(NpgsqlConnection c, StringBuilder sql, List<(string, object?)> parameters,
+        (long CreatedAtMs, Guid Id)? after, int limit, Func<NpgsqlDataReader, T> read, Func<T, (DateTimeOffset CreatedAt, Guid Id)> keyOf,
+        CancellationToken cancellationToken)
+    {
+        if (after is { } cursor)
+        {
+            sql.Append(" AND (created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
+            parameters.Add(("c_at", Rows.Time(cursor.CreatedAtMs)));
+            parameters.Add(("c_id", cursor.Id));
+        }
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
+        parameters.Add(("limit", limit + 1));
+        await using var command = Command(c, sql.ToString(), [.. parameters]);
+        var items = await ReadAllAsync(command, read, cancellationToken);
+        return PageCursor.Page(items, limit, item =>
+        {
+            var (at, id) = keyOf(item);
+            return (at.ToUnixTimeMilliseconds(), id);
+        });
     }
 }

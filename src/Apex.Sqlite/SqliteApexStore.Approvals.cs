@@ -26,7 +26,7 @@ public sealed partial class SqliteApexStore
         ReadAsync(c =>
         {
             var sql = new StringBuilder($"SELECT {Rows.ApprovalColumns} FROM approvals WHERE tenant_id = $tenant");
-            var parameters = new List<(string, object?)> { ("$tenant", query.TenantId), ("$limit", query.Limit + 1) };
+            var parameters = new List<(string, object?)> { ("$tenant", query.TenantId) };
             if (query.Status is { } status)
             {
                 sql.Append(" AND status = $status");
@@ -37,21 +37,7 @@ public sealed partial class SqliteApexStore
                 sql.Append(" AND task_id = $task");
                 parameters.Add(("$task", taskId.ToString()));
             }
-            if (PageCursor.Decode(query.Cursor) is { } cursor)
-            {
-                sql.Append(" AND (created_at < $c_at OR (created_at = $c_at AND id < $c_id))");
-                parameters.Add(("$c_at", cursor.CreatedAtMs));
-                parameters.Add(("$c_id", cursor.Id.ToString()));
-            }
-            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
-            using var command = Command(c, sql.ToString(), [.. parameters]);
-            using var reader = command.ExecuteReader();
-            var items = new List<ApprovalRecord>();
-            while (reader.Read())
-            {
-                items.Add(Rows.ReadApproval(reader));
-            }
-            return PageCursor.Page(items, query.Limit, a => (a.CreatedAt.ToUnixTimeMilliseconds(), a.Id));
+            return NewestFirst(c, sql, parameters, query.Cursor, query.Limit, Rows.ReadApproval, r => (r.CreatedAt, r.Id));
         }, cancellationToken);
 
     /// <inheritdoc />

@@ -29,7 +29,7 @@ public sealed partial class SqliteApexStore
         ReadAsync(c =>
         {
             var sql = new StringBuilder($"SELECT {Rows.TaskColumns} FROM tasks WHERE tenant_id = $tenant");
-            var parameters = new List<(string, object?)> { ("$tenant", query.TenantId), ("$limit", query.Limit + 1) };
+            var parameters = new List<(string, object?)> { ("$tenant", query.TenantId) };
             if (query.Status is { } status)
             {
                 sql.Append(" AND status = $status");
@@ -45,21 +45,7 @@ public sealed partial class SqliteApexStore
                 sql.Append(" AND agent = $agent");
                 parameters.Add(("$agent", agent));
             }
-            if (PageCursor.Decode(query.Cursor) is { } cursor)
-            {
-                sql.Append(" AND (created_at < $c_at OR (created_at = $c_at AND id < $c_id))");
-                parameters.Add(("$c_at", cursor.CreatedAtMs));
-                parameters.Add(("$c_id", cursor.Id.ToString()));
-            }
-            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
-            using var command = Command(c, sql.ToString(), [.. parameters]);
-            using var reader = command.ExecuteReader();
-            var items = new List<TaskRecord>();
-            while (reader.Read())
-            {
-                items.Add(Rows.ReadTask(reader));
-            }
-            return PageCursor.Page(items, query.Limit, t => (t.CreatedAt.ToUnixTimeMilliseconds(), t.Id));
+            return NewestFirst(c, sql, parameters, query.Cursor, query.Limit, Rows.ReadTask, r => (r.CreatedAt, r.Id));
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -139,27 +125,13 @@ public sealed partial class SqliteApexStore
         ReadAsync(c =>
         {
             var sql = new StringBuilder($"SELECT {Rows.DagColumns} FROM dags WHERE tenant_id = $tenant");
-            var parameters = new List<(string, object?)> { ("$tenant", query.TenantId), ("$limit", query.Limit + 1) };
+            var parameters = new List<(string, object?)> { ("$tenant", query.TenantId) };
             if (query.Status is { } status)
             {
                 sql.Append(" AND status = $status");
                 parameters.Add(("$status", status.Name()));
             }
-            if (PageCursor.Decode(query.Cursor) is { } cursor)
-            {
-                sql.Append(" AND (created_at < $c_at OR (created_at = $c_at AND id < $c_id))");
-                parameters.Add(("$c_at", cursor.CreatedAtMs));
-                parameters.Add(("$c_id", cursor.Id.ToString()));
-            }
-            sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
-            using var command = Command(c, sql.ToString(), [.. parameters]);
-            using var reader = command.ExecuteReader();
-            var items = new List<DagRecord>();
-            while (reader.Read())
-            {
-                items.Add(Rows.ReadDag(reader));
-            }
-            return PageCursor.Page(items, query.Limit, d => (d.CreatedAt.ToUnixTimeMilliseconds(), d.Id));
+            return NewestFirst(c, sql, parameters, query.Cursor, query.Limit, Rows.ReadDag, r => (r.CreatedAt, r.Id));
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -262,5 +234,34 @@ public sealed partial class SqliteApexStore
             events.Add(Rows.ReadEvent(reader));
         }
         return events;
+    }
+
+    /// <summary>
+    /// Finishes a newest-first list query (<paramref name="sql"/> ends inside its WHERE clause): the keyset condition of
+    /// <paramref name="cursor"/>, the order, one row more than <paramref name="limit"/> to know whether a next page exists.
+    /// </summary>
+    private static RecordPage<T> NewestFirst<T>(SqliteConnection c, StringBuilder sql, List<(string, object?)> parameters, string? cursor, int limit,
+        Func<SqliteDataReader, T> read, Func<T, (DateTimeOffset CreatedAt, Guid Id)> keyOf)
+    {
+        if (PageCursor.Decode(cursor) is { } after)
+        {
+            sql.Append(" AND (created_at < $c_at OR (created_at = $c_at AND id < $c_id))");
+            parameters.Add(("$c_at", after.CreatedAtMs));
+            parameters.Add(("$c_id", after.Id.ToString()));
+        }
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $limit");
+        parameters.Add(("$limit", limit + 1));
+        using var command = Command(c, sql.ToString(), [.. parameters]);
+        using var reader = command.ExecuteReader();
+        var items = new List<T>();
+        while (reader.Read())
+        {
+            items.Add(read(reader));
+        }
+        return PageCursor.Page(items, limit, item =>
+        {
+            var (at, id) = keyOf(item);
+            return (at.ToUnixTimeMilliseconds(), id);
+        });
     }
 }

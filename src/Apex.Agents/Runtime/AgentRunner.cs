@@ -63,6 +63,10 @@ public sealed class AgentRunner
                 warning.ThresholdPercent, warning.Used, warning.Limit), CoreJsonContext.Default.ContractWarningData);
             return ValueTask.CompletedTask;
         }, SharedBudgetOf(run));
+        // Structured output where the provider supports it; the answer is checked against the schema either way.
+        var responseFormat = agent.Settings.OutputSchema is { } outputSchema
+            ? ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(outputSchema).RootElement.Clone(), "output")
+            : null;
         var toolContext = new ToolContext(run.TenantId, run.TaskId, run.DagId) { Approvals = run.Approvals };
         List<ChatMessage> messages = string.IsNullOrWhiteSpace(agent.SystemPrompt)
             ? [new(ChatRole.User, run.Instruction)]
@@ -99,15 +103,7 @@ public sealed class AgentRunner
             throw Charged(e);
         }
 
-        ChatOptions Options(string model, IList<AITool>? tools) => new()
-        {
-            ModelId = model,
-            Tools = tools,
-            // Structured output where the provider supports it; the answer is checked against the schema either way.
-            ResponseFormat = agent.Settings.OutputSchema is { } outputSchema
-                ? ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(outputSchema).RootElement.Clone(), "output")
-                : null,
-        };
+        ChatOptions Options(string model, IList<AITool>? tools) => new() { ModelId = model, Tools = tools, ResponseFormat = responseFormat };
 
         IChatClient Metered(string model) =>
             new MeteredChatClient(new UsageRecordingChatClient(_clients.GetClient(agent.Provider, model), agent.Provider, model, _pricing.CurrentValue, calls), meter);

@@ -108,7 +108,7 @@ public sealed partial class TaskExecutor(
             {
                 return AwaitingApproval(task, start, UsageDelta.None, []);
             }
-            var (dagLimits, dagUsed) = await DagBudgetAsync(task, cancellationToken);
+            var dagBudget = task.DagId is { } dagId ? await store.GetDagBudgetAsync(task.TenantId, dagId, cancellationToken) : null;
             var run = await runner.RunAsync(new AgentRun
             {
                 Agent = agent,
@@ -119,8 +119,8 @@ public sealed partial class TaskExecutor(
                 Instruction = task.Instruction,
                 Limits = task.Limits,
                 UsedBefore = new UsageDelta(task.InputTokens, task.OutputTokens, task.CostUsd, task.ApiCalls),
-                DagLimits = dagLimits,
-                DagUsedBefore = dagUsed,
+                DagLimits = dagBudget?.Limits,
+                DagUsedBefore = dagBudget?.Used ?? UsageDelta.None,
                 Approvals = gate,
             }, bus, cancellationToken);
             return new AttemptResult
@@ -158,17 +158,6 @@ public sealed partial class TaskExecutor(
             LogAttemptCrashed(e, task.Id, task.Attempt);
             return Failure(task, new TaskError("agent_error", e.Message), retryable: true);
         }
-    }
-
-    /// <summary>The limits of the task's DAG and what its tasks have spent, when the DAG has limits.</summary>
-    private async Task<(TaskLimits? Limits, UsageDelta Used)> DagBudgetAsync(TaskRecord task, CancellationToken cancellationToken)
-    {
-        if (task.DagId is not { } dagId || await store.GetDagAsync(task.TenantId, dagId, cancellationToken) is not { Limits: { } limits })
-        {
-            return (null, UsageDelta.None);
-        }
-        var used = await store.GetDagUsageAsync(task.TenantId, dagId, cancellationToken);
-        return (limits, new UsageDelta(used.InputTokens, used.OutputTokens, used.CostUsd, (int)used.ApiCalls));
     }
 
     private AttemptResult AwaitingApproval(TaskRecord task, ApprovalRequest request, UsageDelta usage, IReadOnlyList<LlmCallUsage> calls) => new()

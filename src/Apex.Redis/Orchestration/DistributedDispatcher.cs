@@ -151,10 +151,9 @@ public sealed partial class DistributedDispatcher(
         var budgets = new Dictionary<Guid, (TaskLimits, UsageDelta)>();
         foreach (var (tenantId, dagId) in tasks.Where(t => t.DagId is not null).Select(t => (t.TenantId, t.DagId!.Value)).Distinct())
         {
-            if (await store.GetDagAsync(tenantId, dagId, cancellationToken) is { Limits: { } limits })
+            if (await store.GetDagBudgetAsync(tenantId, dagId, cancellationToken) is { } budget)
             {
-                var used = await store.GetDagUsageAsync(tenantId, dagId, cancellationToken);
-                budgets[dagId] = (limits, new UsageDelta(used.InputTokens, used.OutputTokens, used.CostUsd, (int)used.ApiCalls));
+                budgets[dagId] = budget;
             }
         }
         return budgets;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Apex.Agents.Routing;
 using Apex.Agents.Runtime;
 using Apex.Contracts.Agents;
 using Apex.Contracts.Common;
@@ -187,7 +188,7 @@ internal static partial class AgentsApi
         }
         try
         {
-            _ = Json.Schema.JsonSchema.FromText(schema.GetRawText());
+            _ = ResponseScorer.ParseSchema(schema.GetRawText());
             return true;
         }
         catch (Exception e) when (e is JsonException or Json.Schema.JsonSchemaException)
