@@ -153,8 +153,11 @@ public sealed class AgentRunner
                     }
                 },
                 cancellationToken);
+            var top = agent.Settings.Cascade[^1];
             foreach (var d in result.Decisions)
             {
+                calls.Mark(new CascadeStep(d.Step, d.Model, d.Outcome, d.Reason, d.Final,
+                    d.Final ? _pricing.CurrentValue.CostOf(top, d.Usage.InputTokens, d.Usage.OutputTokens) : null));
                 live.Publish(EventTypes.CascadeDecision, new CascadeDecisionData(run.Attempt, d.Step, d.Model, d.Outcome, d.Reason, d.Score, d.Final,
                     d.Usage, (long)d.Latency.TotalMilliseconds), CoreJsonContext.Default.CascadeDecisionData);
             }
