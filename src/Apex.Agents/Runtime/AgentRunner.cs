@@ -60,7 +60,7 @@ public sealed class AgentRunner
         var meter = new ContractMeter(run.Limits, run.UsedBefore, agent.Model, _pricing.CurrentValue, _contracts.CurrentValue, (warning, _) =>
         {
             live.Publish(EventTypes.ContractWarning, new ContractWarningData(run.Attempt, JsonNamingPolicy.SnakeCaseLower.ConvertName(warning.Dimension.ToString()),
-                warning.ThresholdPercent, warning.Used, warning.Limit), CoreJsonContext.Default.ContractWarningData);
+                warning.ThresholdPercent, warning.Used, warning.Limit, warning.SharedBudget ? "dag" : "task"), CoreJsonContext.Default.ContractWarningData);
             return ValueTask.CompletedTask;
         }, SharedBudgetOf(run));
         // Structured output where the provider supports it; the answer is checked against the schema either way.
