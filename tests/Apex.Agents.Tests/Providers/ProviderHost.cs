@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Apex.Agents.Tests.Providers;
 
 /// <summary>The agent runtime's real DI wiring over in-memory settings (environment variables are settings too).</summary>
-internal sealed class ProviderHost : IDisposable
+internal sealed class ProviderHost : IDisposable, IAsyncDisposable
 {
     public static readonly string ApiKey = FakeSecrets.OpenAi("apex-test-7f3c9e2a41b8");
 
@@ -28,4 +28,6 @@ internal sealed class ProviderHost : IDisposable
     public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
 
     public void Dispose() => _services.Dispose();
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
 }
