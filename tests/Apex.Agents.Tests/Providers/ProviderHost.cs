@@ -12,7 +12,7 @@ internal sealed class ProviderHost : IDisposable, IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
-    public ProviderHost(IDictionary<string, string?> settings, TimeProvider? timeProvider = null)
+    public ProviderHost(IDictionary<string, string?> settings, TimeProvider? timeProvider = null, Action<IServiceCollection>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
@@ -20,7 +20,9 @@ internal sealed class ProviderHost : IDisposable, IAsyncDisposable
         {
             services.AddSingleton(timeProvider);
         }
-        _services = services.AddApexAgents().BuildServiceProvider();
+        services.AddApexAgents();
+        configure?.Invoke(services);
+        _services = services.BuildServiceProvider();
     }
 
     public IChatClientProvider Clients => _services.GetRequiredService<IChatClientProvider>();
