@@ -16,6 +16,21 @@ public static class ApprovalsHttp
     /// <summary>The one state a held task waits in.</summary>
     public static readonly IReadOnlySet<TaskState> Awaiting = new HashSet<TaskState> { TaskState.AwaitingApproval };
 
+    /// <summary>
+    /// The restart tests' policies: every task of agent <c>gated</c> waits for approval (24 h), every task of agent
+    /// <c>hasty</c> too, for <paramref name="hastyTtl"/>; no sweep runs while the first server does, so the hasty
+    /// approval can only expire across the restart.
+    /// </summary>
+    public static Dictionary<string, string> RestartPolicies(string hastyTtl) => new()
+    {
+        ["Apex:Approvals:SweepInterval"] = "01:00:00",
+        ["Apex:Approvals:Policies:0:Agent"] = "gated",
+        ["Apex:Approvals:Policies:0:Always"] = "true",
+        ["Apex:Approvals:Policies:1:Agent"] = "hasty",
+        ["Apex:Approvals:Policies:1:Always"] = "true",
+        ["Apex:Approvals:Policies:1:Ttl"] = hastyTtl,
+    };
+
     public static async Task CreateAgentAsync(this HttpClient client, string name, CancellationToken cancellationToken)
     {
         using var response = await client.PostAsJsonAsync("/api/v1/agents", new AgentRequest { Name = name }, ApexJsonContext.Default.AgentRequest, cancellationToken);

@@ -21,16 +21,7 @@ public sealed class ApprovalRestartTests
         await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip(), DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
-            var settings = new Dictionary<string, string>
-            {
-                // No sweep while the first process runs: the short-lived approval may only expire across the restart.
-                ["Apex:Approvals:SweepInterval"] = "01:00:00",
-                ["Apex:Approvals:Policies:0:Agent"] = "gated",
-                ["Apex:Approvals:Policies:0:Always"] = "true",
-                ["Apex:Approvals:Policies:1:Agent"] = "hasty",
-                ["Apex:Approvals:Policies:1:Always"] = "true",
-                ["Apex:Approvals:Policies:1:Ttl"] = "00:00:02",
-            };
+            var settings = ApprovalsHttp.RestartPolicies(hastyTtl: "00:00:02");
             var server = await cluster.StartServerAsync(settings, ct);
             await cluster.StartWorkerAsync("approvals-1", 4, settings, ct);
             Guid kept, expiring, keptApproval, expiringApproval;

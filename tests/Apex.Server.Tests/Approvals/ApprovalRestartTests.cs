@@ -20,17 +20,8 @@ public sealed class ApprovalRestartTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         Directory.CreateDirectory(_directory);
-        var settings = new Dictionary<string, string?>
-        {
-            ["Apex:Sqlite:Path"] = Path.Combine(_directory, "apex.db"),
-            // No sweep while the first server runs: the short-lived approval may only expire across the restart.
-            ["Apex:Approvals:SweepInterval"] = "01:00:00",
-            ["Apex:Approvals:Policies:0:Agent"] = "gated",
-            ["Apex:Approvals:Policies:0:Always"] = "true",
-            ["Apex:Approvals:Policies:1:Agent"] = "hasty",
-            ["Apex:Approvals:Policies:1:Always"] = "true",
-            ["Apex:Approvals:Policies:1:Ttl"] = "00:00:00.001",
-        };
+        var settings = ApprovalsHttp.RestartPolicies(hastyTtl: "00:00:00.001").ToDictionary(p => p.Key, p => (string?)p.Value);
+        settings["Apex:Sqlite:Path"] = Path.Combine(_directory, "apex.db");
 
         Guid kept, expiring, keptApproval, expiringApproval;
         await using (var first = new ApexAppFactory(settings))
