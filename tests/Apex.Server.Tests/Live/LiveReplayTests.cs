@@ -1,5 +1,9 @@
 using System.Text.Json;
+using Apex.Core;
+using Apex.Core.Events;
+using Apex.Core.Storage;
 using Apex.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static Apex.Testing.Specs;
 
@@ -20,19 +24,20 @@ public sealed class LiveReplayTests
         var resume = (await first.ReceiveUntilAsync("subscribed", ct)).GetProperty("seq").GetInt64();
         var start = resume;
 
-        // Tasks keep committing events while the client drops and comes back three times.
-        const int Tasks = 120;
-        var ids = new List<Guid>();
-        var submitter = Task.Run(async () =>
+        // Four submitters keep events committing while the client drops and comes back five times, so replays and live
+        // events overlap (the duplicates the server must drop) and events commit while nobody listens (the gaps it
+        // must fill).
+        var ids = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        var submitter = Task.WhenAll(Enumerable.Range(0, 4).Select(s => Task.Run(async () =>
         {
-            for (var i = 0; i < Tasks; i++)
+            for (var i = 0; i < 50; i++)
             {
-                ids.Add((await server.Client.CreateTaskAsync(TaskRequest($"Reconnect {i}. [[simulate:delay=20]]"), ct)).Id);
+                ids.Add((await server.Client.CreateTaskAsync(TaskRequest($"Reconnect {s}/{i}. [[simulate:delay=20]]"), ct)).Id);
             }
-        }, ct);
+        }, ct)));
         var received = new List<long>();
         var client = first;
-        for (var round = 0; round < 3; round++)
+        for (var round = 0; round < 5; round++)
         {
             for (var n = 0; n < 40;)
             {
@@ -125,6 +130,29 @@ public sealed class LiveReplayTests
         Assert.Equal(0, other.GetProperty("replayed").GetInt32());
         Assert.Equal(history.Select(h => h.Seq), replayed.Select(e => e.GetProperty("seq").GetInt64()));
         Assert.All(replayed, e => Assert.Equal("default", e.GetProperty("subscription").GetString()));
+    }
+
+    [Fact]
+    public async Task Subscribe_Since_LiveEchoOfAReplayedEventIsDroppedAndNewerEventsFlow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = LiveServer.Start();
+        var task = await server.Client.CreateTaskAsync(TaskRequest("Echo me."), ct);
+        await server.Client.WaitForTaskAsync(task.Id, ApexHttp.FinishedTask, Deadline, ct);
+        var stored = await server.Services.GetRequiredService<IApexStore>().GetEventsAsync(Tenancy.DefaultTenant, EventTypes.Task, task.Id, 0, 100, ct);
+        await using var client = await LiveClient.ConnectAsync(server.Ws, ct);
+        await client.SubscribeAsync("all", "tasks", ct, since: 0);
+        var replayed = new List<JsonElement>();
+        var subscribed = await client.ReceiveUntilAsync("subscribed", ct, replayed);
+
+        // What a bus delivers late (a Redis echo, a publication racing the replay's read): events the replay already sent.
+        var newer = stored[^1] with { Seq = stored[^1].Seq + 1, Version = stored[^1].Version + 1, EventType = EventTypes.TaskResultIgnored };
+        server.Services.GetRequiredService<IEventBus>().Publish([.. stored, newer]);
+        var live = await client.ReceiveUntilAsync("event", ct);
+
+        Assert.Equal(stored.Select(e => e.Seq), replayed.Select(e => e.GetProperty("seq").GetInt64()));
+        Assert.Equal(stored[^1].Seq, subscribed.GetProperty("seq").GetInt64());
+        Assert.Equal(newer.Seq, live.GetProperty("seq").GetInt64());
     }
 
     /// <summary>Records a stored event's seq and advances the resume point; false for anything else.</summary>
