@@ -5,7 +5,7 @@ internal static partial class LiveLog
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Could not resolve the task of {AggregateType} {AggregateId} for live routing")]
     public static partial void ResolveFailed(this ILogger logger, Exception exception, string aggregateType, Guid aggregateId);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Closing WebSocket {ConnectionId}: {Reason}")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Closing WebSocket {ConnectionId}: {Reason}")]
     public static partial void Closing(this ILogger logger, string connectionId, string reason);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Replay for WebSocket {ConnectionId} subscription {Subscription} failed")]
