@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
-using Apex.Core.Events;
 using Apex.Core.Storage;
 
 namespace Apex.Server.Live;
@@ -242,4 +241,4 @@ internal sealed partial class LiveConnection
 }
 
 /// <summary>What every connection of the server shares.</summary>
-internal sealed record LiveServices(LiveOptions Options, IEventBus Bus, IApexStore Store, IEventLog Log, LiveRouter Router, ILogger Logger);
+internal sealed record LiveServices(LiveOptions Options, LiveHub Hub, IApexStore Store, IEventLog Log, LiveRouter Router, ILogger Logger);

@@ -18,6 +18,12 @@ public sealed class LiveOptions
     /// </summary>
     public int SendQueueCapacity { get; set; } = 4096;
 
+    /// <summary>
+    /// Events buffered between the event bus and the server's WebSocket fan-out (one buffer for all sockets); if the
+    /// fan-out falls this far behind, every socket is closed with 1013 <c>live_feed_overflow</c> and clients resume.
+    /// </summary>
+    public int FeedCapacity { get; set; } = 65_536;
+
     /// <summary>Largest client message, counted while its fragments arrive; a larger one closes the socket with 1009.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 

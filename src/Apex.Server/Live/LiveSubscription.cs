@@ -8,10 +8,11 @@ using Apex.Core.Events;
 namespace Apex.Server.Live;
 
 /// <summary>
-/// One subscription of a socket: a bus subscription taken first, then (with <c>since</c>) the replay from the store,
-/// then the live events, each offered to the socket's queue. No gap: the bus subscription predates the read. No
-/// duplicate: a live stored event at or below the last replayed seq was in the replay (events commit in seq order, so
-/// all of them up to that seq were visible to it).
+/// One subscription of a socket. It joins the <see cref="LiveHub"/> first, then (with <c>since</c>) replays from the
+/// store, holding the live events the hub offers meanwhile, then sends <c>subscribed</c>, the held events and the live
+/// ones as they come. No gap: it was offered every event published after it joined, and the replay read every one
+/// committed before. No duplicate: a live stored event at or below the last replayed seq was in the replay (events
+/// commit in seq order, so all of them up to that seq were visible to it).
 /// </summary>
 internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilter filter, long? since, LiveConnection connection)
 {
@@ -19,32 +20,75 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
 
     private readonly CancellationTokenSource _stop = new();
     private readonly byte[] _prefix = LiveFrames.EventPrefix(id, channel);
-    private EventSubscription? _live;
+    private readonly Lock _gate = new();
+    private List<LiveEvent>? _held = [];
+    private long _duplicateUpTo;
+    private bool _stopped;
 
     public string Id { get; } = id;
 
     public LiveChannel Channel { get; } = channel;
 
+    public LiveConnection Connection => connection;
+
     public void Start()
     {
-        var services = connection.Services;
-        var live = services.Bus.Subscribe(e => LiveChannels.MayMatch(Channel, filter, e), services.Options.SendQueueCapacity);
-        Volatile.Write(ref _live, live);
-        if (_stop.IsCancellationRequested)
-        {
-            live.Dispose(); // Stopped (the socket closed) before it started.
-            return;
-        }
-        _ = PumpAsync(live, _stop.Token);
+        connection.Services.Hub.Add(this);
+        _ = RunAsync(_stop.Token);
     }
 
     public void Stop()
     {
+        lock (_gate)
+        {
+            _stopped = true;
+            _held = null;
+        }
         _stop.Cancel();
-        Volatile.Read(ref _live)?.Dispose();
+        connection.Services.Hub.Remove(this);
     }
 
-    private async Task PumpAsync(EventSubscription live, CancellationToken cancellationToken)
+    /// <summary>What can be decided from the event alone (called by the hub before it resolves the event).</summary>
+    public bool MayMatch(StoredEvent e) => LiveChannels.MayMatch(Channel, filter, e);
+
+    /// <summary>Called by the hub's one thread, in publication order; never waits.</summary>
+    public void Offer(LiveEvent e)
+    {
+        if (!LiveChannels.Matches(Channel, filter, e))
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+            if (_held is not null)
+            {
+                if (_held.Count >= connection.Services.Options.SendQueueCapacity)
+                {
+                    _held = null;
+                    _stopped = true;
+                    connection.Close(WebSocketCloseStatus.PolicyViolation, LiveConnection.SendQueueFull);
+                    return;
+                }
+                _held.Add(e);
+                return;
+            }
+        }
+        Send(e);
+    }
+
+    private void Send(LiveEvent e)
+    {
+        if (e.Event.IsLive || e.Event.Seq > _duplicateUpTo)
+        {
+            connection.TryEnqueue(_prefix, e.Body);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
     {
         var services = connection.Services;
         try
@@ -64,40 +108,23 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
                 position = await services.Log.HeadAsync(cancellationToken);
             }
             await connection.EnqueueAsync(LiveFrames.Subscribed(Id, Channel, filter, since, replayed, position), null, cancellationToken);
-            var duplicateUpTo = since is null ? 0 : position;
-            var reader = live.Reader;
-            while (await reader.WaitToReadAsync(cancellationToken))
+            lock (_gate)
             {
-                while (reader.TryRead(out var e))
+                if (_held is null)
                 {
-                    if (!e.IsLive && e.Seq <= duplicateUpTo)
-                    {
-                        continue;
-                    }
-                    var resolving = services.Router.ResolveAsync(e);
-                    var resolved = resolving.IsCompletedSuccessfully ? resolving.Result : await resolving;
-                    if (LiveChannels.Matches(Channel, filter, resolved) && !connection.TryEnqueue(_prefix, resolved.Body))
-                    {
-                        return;
-                    }
+                    return; // Stopped meanwhile.
                 }
+                _duplicateUpTo = since is null ? 0 : position;
+                foreach (var e in _held)
+                {
+                    Send(e);
+                }
+                _held = null;
             }
-            if (live.Overflowed)
-            {
-                connection.Close(WebSocketCloseStatus.PolicyViolation, LiveConnection.SendQueueFull);
-            }
         }
-        catch (EventSubscriptionOverflowException)
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
-            connection.Close(WebSocketCloseStatus.PolicyViolation, LiveConnection.SendQueueFull);
-        }
-        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException && cancellationToken.IsCancellationRequested)
-        {
-            // Unsubscribed or closing.
-        }
-        catch (ChannelClosedException)
-        {
-            // The socket's queue closed: the connection is ending.
+            // Unsubscribed, or the socket is closing.
         }
         catch (Exception e) when (e is ApexUnavailableException or DbException)
         {
@@ -125,7 +152,7 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
                     return (-1, replayed);
                 }
                 position = Math.Max(position, e.Seq);
-                if (!LiveChannels.MayMatch(Channel, filter, e))
+                if (!MayMatch(e))
                 {
                     continue;
                 }

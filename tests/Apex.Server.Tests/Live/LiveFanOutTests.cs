@@ -24,7 +24,7 @@ public sealed class LiveFanOutTests
 
     // The publisher stays at most this many batches ahead of the slowest healthy client: a closed loop, so the healthy
     // clients are never overrun on a slow box and their latency measures the fan-out, not a backlog the test built.
-    private const int BatchesAhead = 2;
+    private const int BatchesAhead = 1;
 
     private const long FirstSeq = 1_000_000;
 
