@@ -27,18 +27,20 @@ internal static partial class WebSocketFanOut
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 100, Description = "Tasks run first and not measured." };
         var rate = new Option<int>("--rate") { DefaultValueFactory = _ => 20, Description = "Tasks submitted per second." };
         var timeout = new Option<int>("--timeout") { DefaultValueFactory = _ => 180, Description = "Seconds the run may take before the bench gives up." };
-        var command = new Command("ws", "WebSocket fan-out: commit → client delivery latency with many subscribers.") { url, clients, tasks, warmup, rate, timeout };
-        command.SetAction(async (parse, ct) => await RunAsync(parse.GetValue(url), parse.GetValue(clients), parse.GetValue(tasks), parse.GetValue(warmup),
-            parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
+        var synchronous = new Option<string>("--synchronous") { DefaultValueFactory = _ => "FULL", Description = "SQLite synchronous pragma of the server it starts." };
+        var command = new Command("ws", "WebSocket fan-out: commit → client delivery latency with many subscribers.") { url, clients, tasks, warmup, rate, timeout, synchronous };
+        command.SetAction(async (parse, ct) => await RunAsync(parse.GetValue(url), new Load(parse.GetValue(clients), parse.GetValue(tasks), parse.GetValue(warmup),
+            parse.GetValue(rate), parse.GetValue(synchronous)!), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? url, int clients, int tasks, int warmup, int rate, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? url, Load load, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var (clients, tasks, warmup, rate, synchronous) = load;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var ct = deadline.Token;
-        await using var server = url is null ? await StartServerAsync(ct) : null;
+        await using var server = url is null ? await StartServerAsync(synchronous, ct) : null;
         var baseAddress = new Uri(url ?? server!.Url);
         if (!baseAddress.IsLoopback)
         {
@@ -80,7 +82,7 @@ internal static partial class WebSocketFanOut
             await SubmitAsync(http, tasks, rate, ct);
             await run.WaitForSucceededAsync(warmup + tasks, ct);
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            Report(clients, tasks, warmup, rate, connectSeconds, seconds, run);
+            Report(load, url is null ? $"embedded server started by the bench (SQLite synchronous={synchronous})" : $"server at {url}", connectSeconds, seconds, run);
             return 0;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -201,24 +203,27 @@ internal static partial class WebSocketFanOut
         return (0, null, default);
     }
 
-    private static void Report(int clients, int tasks, int warmup, int rate, double connectSeconds, double seconds, Run run)
+    private static void Report(Load load, string server, double connectSeconds, double seconds, Run run)
     {
+        var (clients, tasks, warmup, rate, _) = load;
         var latency = run.Latencies.Order().ToList();
         var spread = run.Spreads.Order().ToList();
+        var first = run.FirstLatencies.Order().ToList();
         Console.WriteLine($"Machine: {Machine.Describe()}");
-        Console.WriteLine($"WebSocket fan-out: {clients} clients on channel tasks (no filter), {tasks} tasks at {rate}/s (after {warmup} warm-up), embedded server, zero-latency Simulated agent:");
+        Console.WriteLine($"WebSocket fan-out: {clients} clients on channel tasks (no filter), {tasks} tasks at {rate}/s (after {warmup} warm-up), {server}, zero-latency Simulated agent:");
         Console.WriteLine();
         Console.WriteLine("| Metric | Value |");
         Console.WriteLine("|---|---|");
         Console.WriteLine($"| Clients connected and subscribed | {clients:N0} in {connectSeconds:N1} s |");
         Console.WriteLine($"| Stored events delivered (measured) | {latency.Count:N0} in {seconds:N1} s ({latency.Count / seconds:N0}/s) |");
         Console.WriteLine($"| Commit (created_at) → client p50 / p95 / p99 / max | {P(latency, 50):N2} / {P(latency, 95):N2} / {P(latency, 99):N2} / {P(latency, 100):N2} ms |");
+        Console.WriteLine($"| Commit (created_at) → first client p50 / p99 | {P(first, 50):N2} / {P(first, 99):N2} ms |");
         Console.WriteLine($"| Fan-out spread (first client → each client) p50 / p99 | {P(spread, 50):N2} / {P(spread, 99):N2} ms |");
     }
 
     private static double P(List<double> sorted, double p) => Machine.Percentile(sorted, p);
 
-    private static async Task<ServerProcess> StartServerAsync(CancellationToken ct)
+    private static async Task<ServerProcess> StartServerAsync(string synchronous, CancellationToken ct)
     {
         var root = AppContext.BaseDirectory;
         while (root is not null && !File.Exists(Path.Combine(root, "Apex.slnx")))
@@ -241,6 +246,7 @@ internal static partial class WebSocketFanOut
         {
             dll, "--urls", "http://127.0.0.1:0",
             $"--Apex:Sqlite:Path={Path.Combine(data.FullName, "apex.db")}",
+            $"--Apex:Sqlite:Synchronous={synchronous}",
             "--Apex:Simulated:LatencyMs=0",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
@@ -279,6 +285,8 @@ internal static partial class WebSocketFanOut
         }
     }
 
+    private sealed record Load(int Clients, int Tasks, int Warmup, int Rate, string Synchronous);
+
     [GeneratedRegex(@"Now listening on: (?<url>http://\S+)")]
     private static partial Regex ListeningLine();
 
@@ -296,6 +304,9 @@ internal static partial class WebSocketFanOut
 
         public ConcurrentBag<double> Spreads { get; } = [];
 
+        /// <summary>Per event, commit → the first client to receive it: the commit itself plus one hop.</summary>
+        public ConcurrentBag<double> FirstLatencies { get; } = [];
+
         public int SlowestSucceeded => _succeeded.Min();
 
         public void Measure() => _measuring = true;
@@ -305,6 +316,10 @@ internal static partial class WebSocketFanOut
             var first = _firstSeen.GetOrAdd(seq, timestamp);
             if (_measuring)
             {
+                if (first == timestamp)
+                {
+                    FirstLatencies.Add((wall - createdAt).TotalMilliseconds);
+                }
                 Latencies.Add((wall - createdAt).TotalMilliseconds);
                 Spreads.Add(Stopwatch.GetElapsedTime(first, timestamp).TotalMilliseconds);
             }
