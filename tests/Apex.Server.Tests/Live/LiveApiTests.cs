@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Apex.Contracts.Tasks;
+using Apex.Core;
 using Apex.Core.Agents;
 using Apex.Core.Events;
+using Apex.Server.Live;
 using Apex.Testing;
 using Xunit;
 using static Apex.Testing.Specs;
@@ -91,6 +93,75 @@ public sealed class LiveApiTests
         Assert.All(agentEvents, e => Assert.Equal(AgentDefinition.DefaultName, e.GetProperty("agent").GetString()));
         Assert.All(agentEvents, e => Assert.Equal("agents", e.GetProperty("channel").GetString()));
         Assert.DoesNotContain(received, e => e.GetProperty("subscription").GetString() == "nobody");
+    }
+
+    [Fact]
+    public async Task Subscribe_ApprovalsChannelByTask_RoutesLaterApprovalEventsThroughTheRequestedOnesTask()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = LiveServer.Start();
+        var task = await server.Client.CreateTaskAsync(TaskRequest("Waits for nobody."), ct);
+        await server.Client.WaitForTaskAsync(task.Id, ApexHttp.FinishedTask, Deadline, ct);
+        await using var client = await LiveClient.ConnectAsync(server.Ws, ct);
+        await client.SubscribeAsync("mine", "approvals", ct, filter: $$"""{"task_id":"{{task.Id}}"}""");
+        await client.SubscribeAsync("theirs", "approvals", ct, filter: $$"""{"task_id":"{{Guid.NewGuid()}}"}""");
+        await client.ReceiveUntilAsync("subscribed", ct);
+        await client.ReceiveUntilAsync("subscribed", ct);
+
+        // Only approval_requested names the task; the later events are routed by what the server remembered of it.
+        var approval = Guid.NewGuid();
+        var requested = new ApprovalRequestedData
+        {
+            TaskId = task.Id,
+            Attempt = 1,
+            Action = "tool_call",
+            Tool = "shell",
+            ArgsHash = "ab",
+            Risk = "high",
+            Summary = "Run a command.",
+            ExpiresAt = DateTimeOffset.UtcNow.AddHours(1),
+        };
+        server.Get<IEventBus>().Publish(
+        [
+            ApprovalEvent(approval, 1, EventTypes.ApprovalRequested, JsonSerializer.Serialize(requested, CoreJsonContext.Default.ApprovalRequestedData)),
+            ApprovalEvent(approval, 2, EventTypes.ApprovalGranted, """{"decided_by":"ops"}"""),
+        ]);
+        var first = await client.ReceiveUntilAsync("event", ct);
+        var second = await client.ReceiveUntilAsync("event", ct);
+        await client.SendAsync("""{"type":"ping"}""", ct);
+        var rest = new List<JsonElement>();
+        await client.ReceiveUntilAsync("pong", ct, rest);
+
+        Assert.Equal([EventTypes.ApprovalRequested, EventTypes.ApprovalGranted], new[] { first, second }.Select(e => e.GetProperty("event_type").GetString()));
+        Assert.All(new[] { first, second }, e =>
+        {
+            Assert.Equal("mine", e.GetProperty("subscription").GetString());
+            Assert.Equal("approval", e.GetProperty("aggregate_type").GetString());
+            Assert.Equal(approval, e.GetProperty("approval_id").GetGuid());
+            Assert.Equal(task.Id, e.GetProperty("task_id").GetGuid());
+            Assert.Equal(AgentDefinition.DefaultName, e.GetProperty("agent").GetString());
+        });
+        Assert.Empty(rest);
+    }
+
+    [Fact]
+    public async Task KeepAlive_ClientThatAnswersNoPing_IsAborted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = LiveServer.Start(new Dictionary<string, string?>
+        {
+            ["Apex:WebSocket:KeepAliveInterval"] = "00:00:00.200",
+            ["Apex:WebSocket:KeepAliveTimeout"] = "00:00:00.500",
+        });
+        var connections = server.Get<LiveConnections>();
+        // A ClientWebSocket answers pings only while it reads: this one never reads.
+        await using var silent = await LiveClient.ConnectAsync(server.Ws, ct);
+
+        var open = await ApexHttp.PollAsync(() => Task.FromResult<object?>(connections.Active == 1 ? true : null), Deadline, ct);
+        var gone = await ApexHttp.PollAsync(() => Task.FromResult<object?>(connections.Active == 0 ? true : null), Deadline, ct);
+
+        Assert.NotNull(open);
+        Assert.NotNull(gone);
     }
 
     [Fact]
@@ -299,6 +370,18 @@ public sealed class LiveApiTests
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Equal("ws_connection_limit", problem.GetProperty("code").GetString());
     }
+
+    private static StoredEvent ApprovalEvent(Guid approval, int version, string type, string data) => new()
+    {
+        Seq = long.MaxValue / 2 + version,
+        TenantId = Tenancy.DefaultTenant,
+        AggregateType = EventTypes.Approval,
+        AggregateId = approval,
+        Version = version,
+        EventType = type,
+        Data = data,
+        CreatedAt = DateTimeOffset.UtcNow,
+    };
 
     private static HttpRequestMessage UpgradeRequest(string? origin)
     {
