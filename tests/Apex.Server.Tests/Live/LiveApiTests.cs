@@ -371,17 +371,8 @@ public sealed class LiveApiTests
         Assert.Equal("ws_connection_limit", problem.GetProperty("code").GetString());
     }
 
-    private static StoredEvent ApprovalEvent(Guid approval, int version, string type, string data) => new()
-    {
-        Seq = long.MaxValue / 2 + version,
-        TenantId = Tenancy.DefaultTenant,
-        AggregateType = EventTypes.Approval,
-        AggregateId = approval,
-        Version = version,
-        EventType = type,
-        Data = data,
-        CreatedAt = DateTimeOffset.UtcNow,
-    };
+    private static StoredEvent ApprovalEvent(Guid approval, int version, string type, string data) =>
+        Published.Event(long.MaxValue / 2 + version, EventTypes.Approval, approval, version, type, data);
 
     private static HttpRequestMessage UpgradeRequest(string? origin)
     {

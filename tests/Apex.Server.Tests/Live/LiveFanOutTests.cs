@@ -178,17 +178,8 @@ public sealed class LiveFanOutTests
     private static StoredEvent Progressed(long seq, Guid task, string padding) =>
         Event(seq, task, (int)(seq - FirstSeq), EventTypes.TaskStarted, $$"""{"attempt":1,"worker":"fan-out","padding":"{{padding}}"}""");
 
-    private static StoredEvent Event(long seq, Guid task, int version, string type, string data) => new()
-    {
-        Seq = seq,
-        TenantId = Tenancy.DefaultTenant,
-        AggregateType = EventTypes.Task,
-        AggregateId = task,
-        Version = version,
-        EventType = type,
-        Data = data,
-        CreatedAt = DateTimeOffset.UtcNow,
-    };
+    private static StoredEvent Event(long seq, Guid task, int version, string type, string data) =>
+        Published.Event(seq, EventTypes.Task, task, version, type, data);
 
     private static async Task<bool> WaitAsync(Func<bool> condition, CancellationToken ct)
     {
