@@ -38,6 +38,10 @@ internal sealed partial class LiveConnection
         LiveSubscription subscription;
         lock (_lock)
         {
+            if (_closing.Task.IsCompleted)
+            {
+                return; // RunAsync has taken (or is about to take) the subscriptions to stop: add none after.
+            }
             if (request.Id is { } taken && _subscriptions.ContainsKey(taken))
             {
                 Error("duplicate_subscription", $"Subscription '{taken}' already exists on this connection.", taken);

@@ -13,10 +13,12 @@ namespace Apex.Server.Live;
 /// If this feed itself falls <see cref="LiveOptions.FeedCapacity"/> events behind, every socket it served is closed
 /// with 1013 (<c>live_feed_overflow</c>) and the feed starts again: their clients resume with <c>since</c>.
 /// </remarks>
-internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOptions> options) : IDisposable
+internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOptions> options, ILogger<LiveHub> logger) : IDisposable
 {
     /// <summary>WebSocket close code 1013 (RFC 6455 registry: try again later), which the enum lacks.</summary>
     private const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
+
+    private const WebSocketCloseStatus InternalError = WebSocketCloseStatus.InternalServerError;
 
     private readonly Lock _lock = new();
     private LiveSubscription[] _subscribers = [];
@@ -83,20 +85,35 @@ internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOpt
         {
             // Handled below: feed.Overflowed.
         }
-        if (!feed.Overflowed)
+        catch (Exception e)
         {
-            return; // Disposed: the server is stopping.
+            // A bug: say so loudly, and do not leave every socket silently without events; they reconnect and resume.
+            logger.FeedFailed(e);
+            Reset(feed, InternalError, "internal_error");
+            return;
         }
+        if (feed.Overflowed)
+        {
+            Reset(feed, TryAgainLater, "live_feed_overflow");
+        }
+    }
+
+    private void Reset(EventSubscription feed, WebSocketCloseStatus status, string reason)
+    {
+        feed.Dispose();
         LiveSubscription[] cut;
         lock (_lock)
         {
             cut = _subscribers;
             _subscribers = [];
-            _feed = null;
+            if (ReferenceEquals(_feed, feed))
+            {
+                _feed = null;
+            }
         }
         foreach (var subscription in cut)
         {
-            subscription.Connection.Close(TryAgainLater, "live_feed_overflow");
+            subscription.Connection.Close(status, reason);
         }
     }
 }

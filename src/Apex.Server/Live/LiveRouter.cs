@@ -43,6 +43,20 @@ internal sealed class LiveRouter(IApexStore store, IOptions<LiveOptions> options
         return new LiveEvent(e, taskId, agent);
     }
 
+    /// <summary>The payload, or null when it is not what its type promises (then the store is asked instead).</summary>
+    private static T? Read<T>(StoredEvent e, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(e.Data, type);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private async ValueTask<Guid?> ApprovalTaskAsync(StoredEvent e)
     {
         if (_agents.TryGetValue(e.AggregateId, out Guid task))
@@ -52,9 +66,9 @@ internal sealed class LiveRouter(IApexStore store, IOptions<LiveOptions> options
         Guid? found = null;
         if (e.EventType == EventTypes.ApprovalRequested)
         {
-            found = JsonSerializer.Deserialize(e.Data, CoreJsonContext.Default.ApprovalRequestedData)?.TaskId;
+            found = Read(e, CoreJsonContext.Default.ApprovalRequestedData)?.TaskId;
         }
-        else
+        if (found is null)
         {
             try
             {
@@ -80,9 +94,9 @@ internal sealed class LiveRouter(IApexStore store, IOptions<LiveOptions> options
         }
         if (e.EventType == EventTypes.TaskCreated && e.AggregateId == taskId)
         {
-            agent = JsonSerializer.Deserialize(e.Data, CoreJsonContext.Default.TaskCreatedData)?.Agent;
+            agent = Read(e, CoreJsonContext.Default.TaskCreatedData)?.Agent;
         }
-        else
+        if (agent is null)
         {
             try
             {
