@@ -183,10 +183,12 @@ public sealed class AgentRunner
         CancellationToken cancellationToken)
     {
         var output = new StringBuilder();
-        // A one-piece answer publishes no delta: its output arrives with the task's terminal event anyway. The first
-        // piece is held until a second one shows the answer is really streaming.
-        string? held = null;
-        var streaming = false;
+        // Text received but not yet published. Models stream in pieces cut anywhere, inside words too, so a secret can
+        // arrive in several pieces that each look harmless: text is published redacted, and only up to a point where no
+        // secret can be open (see SafeCut). A one-piece answer publishes no delta: its output arrives with the task's
+        // terminal event anyway.
+        var pending = new StringBuilder();
+        var pieces = 0;
         await foreach (var update in client.GetStreamingResponseAsync(messages, options, cancellationToken))
         {
             var text = update.Text;
@@ -195,22 +197,59 @@ public sealed class AgentRunner
                 continue;
             }
             output.Append(text);
-            if (!streaming && held is null)
+            pending.Append(text);
+            if (++pieces > 1)
             {
-                held = text;
-                continue;
+                Publish(SafeCut(pending));
             }
-            if (held is not null)
-            {
-                Delta(held);
-                held = null;
-            }
-            streaming = true;
-            Delta(text);
+        }
+        if (pieces > 1)
+        {
+            Publish(pending.Length);
         }
         return output.ToString();
 
-        void Delta(string text) =>
+        void Publish(int length)
+        {
+            if (length == 0)
+            {
+                return;
+            }
+            var text = pending.ToString(0, length);
+            pending.Remove(0, length);
             live.Publish(EventTypes.OutputDelta, new OutputDeltaData(live.Run.Attempt, _redactor.Redact(text)), CoreJsonContext.Default.OutputDeltaData);
+        }
+    }
+
+    /// <summary>Longest run of pending text held back waiting for a boundary; past it the text is published anyway.</summary>
+    internal const int MaxHeldDeltaChars = 8 * 1024;
+
+    /// <summary>
+    /// How much of <paramref name="pending"/> can be published now: up to its last whitespace (keys and tokens have
+    /// none, so none is cut in two), but never into a PEM block that has not ended (it spans lines).
+    /// </summary>
+    internal static int SafeCut(StringBuilder pending)
+    {
+        var text = pending.ToString();
+        var limit = text.Length;
+        var begin = text.IndexOf("-----BEGIN", StringComparison.Ordinal);
+        if (begin >= 0)
+        {
+            var end = text.IndexOf("-----END", begin, StringComparison.Ordinal);
+            var close = end < 0 ? -1 : text.IndexOf("-----", end + 8, StringComparison.Ordinal);
+            if (close >= 0)
+            {
+                return close + 5; // the whole block, which the redactor recognises as one
+            }
+            limit = begin;
+        }
+        for (var i = limit - 1; i >= 0; i--)
+        {
+            if (char.IsWhiteSpace(text[i]))
+            {
+                return i + 1;
+            }
+        }
+        return limit == text.Length && text.Length > MaxHeldDeltaChars ? text.Length : 0;
     }
 }

@@ -68,6 +68,35 @@ public sealed class OpenAiEndToEndTests
     }
 
     [Fact]
+    public async Task Deltas_OfAnAnswerWhoseSecretsArriveCutIntoPieces_ReachSseRedacted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct);
+        // Three characters a piece, as real tokens are cut: every secret arrives split across several deltas.
+        var secrets = new[] { FakeSecrets.AwsAccessKeyId, FakeSecrets.SlackToken, FakeSecrets.GitHubToken, FakeSecrets.PemPrivateKey };
+        var text = $"Found {secrets[0]} in the logs, then {secrets[1]} and {secrets[2]}.\n{secrets[3]}\nRotate them all today.";
+        fake.Enqueue(FakeReply.WithText(text, 40, 90) with { Delay = TimeSpan.FromSeconds(1.5), PieceLength = 3 });
+        await using var server = await StartAsync(fake);
+        var client = server.Client;
+
+        var dag = await client.CreateDagAsync(Dag(Node("leak", "Scan the logs.")), ct);
+        var items = await ReadDagStreamAsync(client, dag.Id, ct);
+
+        var deltas = items.Where(i => i.EventType == EventTypes.OutputDelta).Select(Text).ToList();
+        Assert.True(deltas.Count > 1, $"{deltas.Count} deltas");
+        var streamed = string.Concat(deltas);
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(secret, streamed, StringComparison.Ordinal);
+            Assert.All(items, i => Assert.DoesNotContain(secret, i.Data, StringComparison.Ordinal));
+        }
+        Assert.Contains("[REDACTED]", streamed, StringComparison.Ordinal);
+        Assert.EndsWith("Rotate them all today.", streamed, StringComparison.Ordinal);
+        var task = await client.GetTaskAsync(dag.Tasks!.Single().Id, ct);
+        Assert.Equal(task.Output, streamed); // the deltas add up to the (redacted) output
+    }
+
+    [Fact]
     public async Task Agent_WithCalculator_CallsTheToolAndAnswersWithItsResult()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -76,7 +76,7 @@ public sealed class AnthropicFake : LlmFake
         {
             await BlockStartAsync(new JsonObject { ["type"] = "text", ["text"] = "" });
             await EventAsync("ping", new JsonObject { ["type"] = "ping" });
-            foreach (var piece in Pieces(reply.Text))
+            foreach (var piece in Pieces(reply))
             {
                 await DeltaAsync(new JsonObject { ["type"] = "text_delta", ["text"] = piece });
             }

@@ -37,6 +37,12 @@ public sealed record FakeReply
     /// <summary>Error message of a status of 400 or more.</summary>
     public string ErrorMessage { get; init; } = "The fake was told to fail.";
 
+    /// <summary>
+    /// When streamed: pieces of this many characters, cut anywhere (as real tokens are, inside words); null for one
+    /// piece per word.
+    /// </summary>
+    public int? PieceLength { get; init; }
+
     /// <summary>A text answer with its usage.</summary>
     public static FakeReply WithText(string text, int inputTokens = 10, int outputTokens = 5) =>
         new() { Text = text, InputTokens = inputTokens, OutputTokens = outputTokens };

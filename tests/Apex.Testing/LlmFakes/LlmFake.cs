@@ -125,8 +125,11 @@ public abstract class LlmFake : IAsyncDisposable
     /// <summary>The provider's error body for a failing <paramref name="reply"/>.</summary>
     protected abstract JsonNode ErrorBody(FakeReply reply);
 
-    /// <summary>The text in small pieces, as a model streams it.</summary>
-    protected static IEnumerable<string> Pieces(string text)
+    /// <summary>The reply's text in small pieces, as a model streams it: by word, or every <see cref="FakeReply.PieceLength"/> characters.</summary>
+    protected static IEnumerable<string> Pieces(FakeReply reply) =>
+        reply.PieceLength is { } length ? (reply.Text ?? "").Chunk(length).Select(c => new string(c)) : Pieces(reply.Text ?? "");
+
+    private static IEnumerable<string> Pieces(string text)
     {
         var start = 0;
         for (var i = 0; i < text.Length; i++)

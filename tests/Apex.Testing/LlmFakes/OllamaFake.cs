@@ -46,7 +46,7 @@ public sealed class OllamaFake : LlmFake
     protected override async Task WriteStreamAsync(HttpResponse response, JsonNode request, FakeReply reply, CancellationToken cancellationToken)
     {
         response.ContentType = "application/x-ndjson";
-        foreach (var piece in Pieces(reply.Text ?? ""))
+        foreach (var piece in Pieces(reply))
         {
             await ChunkAsync(Partial(request, Message(piece, reply: null)));
         }

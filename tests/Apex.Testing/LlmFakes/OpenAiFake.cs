@@ -82,7 +82,7 @@ public sealed class OpenAiFake : LlmFake
         response.ContentType = "text/event-stream";
         var model = (string?)request["model"];
         await WriteChunkAsync(new JsonObject { ["role"] = "assistant", ["content"] = "" });
-        foreach (var piece in Pieces(reply.Text ?? ""))
+        foreach (var piece in Pieces(reply))
         {
             await WriteChunkAsync(new JsonObject { ["content"] = piece });
         }
