@@ -1,0 +1,285 @@
+import type { TaskEvent } from '../api/types';
+import { fromTaskEvent, fromWsMessage, matches, streamEventTypes, type Channel, type Filter, type LiveEvent } from './events';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'fallback';
+
+interface Subscription {
+  key: string;
+  channel: Channel;
+  filter?: Filter;
+  /** Highest stored seq seen for it: the `since` of the next subscribe after a reconnect. */
+  lastSeq: number;
+  stopFallback?: () => void;
+}
+
+/** The parts of the browser the transport uses; tests pass fakes of their own. */
+export interface TransportEnvironment {
+  createSocket(url: string): WebSocket;
+  createEventSource?(url: string): EventSource;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  random(): number;
+}
+
+export interface TransportOptions {
+  url: string;
+  onEvents: (events: LiveEvent[]) => void;
+  onState?: (state: ConnectionState) => void;
+  env?: TransportEnvironment;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Failed connects in a row, without ever being open, after which SSE streams stand in until the socket opens. */
+  fallbackAfter?: number;
+  /** No message for this long (the server pings) means the connection is dead. */
+  idleTimeoutMs?: number;
+}
+
+const browser: TransportEnvironment = {
+  createSocket: (url) => new WebSocket(url),
+  createEventSource: (url) => new EventSource(url),
+  setTimeout: (fn, ms) => window.setTimeout(fn, ms),
+  clearTimeout: (h) => window.clearTimeout(h as number),
+  random: Math.random,
+};
+
+/**
+ * The one live connection of the app: `GET /api/v1/ws` (DESIGN §3). Subscriptions survive reconnects: each is sent
+ * again with `since` = the last seq seen for it, so the server replays what was missed. Reconnects back off
+ * exponentially with jitter. While the socket cannot be opened at all (a server without the endpoint), DAG and task
+ * subscriptions fall back to the SSE streams, and the socket keeps being retried at the longest backoff.
+ */
+export class LiveTransport {
+  private readonly subs = new Map<string, Subscription>();
+  private readonly env: TransportEnvironment;
+  private socket?: WebSocket;
+  private open = false;
+  private everOpened = false;
+  private failures = 0;
+  private timer?: unknown;
+  private idleTimer?: unknown;
+  private stopped = true;
+  private _state: ConnectionState = 'connecting';
+
+  constructor(private readonly options: TransportOptions) {
+    this.env = options.env ?? browser;
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+
+  start(): void {
+    if (!this.stopped) {
+      return;
+    }
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimers();
+    this.socket?.close();
+    this.socket = undefined;
+    for (const sub of this.subs.values()) {
+      sub.stopFallback?.();
+      sub.stopFallback = undefined;
+    }
+  }
+
+  /** Subscribes (now if connected, else on connect); the returned function unsubscribes. */
+  subscribe(channel: Channel, filter?: Filter): () => void {
+    const key = `${channel}:${JSON.stringify(filter ?? {})}`;
+    let sub = this.subs.get(key);
+    if (!sub) {
+      sub = { key, channel, filter, lastSeq: 0 };
+      this.subs.set(key, sub);
+      if (this.open) {
+        this.send(sub);
+      } else if (this._state === 'fallback') {
+        this.startFallback(sub);
+      }
+    }
+    const current = sub;
+    return () => {
+      if (this.subs.get(key) !== current) {
+        return;
+      }
+      this.subs.delete(key);
+      current.stopFallback?.();
+      if (this.open) {
+        this.socket?.send(JSON.stringify({ type: 'unsubscribe', channel, filter }));
+      }
+    };
+  }
+
+  private connect(): void {
+    if (this.stopped) {
+      return;
+    }
+    this.setState(this.everOpened ? 'reconnecting' : this._state === 'fallback' ? 'fallback' : 'connecting');
+    let socket: WebSocket;
+    try {
+      socket = this.env.createSocket(this.options.url);
+    } catch {
+      this.onClosed();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.open = true;
+      this.everOpened = true;
+      this.failures = 0;
+      for (const sub of this.subs.values()) {
+        sub.stopFallback?.();
+        sub.stopFallback = undefined;
+        this.send(sub);
+      }
+      this.setState('live');
+      this.armIdle();
+    };
+    socket.onmessage = (message: MessageEvent) => this.onMessage(message.data);
+    socket.onclose = () => {
+      if (this.socket === socket) {
+        this.onClosed();
+      }
+    };
+    socket.onerror = () => {
+      // onclose follows and decides.
+    };
+  }
+
+  private onMessage(raw: unknown): void {
+    this.armIdle();
+    if (typeof raw !== 'string') {
+      return;
+    }
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (message.type === 'ping') {
+      this.socket?.send(JSON.stringify({ type: 'pong' }));
+      return;
+    }
+    const e = fromWsMessage(message);
+    if (!e) {
+      return;
+    }
+    this.advance(e);
+    this.options.onEvents([e]);
+  }
+
+  private advance(e: LiveEvent): void {
+    if (e.seq <= 0) {
+      return;
+    }
+    for (const sub of this.subs.values()) {
+      if (sub.channel === e.channel && sub.lastSeq < e.seq && matches(sub.filter, e)) {
+        sub.lastSeq = e.seq;
+      }
+    }
+  }
+
+  private onClosed(): void {
+    this.open = false;
+    this.socket = undefined;
+    this.clearTimers();
+    if (this.stopped) {
+      return;
+    }
+    this.failures++;
+    const fallbackAfter = this.options.fallbackAfter ?? 2;
+    if (!this.everOpened && this.failures >= fallbackAfter && this._state !== 'fallback') {
+      this.setState('fallback');
+      for (const sub of this.subs.values()) {
+        this.startFallback(sub);
+      }
+    } else if (this.everOpened) {
+      this.setState('reconnecting');
+    }
+    const initial = this.options.initialBackoffMs ?? 500;
+    const max = this.options.maxBackoffMs ?? 15_000;
+    const exponential = Math.min(max, initial * 2 ** Math.min(this.failures - 1, 16));
+    const delay = this._state === 'fallback' ? max : exponential * (0.5 + this.env.random() / 2);
+    this.timer = this.env.setTimeout(() => this.connect(), delay);
+  }
+
+  private send(sub: Subscription): void {
+    const message: Record<string, unknown> = { type: 'subscribe', channel: sub.channel };
+    if (sub.filter && Object.keys(sub.filter).length) {
+      message.filter = sub.filter;
+    }
+    if (sub.lastSeq > 0) {
+      message.since = sub.lastSeq;
+    }
+    this.socket?.send(JSON.stringify(message));
+  }
+
+  /** SSE for a DAG or a task (resumed from the last seq seen); channel-wide subscriptions are left to polling. */
+  private startFallback(sub: Subscription): void {
+    const create = this.env.createEventSource;
+    const target = sub.filter?.task_id ? `/api/v1/tasks/${sub.filter.task_id}/stream` : sub.filter?.dag_id ? `/api/v1/dags/${sub.filter.dag_id}/stream` : undefined;
+    if (!create || !target || sub.stopFallback) {
+      return;
+    }
+    // EventSource sends Last-Event-ID only on its own reconnects; a fresh one starts from the stream's beginning, and
+    // the stores drop what they already applied (by seq).
+    const source = create(target);
+    const listener = (message: MessageEvent) => {
+      let parsed: TaskEvent;
+      try {
+        parsed = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      const e = fromTaskEvent(parsed);
+      if (e.seq > sub.lastSeq) {
+        sub.lastSeq = e.seq;
+      }
+      this.options.onEvents([e]);
+      if (isStreamEnd(sub, e)) {
+        source.close();
+      }
+    };
+    for (const type of streamEventTypes) {
+      source.addEventListener(type, listener as EventListener);
+    }
+    sub.stopFallback = () => source.close();
+  }
+
+  private armIdle(): void {
+    if (this.idleTimer !== undefined) {
+      this.env.clearTimeout(this.idleTimer);
+    }
+    const idle = this.options.idleTimeoutMs ?? 60_000;
+    this.idleTimer = this.env.setTimeout(() => this.socket?.close(), idle);
+  }
+
+  private clearTimers(): void {
+    if (this.timer !== undefined) {
+      this.env.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.idleTimer !== undefined) {
+      this.env.clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this._state !== state) {
+      this._state = state;
+      this.options.onState?.(state);
+    }
+  }
+}
+
+function isStreamEnd(sub: Subscription, e: LiveEvent): boolean {
+  if (sub.filter?.task_id) {
+    return ['task_succeeded', 'task_failed', 'task_cancelled', 'task_skipped'].includes(e.event_type);
+  }
+  return ['dag_succeeded', 'dag_failed', 'dag_cancelled'].includes(e.event_type);
+}

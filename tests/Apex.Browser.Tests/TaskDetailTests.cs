@@ -1,0 +1,41 @@
+using Apex.Contracts.Tasks;
+using Apex.Testing;
+using Microsoft.Playwright;
+using Xunit;
+using static Apex.Testing.Specs;
+using static Microsoft.Playwright.Assertions;
+
+namespace Apex.Browser.Tests;
+
+/// <summary>The task detail view, reached from a DAG's graph.</summary>
+public sealed class TaskDetailTests(DashboardServer fixture)
+{
+    [Fact]
+    public async Task OpenTask_FromTheDagGraph_ShowsInstructionOutputUsageAndEvents()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = fixture.Server.CreateClient();
+        var dag = await client.CreateDagAsync(Dag(Node("draft", "Draft a haiku about queues."), Node("polish", "Polish: {{tasks.draft.output}}", "draft")), ct);
+        var draft = dag.Tasks!.Single(t => t.Key == "draft");
+        var page = await fixture.OpenAsync($"/dags/{dag.Id}");
+
+        await page.Locator(".dag-node[data-key='draft']").ClickAsync();
+
+        await Expect(page).ToHaveURLAsync($"{fixture.Server.BaseAddress}tasks/{draft.Id}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Task draft" })).ToContainTextAsync("succeeded", new() { Timeout = 60_000 });
+        var task = await client.WaitForTaskAsync(draft.Id, TimeSpan.FromSeconds(60), ct);
+        Assert.Equal(TaskState.Succeeded, task.Status);
+        Assert.Contains("[simulated]", task.Output, StringComparison.Ordinal);
+        await Expect(page.GetByTestId("instruction")).ToHaveTextAsync("Draft a haiku about queues.");
+        await Expect(page.GetByTestId("output")).ToHaveTextAsync(task.Output!);
+        await Expect(page.GetByTestId("attempts")).ToHaveTextAsync($"1 of {task.MaxAttempts}");
+        await Expect(page.GetByTestId("tokens")).ToContainTextAsync($"{task.Usage.InputTokens:N0} in, {task.Usage.OutputTokens:N0} out");
+        var timeline = page.GetByTestId("timeline");
+        await Expect(timeline).ToContainTextAsync("created");
+        await Expect(timeline).ToContainTextAsync("started");
+        await Expect(timeline).ToContainTextAsync("succeeded");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeDisabledAsync();
+        await DashboardServer.ScreenshotAsync(page, "task-detail");
+        await page.Context.CloseAsync();
+    }
+}
