@@ -79,7 +79,8 @@ public sealed class AgentsGridTests(DashboardServer fixture)
         await CreateAgentsAsync(names, ct);
         var page = await fixture.OpenAsync("/agents");
         var count = page.GetByTestId("agent-count");
-        await Expect(count).ToContainTextAsync(new System.Text.RegularExpressions.Regex($"^{Agents + 2} of {Agents + 2} agents"));
+        // The list comes with each agent's stats (two store reads per agent): give it time on a loaded box.
+        await Expect(count).ToContainTextAsync(new System.Text.RegularExpressions.Regex($"^{Agents + 2} of {Agents + 2} agents"), new() { Timeout = 60_000 });
 
         var result = await page.EvaluateAsync<JsonElement>(Driver, new { names, rate = UpdatesPerAgentPerSecond, seconds = MeasureSeconds, warmup = 2 });
 

@@ -58,6 +58,8 @@ public sealed class DashboardServer : IAsyncLifetime
             _unavailable = $"No Chromium at {ChromiumPath} (apt-get install -y chromium, or set APEX_CHROMIUM).";
             return;
         }
+        // The box is shared (2 cores, other builds): waits are generous, they end as soon as the page is there.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -10,7 +10,7 @@ export interface Filter {
 
 /**
  * One event as the stores see it, whatever carried it (WebSocket, SSE or the in-page feed): the WebSocket's
- * `{type:"event", seq, channel, event_type, data}` with the event's envelope (aggregate, DAG, time) lifted out of it.
+ * `{type:"event", seq, channel, event_type, aggregate_type, aggregate_id, dag_id, agent, data, created_at}`.
  * `seq` is 0 for live-only events (output deltas, tool calls), which are never stored and never replayed.
  */
 export interface LiveEvent {
@@ -108,29 +108,21 @@ export function fromTaskEvent(e: TaskEvent): LiveEvent {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-/**
- * A WebSocket `event` message. Its `data` is either the stored event's envelope (aggregate_id, dag_id, data, ...)
- * or the bare payload with the ids beside it; both are read.
- */
+/** A WebSocket `event` message (docs/websocket.md): the envelope's fields beside the stored payload in `data`. */
 export function fromWsMessage(m: Record<string, unknown>): LiveEvent | undefined {
   if (m.type !== 'event' || typeof m.event_type !== 'string') {
     return undefined;
   }
-  const raw = (m.data ?? {}) as Record<string, unknown>;
-  const enveloped = typeof raw.aggregate_id === 'string' && typeof raw.data === 'object' && raw.data !== null;
-  const payload = (enveloped ? raw.data : raw) as Record<string, unknown>;
-  const aggregateType = str(raw.aggregate_type) ?? str(m.aggregate_type);
   return {
     seq: typeof m.seq === 'number' ? m.seq : 0,
-    channel: (str(m.channel) as Channel) ?? 'tasks',
+    channel: (str(m.channel) as Channel | undefined) ?? 'tasks',
     event_type: m.event_type,
-    aggregate_type: aggregateType,
-    aggregate_id:
-      str(raw.aggregate_id) ?? str(m.aggregate_id) ?? str(m.task_id) ?? str(raw.task_id) ?? str(m.id) ?? str(raw.id),
-    dag_id: str(raw.dag_id) ?? str(m.dag_id) ?? str(payload.dag_id) ?? null,
-    agent: str(raw.agent) ?? str(m.agent) ?? str(payload.agent),
-    data: payload,
-    created_at: str(raw.created_at) ?? str(m.created_at),
+    aggregate_type: str(m.aggregate_type),
+    aggregate_id: str(m.aggregate_id),
+    dag_id: str(m.dag_id) ?? null,
+    agent: str(m.agent),
+    data: (m.data && typeof m.data === 'object' ? m.data : {}) as Record<string, unknown>,
+    created_at: str(m.created_at),
   };
 }
 

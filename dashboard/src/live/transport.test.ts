@@ -89,12 +89,21 @@ function harness(options: { fallbackAfter?: number } = {}) {
   return { transport, sockets, sources, timers, events, states, fireReconnect };
 }
 
+// As docs/websocket.md shows it.
 const event = (seq: number, extra: Record<string, unknown> = {}) => ({
   type: 'event',
-  seq,
+  subscription: 's1',
   channel: 'tasks',
+  seq,
   event_type: 'task_started',
-  data: { aggregate_type: 'task', aggregate_id: 't1', dag_id: 'd1', data: { attempt: 1, worker: 'w' }, created_at: '2026-11-27T00:00:00Z' },
+  aggregate_type: 'task',
+  aggregate_id: 't1',
+  task_id: 't1',
+  dag_id: 'd1',
+  agent: 'writer',
+  version: 3,
+  created_at: '2026-11-27T00:00:00Z',
+  data: { attempt: 1, worker: 'w' },
   ...extra,
 });
 
@@ -106,10 +115,13 @@ describe('LiveTransport', () => {
     h.sockets[0].open();
 
     expect(h.sockets[0].url).toBe('ws://apex/api/v1/ws');
-    expect(h.sockets[0].sent).toEqual([{ type: 'subscribe', channel: 'tasks', filter: { dag_id: 'd1' } }]);
+    expect(h.sockets[0].sent).toEqual([{ type: 'subscribe', id: 's1', channel: 'tasks', filter: { dag_id: 'd1' } }]);
     h.sockets[0].receive(event(7));
     expect(h.events).toHaveLength(1);
-    expect(h.events[0]).toMatchObject({ seq: 7, channel: 'tasks', event_type: 'task_started', aggregate_id: 't1', dag_id: 'd1', data: { attempt: 1 } });
+    expect(h.events[0]).toEqual({
+      seq: 7, channel: 'tasks', event_type: 'task_started', aggregate_type: 'task', aggregate_id: 't1', dag_id: 'd1', agent: 'writer',
+      data: { attempt: 1, worker: 'w' }, created_at: '2026-11-27T00:00:00Z',
+    });
     expect(h.states.at(-1)).toBe('live');
   });
 
@@ -132,26 +144,63 @@ describe('LiveTransport', () => {
     h.sockets[3].open();
 
     expect(h.sockets[3].sent).toEqual([
-      { type: 'subscribe', channel: 'tasks', filter: { dag_id: 'd1' }, since: 42 },
-      { type: 'subscribe', channel: 'approvals' },
+      { type: 'subscribe', id: 's1', channel: 'tasks', filter: { dag_id: 'd1' }, since: 42 },
+      { type: 'subscribe', id: 's2', channel: 'approvals' },
     ]);
     expect(h.states.at(-1)).toBe('live');
   });
 
-  it('answers ping with pong and ignores live-only seq 0 for resumption', () => {
+  it('resumes from the seq `subscribed` reports, and not from live-only events (seq 0)', () => {
     const h = harness();
     h.transport.subscribe('tasks', { task_id: 't1' });
     h.transport.start();
     h.sockets[0].open();
-    h.sockets[0].receive({ type: 'ping' });
-    h.sockets[0].receive(event(0, { event_type: 'output_delta', data: { aggregate_type: 'task', aggregate_id: 't1', data: { attempt: 1, text: 'Hel' } } }));
+    h.sockets[0].receive({ type: 'subscribed', id: 's1', channel: 'tasks', filter: { task_id: 't1' }, seq: 99 });
+    h.sockets[0].receive(event(0, { event_type: 'output_delta', version: 0, data: { attempt: 1, text: 'Hel' } }));
 
-    expect(h.sockets[0].sent.at(-1)).toEqual({ type: 'pong' });
     expect(h.events[0]).toMatchObject({ seq: 0, event_type: 'output_delta', data: { text: 'Hel' } });
     h.sockets[0].drop();
     h.fireReconnect();
     h.sockets[1].open();
-    expect(h.sockets[1].sent).toEqual([{ type: 'subscribe', channel: 'tasks', filter: { task_id: 't1' } }]);
+    expect(h.sockets[1].sent).toEqual([{ type: 'subscribe', id: 's1', channel: 'tasks', filter: { task_id: 't1' }, since: 99 }]);
+  });
+
+  it('delivers a stored event once when two subscriptions both receive it', () => {
+    const h = harness();
+    h.transport.subscribe('dags', { dag_id: 'd1' });
+    h.transport.subscribe('tasks', { dag_id: 'd1' });
+    h.transport.start();
+    h.sockets[0].open();
+    h.sockets[0].receive(event(5, { subscription: 's1', channel: 'dags' }));
+    h.sockets[0].receive(event(5, { subscription: 's2' }));
+    h.sockets[0].receive(event(6, { subscription: 's2' }));
+
+    expect(h.events.map((e) => e.seq)).toEqual([5, 6]);
+  });
+
+  it('subscribes again from now when the server cannot replay that much', () => {
+    const h = harness();
+    h.transport.subscribe('agents');
+    h.transport.start();
+    h.sockets[0].open();
+    h.sockets[0].receive(event(500, { channel: 'agents' }));
+    h.sockets[0].drop();
+    h.fireReconnect();
+    h.sockets[1].open();
+    expect(h.sockets[1].sent).toEqual([{ type: 'subscribe', id: 's1', channel: 'agents', since: 500 }]);
+
+    h.sockets[1].receive({ type: 'error', code: 'replay_too_large', message: 'too many', id: 's1' });
+
+    expect(h.sockets[1].sent.at(-1)).toEqual({ type: 'subscribe', id: 's1', channel: 'agents' });
+  });
+
+  it('pings the server now and then', () => {
+    const h = harness();
+    h.transport.start();
+    h.sockets[0].open();
+    const ping = h.timers.find((t) => t.ms === 20_000 && !t.cleared)!;
+    ping.fn();
+    expect(h.sockets[0].sent).toEqual([{ type: 'ping' }]);
   });
 
   it('falls back to SSE streams when the socket never opens, and leaves them once it does', () => {
@@ -175,8 +224,8 @@ describe('LiveTransport', () => {
     h.sockets[2].open();
     expect(h.sources[0].closed).toBe(true);
     expect(h.sockets[2].sent).toEqual([
-      { type: 'subscribe', channel: 'dags', filter: { dag_id: 'd9' }, since: 12 },
-      { type: 'subscribe', channel: 'agents' },
+      { type: 'subscribe', id: 's1', channel: 'dags', filter: { dag_id: 'd9' }, since: 12 },
+      { type: 'subscribe', id: 's2', channel: 'agents' },
     ]);
     expect(h.states.at(-1)).toBe('live');
   });
@@ -187,7 +236,7 @@ describe('LiveTransport', () => {
     h.transport.start();
     h.sockets[0].open();
     off();
-    expect(h.sockets[0].sent.at(-1)).toEqual({ type: 'unsubscribe', channel: 'approvals', filter: undefined });
+    expect(h.sockets[0].sent.at(-1)).toEqual({ type: 'unsubscribe', id: 's1' });
     h.sockets[0].drop();
     h.fireReconnect();
     h.sockets[1].open();

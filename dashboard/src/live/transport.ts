@@ -5,6 +5,8 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'fallback
 
 interface Subscription {
   key: string;
+  /** The subscription's id on the socket (`s1`, `s2`, …), kept across reconnects. */
+  id: string;
   channel: Channel;
   filter?: Filter;
   /** Highest stored seq seen for it: the `since` of the next subscribe after a reconnect. */
@@ -30,9 +32,14 @@ export interface TransportOptions {
   maxBackoffMs?: number;
   /** Failed connects in a row, without ever being open, after which SSE streams stand in until the socket opens. */
   fallbackAfter?: number;
-  /** No message for this long (the server pings) means the connection is dead. */
+  /** No message for this long means the connection is dead. */
   idleTimeoutMs?: number;
+  /** How often the client sends `{"type":"ping"}` (the server answers `pong`), so a dead server is noticed. */
+  pingIntervalMs?: number;
 }
+
+/** Stored events seen recently, by seq: two subscriptions that both match an event each receive it. */
+const recentCapacity = 8192;
 
 const browser: TransportEnvironment = {
   createSocket: (url) => new WebSocket(url),
@@ -50,6 +57,10 @@ const browser: TransportEnvironment = {
  */
 export class LiveTransport {
   private readonly subs = new Map<string, Subscription>();
+  private readonly byId = new Map<string, Subscription>();
+  private readonly recent = new Set<number>();
+  private nextId = 1;
+  private pingTimer?: unknown;
   private readonly env: TransportEnvironment;
   private socket?: WebSocket;
   private open = false;
@@ -92,8 +103,9 @@ export class LiveTransport {
     const key = `${channel}:${JSON.stringify(filter ?? {})}`;
     let sub = this.subs.get(key);
     if (!sub) {
-      sub = { key, channel, filter, lastSeq: 0 };
+      sub = { key, id: `s${this.nextId++}`, channel, filter, lastSeq: 0 };
       this.subs.set(key, sub);
+      this.byId.set(sub.id, sub);
       if (this.open) {
         this.send(sub);
       } else if (this._state === 'fallback') {
@@ -106,9 +118,10 @@ export class LiveTransport {
         return;
       }
       this.subs.delete(key);
+      this.byId.delete(current.id);
       current.stopFallback?.();
       if (this.open) {
-        this.socket?.send(JSON.stringify({ type: 'unsubscribe', channel, filter }));
+        this.socket?.send(JSON.stringify({ type: 'unsubscribe', id: current.id }));
       }
     };
   }
@@ -137,6 +150,7 @@ export class LiveTransport {
       }
       this.setState('live');
       this.armIdle();
+      this.armPing();
     };
     socket.onmessage = (message: MessageEvent) => this.onMessage(message.data);
     socket.onclose = () => {
@@ -160,22 +174,55 @@ export class LiveTransport {
     } catch {
       return;
     }
-    if (message.type === 'ping') {
-      this.socket?.send(JSON.stringify({ type: 'pong' }));
-      return;
+    switch (message.type) {
+      case 'ping':
+        this.socket?.send(JSON.stringify({ type: 'pong', id: message.id }));
+        return;
+      case 'subscribed': {
+        const sub = this.byId.get(String(message.id));
+        if (sub && typeof message.seq === 'number' && message.seq > sub.lastSeq) {
+          sub.lastSeq = message.seq;
+        }
+        return;
+      }
+      case 'error': {
+        // Too much to replay since the last seq: subscribe again from now (the views reread state over REST).
+        const sub = this.byId.get(String(message.id));
+        if (sub && (message.code === 'replay_too_large' || message.code === 'replay_unavailable')) {
+          if (message.code === 'replay_too_large') sub.lastSeq = 0;
+          this.send(sub);
+        }
+        return;
+      }
     }
     const e = fromWsMessage(message);
     if (!e) {
       return;
     }
-    this.advance(e);
+    if (e.seq > 0) {
+      const sub = typeof message.subscription === 'string' ? this.byId.get(message.subscription) : undefined;
+      if (sub && e.seq > sub.lastSeq) {
+        sub.lastSeq = e.seq;
+      } else if (!sub) {
+        this.advance(e);
+      }
+      if (this.recent.has(e.seq)) {
+        return;
+      }
+      this.remember(e.seq);
+    }
     this.options.onEvents([e]);
   }
 
-  private advance(e: LiveEvent): void {
-    if (e.seq <= 0) {
-      return;
+  private remember(seq: number): void {
+    this.recent.add(seq);
+    if (this.recent.size > recentCapacity) {
+      // Sets iterate in insertion order: the oldest goes first.
+      this.recent.delete(this.recent.values().next().value as number);
     }
+  }
+
+  private advance(e: LiveEvent): void {
     for (const sub of this.subs.values()) {
       if (sub.channel === e.channel && sub.lastSeq < e.seq && matches(sub.filter, e)) {
         sub.lastSeq = e.seq;
@@ -208,7 +255,7 @@ export class LiveTransport {
   }
 
   private send(sub: Subscription): void {
-    const message: Record<string, unknown> = { type: 'subscribe', channel: sub.channel };
+    const message: Record<string, unknown> = { type: 'subscribe', id: sub.id, channel: sub.channel };
     if (sub.filter && Object.keys(sub.filter).length) {
       message.filter = sub.filter;
     }
@@ -239,6 +286,10 @@ export class LiveTransport {
       if (e.seq > sub.lastSeq) {
         sub.lastSeq = e.seq;
       }
+      if (e.seq > 0 && this.recent.has(e.seq)) {
+        return;
+      }
+      if (e.seq > 0) this.remember(e.seq);
       this.options.onEvents([e]);
       if (isStreamEnd(sub, e)) {
         source.close();
@@ -258,7 +309,21 @@ export class LiveTransport {
     this.idleTimer = this.env.setTimeout(() => this.socket?.close(), idle);
   }
 
+  private armPing(): void {
+    const every = this.options.pingIntervalMs ?? 20_000;
+    this.pingTimer = this.env.setTimeout(() => {
+      if (this.open) {
+        this.socket?.send(JSON.stringify({ type: 'ping' }));
+        this.armPing();
+      }
+    }, every);
+  }
+
   private clearTimers(): void {
+    if (this.pingTimer !== undefined) {
+      this.env.clearTimeout(this.pingTimer);
+      this.pingTimer = undefined;
+    }
     if (this.timer !== undefined) {
       this.env.clearTimeout(this.timer);
       this.timer = undefined;

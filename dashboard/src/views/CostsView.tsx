@@ -126,7 +126,7 @@ export function CostsView() {
                 <thead>
                   <tr>
                     <th scope="col">Agent</th><th scope="col">Cascade</th><th scope="col" className="num">Spent</th>
-                    <th scope="col" className="num">On {`last model`}</th><th scope="col" className="num">Saved</th>
+                    <th scope="col" className="num">On the last model</th><th scope="col" className="num">Saved</th>
                   </tr>
                 </thead>
                 <tbody>

@@ -20,13 +20,13 @@ export function DagView({ id }: { id: string }) {
 
   const refresh = useCallback(() => load(id).then(() => setError(undefined), (e: Error) => setError(e.message)), [id, load]);
   usePolling(refresh, 15_000, 3_000);
+  // The dags channel carries the DAG's own events and its tasks' (docs/websocket.md).
   useSubscription('dags', { dag_id: id });
   // The usage is summed by the server: read it again when the DAG ends.
   const status = dag?.status;
   useEffect(() => {
     if (status && ['succeeded', 'failed', 'cancelled'].includes(status)) refresh();
   }, [status, refresh]);
-  useSubscription('tasks', { dag_id: id });
 
   // Timings (for the critical path) come from the tasks themselves; small DAGs are read whole, once per status change.
   const finished = dag?.tasks?.filter((t) => t.status === 'succeeded' || t.status === 'failed').length ?? 0;
