@@ -38,4 +38,29 @@ public sealed class TaskDetailTests(DashboardServer fixture)
         await DashboardServer.ScreenshotAsync(page, "task-detail");
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task OpenTask_WhileItRuns_StreamsTheOutputAsItIsWritten()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = fixture.Server.CreateClient();
+        // The Simulated provider's delay directive: the first piece after 4 s, the rest spread over the next 4 s.
+        var task = await client.CreateTaskAsync(TaskRequest("Explain backpressure slowly. [[simulate:delay=8000]]"), ct);
+        var page = await fixture.OpenAsync($"/tasks/{task.Id}");
+
+        var heading = page.GetByRole(AriaRole.Heading, new() { Name = "Output" });
+        await Expect(heading).ToContainTextAsync("(streaming)");
+        var partial = await page.GetByTestId("output").InnerTextAsync();
+        await DashboardServer.ScreenshotAsync(page, "task-streaming");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("succeeded");
+
+        var done = await client.WaitForTaskAsync(task.Id, TimeSpan.FromSeconds(60), ct);
+        Assert.Equal(TaskState.Succeeded, done.Status);
+        Assert.False(string.IsNullOrEmpty(partial));
+        Assert.True(partial.Length < done.Output!.Length, $"seen while streaming: {partial.Length} characters of {done.Output.Length}");
+        Assert.StartsWith(partial, done.Output, StringComparison.Ordinal);
+        await Expect(heading).Not.ToContainTextAsync("(streaming)");
+        await Expect(page.GetByTestId("output")).ToHaveTextAsync(done.Output);
+        await page.Context.CloseAsync();
+    }
 }
