@@ -1,5 +1,8 @@
+/** Dollars; small amounts (what a simulated or cheap model costs) get up to six decimals instead of rounding to $0.00. */
 export const usd = (v: number | null | undefined, digits = 4) =>
-  v === null || v === undefined ? '—' : `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
+  v === null || v === undefined
+    ? '—'
+    : `$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: v !== 0 && Math.abs(v) < 0.01 ? Math.max(digits, 6) : digits })}`;
 
 export const int = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Math.round(v).toLocaleString('en-US'));
 

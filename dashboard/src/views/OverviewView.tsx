@@ -61,7 +61,7 @@ export function OverviewView() {
       <p className="muted">
         {health ? (
           <>
-            Service <StatusBadge status={health.status === 'healthy' ? 'succeeded' : 'failed'} /> {health.status}, {health.mode} mode,
+            Service <span className={`badge status-${health.status === 'healthy' ? 'succeeded' : 'failed'}`}>{health.status}</span>, {health.mode} mode,
             store {health.components.database.backend}, version {health.version}.
           </>
         ) : null}
