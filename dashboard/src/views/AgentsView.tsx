@@ -7,6 +7,7 @@ import { Link } from '../router';
 import { useAgents, type AgentActivity, type AgentStatus } from '../stores/agents';
 
 const rowHeight = 32;
+const headHeight = 34;
 const none: AgentActivity = { running: 0, tokens: 0, costUsd: 0, succeeded: 0, failed: 0, status: 'idle', changedAt: 0 };
 
 const Row = memo(function Row({ name, model, a, index, top }: { name: string; model: string; a: AgentActivity; index: number; top: number }) {
@@ -56,7 +57,14 @@ export function AgentsView() {
   }, [names, activity, status, model, search, modelOf]);
 
   const scroller = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 8 });
+  // The header sits inside the scroller (sticky, so its columns line up with the rows'): rows start below it.
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => rowHeight,
+    overscan: 8,
+    scrollMargin: headHeight,
+  });
   const busy = names.reduce((n, name) => n + ((activity[name]?.status ?? 'idle') === 'busy' ? 1 : 0), 0);
 
   return (
@@ -81,7 +89,7 @@ export function AgentsView() {
           {rows.length} of {names.length} agents, {busy} busy
         </span>
       </div>
-      <div role="table" aria-label="Agents" aria-rowcount={rows.length + 1}>
+      <div ref={scroller} className="grid-scroll" tabIndex={0} role="table" aria-label="Agents (scroll with the arrow keys)" aria-rowcount={rows.length + 1} data-testid="agent-grid">
         <div className="grid-head" role="row" aria-rowindex={1}>
           <span role="columnheader">Agent</span>
           <span role="columnheader">Model</span>
@@ -91,13 +99,11 @@ export function AgentsView() {
           <span role="columnheader" className="num">Tokens</span>
           <span role="columnheader" className="num">Cost</span>
         </div>
-        <div ref={scroller} className="grid-scroll" tabIndex={0} aria-label="Agent rows, scroll with the arrow keys" role="rowgroup" data-testid="agent-grid">
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualizer.getVirtualItems().map((item) => {
-              const name = rows[item.index];
-              return <Row key={name} name={name} model={modelOf.get(name) ?? '—'} a={activity[name] ?? none} index={item.index} top={item.start} />;
-            })}
-          </div>
+        <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const name = rows[item.index];
+            return <Row key={name} name={name} model={modelOf.get(name) ?? '—'} a={activity[name] ?? none} index={item.index} top={item.start - headHeight} />;
+          })}
         </div>
       </div>
     </section>
