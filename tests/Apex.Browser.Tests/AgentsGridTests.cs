@@ -110,12 +110,14 @@ public sealed class AgentsGridTests(DashboardServer fixture)
 
     private async Task CreateAgentsAsync(string[] names, CancellationToken ct)
     {
+        // One at a time: concurrent creates can leave AgentCatalog without some of them (each create reloads the
+        // whole catalog, and a reload that read the store before another create's insert may be assigned last).
         using var client = fixture.Server.CreateClient();
-        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (name, token) =>
+        foreach (var name in names)
         {
             var model = name[^1] % 2 == 0 ? "sim-small" : "sim-large";
-            using var response = await client.PostAsJsonAsync("/api/v1/agents", new AgentRequest { Name = name, Model = model }, ApexJsonContext.Default.AgentRequest, token);
+            using var response = await client.PostAsJsonAsync("/api/v1/agents", new AgentRequest { Name = name, Model = model }, ApexJsonContext.Default.AgentRequest, ct);
             response.EnsureSuccessStatusCode();
-        });
+        }
     }
 }

@@ -63,4 +63,33 @@ public sealed class TaskDetailTests(DashboardServer fixture)
         await Expect(page.GetByTestId("output")).ToHaveTextAsync(done.Output);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task CancelThenRetry_FromTheTaskPage_StopsTheTaskAndRunsItAgain()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = fixture.Server.CreateClient();
+        var task = await client.CreateTaskAsync(TaskRequest("Take your time. [[simulate:delay=30000]]"), ct);
+        var page = await fixture.OpenAsync($"/tasks/{task.Id}");
+        var heading = page.GetByRole(AriaRole.Heading, new() { Level = 1 });
+        await Expect(heading).ToContainTextAsync("running");
+        var retry = page.GetByRole(AriaRole.Button, new() { Name = "Retry" });
+        await Expect(retry).ToBeDisabledAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+
+        await Expect(heading).ToContainTextAsync("cancelled");
+        Assert.Equal(TaskState.Cancelled, (await client.GetTaskAsync(task.Id, ct)).Status);
+        await Expect(retry).ToBeEnabledAsync();
+        await retry.ClickAsync();
+
+        await Expect(heading).ToContainTextAsync(new System.Text.RegularExpressions.Regex("queued|running"));
+        var again = await client.WaitForTaskAsync(task.Id, new HashSet<TaskState> { TaskState.Running }, TimeSpan.FromSeconds(30), ct);
+        Assert.Equal(2, again.Attempt);
+        await Expect(page.GetByTestId("attempts")).ToHaveTextAsync($"2 of {again.MaxAttempts}");
+        await Expect(page.GetByTestId("timeline")).ToContainTextAsync("retried");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(heading).ToContainTextAsync("cancelled");
+        await page.Context.CloseAsync();
+    }
 }

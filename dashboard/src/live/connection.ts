@@ -40,7 +40,10 @@ export function useSubscription(channel: Channel, filter?: Filter, enabled = tru
   }, [channel, key, enabled]);
 }
 
-/** Calls `refresh` now and every `ms` while mounted; more often while the socket is not live (polling stands in). */
+/**
+ * Calls `refresh` now and every `ms` while mounted, and again whenever `refresh` changes (pass a stable function: a
+ * store action or a useCallback); more often while the socket is not live (polling stands in).
+ */
 export function usePolling(refresh: () => unknown, ms: number, fallbackMs = Math.min(ms, 2000)): void {
   const state = useConnection((s) => s.state);
   useEffect(() => {
@@ -56,6 +59,5 @@ export function usePolling(refresh: () => unknown, ms: number, fallbackMs = Math
       stopped = true;
       window.clearInterval(handle);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- refresh is a store action, stable
-  }, [state, ms, fallbackMs]);
+  }, [refresh, state, ms, fallbackMs]);
 }

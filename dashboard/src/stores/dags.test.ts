@@ -43,10 +43,15 @@ describe('useDags', () => {
     expect(useDags.getState().byId.d1.tasks!.map((t) => t.status)).toEqual(['succeeded', 'running']);
   });
 
-  it('does not let a REST read older than live events undo an ended task', () => {
+  it('does not let a REST read sent before live events undo them, but takes one sent after', () => {
     useDags.getState().upsert(dag());
+    const readSentBefore = performance.now();
     useDags.getState().applyEvents([ev(3, 'task_succeeded', 'ta')]);
-    useDags.getState().upsert(dag());
+    useDags.getState().upsert(dag(), readSentBefore);
     expect(useDags.getState().byId.d1.tasks![0].status).toBe('succeeded');
+
+    useDags.getState().upsert({ ...dag(), status: 'running' }, performance.now() + 1);
+    expect(useDags.getState().byId.d1.status).toBe('running');
+    expect(useDags.getState().byId.d1.tasks![0].status).toBe('queued');
   });
 });

@@ -1,12 +1,14 @@
 import { create } from 'zustand';
 import { applyBatch } from './applyBatch';
 import { api } from '../api/client';
-import { terminalTaskStatuses, type Dag } from '../api/types';
+import type { Dag } from '../api/types';
 import { dagStatusAfter, isTaskEvent, taskStatusAfter, type LiveEvent } from '../live/events';
 
 export interface DagView extends Dag {
   /** Highest stored seq applied per aggregate (the DAG and each task): replays and out-of-order copies are skipped. */
   seqs: Record<string, number>;
+  /** performance.now() when a live event last changed it: a REST read sent before then may be stale. */
+  liveAt: number;
 }
 
 interface DagsState {
@@ -15,12 +17,10 @@ interface DagsState {
   order: string[];
   loadList: () => Promise<void>;
   load: (id: string) => Promise<DagView>;
-  upsert: (dag: Dag) => void;
+  /** A DAG read over REST; `requestedAt` (performance.now() when the read was sent) guards against stale reads. */
+  upsert: (dag: Dag, requestedAt?: number) => void;
   applyEvents: (events: LiveEvent[]) => void;
 }
-
-const terminal = new Set<string>(terminalTaskStatuses);
-const dagTerminal = new Set<string>(['succeeded', 'failed', 'cancelled']);
 
 /** One event applied to one DAG (its own status, or one of its tasks'); pure. */
 export function applyDagEvent(dag: DagView, e: LiveEvent): DagView {
@@ -55,36 +55,45 @@ export const useDags = create<DagsState>((set, get) => ({
   byId: {},
   order: [],
   loadList: async () => {
+    const requestedAt = performance.now();
     const page = await api.dags({ limit: 100 });
     set((s) => {
       const byId = { ...s.byId };
       for (const d of page.items) {
         const previous = byId[d.id];
+        if (previous && previous.liveAt >= requestedAt) {
+          continue;
+        }
         // The list has no tasks; keep those already loaded.
-        byId[d.id] = { ...d, tasks: previous?.tasks ?? d.tasks, seqs: previous?.seqs ?? {} };
+        byId[d.id] = { ...d, tasks: previous?.tasks ?? d.tasks, seqs: previous?.seqs ?? {}, liveAt: previous?.liveAt ?? 0 };
       }
       return { byId, order: page.items.map((d) => d.id) };
     });
   },
   load: async (id) => {
-    get().upsert(await api.dag(id));
+    const requestedAt = performance.now();
+    get().upsert(await api.dag(id), requestedAt);
     return get().byId[id];
   },
-  upsert: (dag) =>
+  upsert: (dag, requestedAt = Infinity) =>
     set((s) => {
       const previous = s.byId[dag.id];
-      // A REST read can be older than live events already applied: a task or DAG that ended stays ended.
-      const ended = new Map((previous?.tasks ?? []).filter((t) => terminal.has(t.status)).map((t) => [t.id, t.status]));
-      const tasks = dag.tasks?.map((t) => (ended.has(t.id) && !terminal.has(t.status) ? { ...t, status: ended.get(t.id)! } : t));
-      const status = previous && dagTerminal.has(previous.status) && !dagTerminal.has(dag.status) && previous.seqs[dag.id] ? previous.status : dag.status;
+      // Sent before a live event changed the DAG: the answer may predate it (the next read will be newer).
+      if (previous && previous.liveAt >= requestedAt) {
+        return s;
+      }
       return {
-        byId: { ...s.byId, [dag.id]: { ...dag, status, tasks: tasks ?? previous?.tasks, seqs: previous?.seqs ?? {} } },
+        byId: { ...s.byId, [dag.id]: { ...dag, tasks: dag.tasks ?? previous?.tasks, seqs: previous?.seqs ?? {}, liveAt: previous?.liveAt ?? 0 } },
         order: s.order.includes(dag.id) ? s.order : [dag.id, ...s.order],
       };
     }),
   applyEvents: (events) => {
     const current = get().byId;
-    const next = applyBatch(current, events, (e) => (isTaskEvent(e) ? e.dag_id : e.aggregate_id ?? e.dag_id), applyDagEvent);
+    const now = performance.now();
+    const next = applyBatch(current, events, (e) => (isTaskEvent(e) ? e.dag_id : e.aggregate_id ?? e.dag_id), (dag, e) => {
+      const updated = applyDagEvent(dag, e);
+      return updated === dag ? dag : { ...updated, liveAt: now };
+    });
     if (next !== current) {
       set({ byId: next });
     }

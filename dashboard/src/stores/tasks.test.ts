@@ -14,7 +14,7 @@ const ev = (seq: number, event_type: string, data: Record<string, unknown> = {})
   seq, channel: 'tasks', event_type, aggregate_type: 'task', aggregate_id: 't1', dag_id: 'd1', data, created_at: '2026-11-27T00:00:01Z',
 });
 
-const view = (t: Task): TaskView => ({ ...t, streaming: '', lastSeq: 0, timeline: [] });
+const view = (t: Task): TaskView => ({ ...t, streaming: '', lastSeq: 0, timeline: [], liveAt: 0 });
 
 describe('applyTaskEvent', () => {
   it('streams output deltas of the current attempt, then keeps the final output and usage', () => {
@@ -70,10 +70,14 @@ describe('useTasks through the feed', () => {
     expect(useTasks.getState().byId.other).toBeUndefined();
   });
 
-  it('does not let an older REST read undo a terminal state heard live', () => {
+  it('does not let a REST read sent before a live event undo it, but takes one sent after (a retry)', () => {
     useTasks.getState().upsert(task({ status: 'running', attempt: 1 }));
-    useTasks.getState().applyEvents([ev(11, 'task_succeeded', { attempt: 1, output: 'done' })]);
-    useTasks.getState().upsert(task({ status: 'running', attempt: 1 }));
-    expect(useTasks.getState().byId.t1.status).toBe('succeeded');
+    const readSentBefore = performance.now();
+    useTasks.getState().applyEvents([ev(11, 'task_cancelled', { attempt: 1, error: { code: 'cancelled', message: 'by user' } })]);
+    useTasks.getState().upsert(task({ status: 'running', attempt: 1 }), readSentBefore);
+    expect(useTasks.getState().byId.t1.status).toBe('cancelled');
+
+    useTasks.getState().upsert(task({ status: 'queued', attempt: 1 }), performance.now() + 1);
+    expect(useTasks.getState().byId.t1.status).toBe('queued');
   });
 });

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { applyBatch } from './applyBatch';
 import { api } from '../api/client';
-import type { Task, TaskStatus, Usage } from '../api/types';
+import type { Task, Usage } from '../api/types';
 import { isTaskEvent, taskStatusAfter, type LiveEvent } from '../live/events';
 
 export interface TaskView extends Task {
@@ -11,11 +11,14 @@ export interface TaskView extends Task {
   lastSeq: number;
   /** Stored events seen for it, oldest first (REST history merged with live events). */
   timeline: LiveEvent[];
+  /** performance.now() when a live event last changed it: a REST read sent before then may be stale. */
+  liveAt: number;
 }
 
 interface TasksState {
   byId: Record<string, TaskView>;
-  upsert: (task: Task) => void;
+  /** A task read over REST; `requestedAt` (performance.now() when the read was sent) guards against stale reads. */
+  upsert: (task: Task, requestedAt?: number) => void;
   load: (id: string) => Promise<TaskView>;
   loadHistory: (id: string) => Promise<void>;
   applyEvents: (events: LiveEvent[]) => void;
@@ -99,25 +102,24 @@ const view = (task: Task, previous?: TaskView): TaskView => ({
   streaming: previous?.streaming ?? '',
   lastSeq: previous?.lastSeq ?? 0,
   timeline: previous?.timeline ?? [],
+  liveAt: previous?.liveAt ?? 0,
 });
-
-const terminal = (s: TaskStatus) => s === 'succeeded' || s === 'failed' || s === 'cancelled' || s === 'skipped';
 
 /** Tasks the dashboard looks at (opened, or in an opened DAG): only those are tracked, so a busy server costs nothing. */
 export const useTasks = create<TasksState>((set, get) => ({
   byId: {},
-  upsert: (task) =>
+  upsert: (task, requestedAt = Infinity) =>
     set((s) => {
       const previous = s.byId[task.id];
-      // A REST read may be older than a live event already applied: keep the live terminal state.
-      if (previous && terminal(previous.status) && !terminal(task.status) && previous.lastSeq > 0) {
+      // Sent before a live event changed the task: the answer may predate it (the next read will be newer).
+      if (previous && previous.liveAt >= requestedAt) {
         return s;
       }
       return { byId: { ...s.byId, [task.id]: view(task, previous) } };
     }),
   load: async (id) => {
-    const task = await api.task(id);
-    get().upsert(task);
+    const requestedAt = performance.now();
+    get().upsert(await api.task(id), requestedAt);
     return get().byId[id];
   },
   loadHistory: async (id) => {
@@ -151,7 +153,11 @@ export const useTasks = create<TasksState>((set, get) => ({
   },
   applyEvents: (events) => {
     const current = get().byId;
-    const next = applyBatch(current, events, (e) => (isTaskEvent(e) ? e.aggregate_id : undefined), applyTaskEvent);
+    const now = performance.now();
+    const next = applyBatch(current, events, (e) => (isTaskEvent(e) ? e.aggregate_id : undefined), (task, e) => {
+      const updated = applyTaskEvent(task, e);
+      return updated === task ? task : { ...updated, liveAt: now };
+    });
     if (next !== current) {
       set({ byId: next });
     }
