@@ -1,6 +1,7 @@
 using Apex.Agents.Approvals;
 using Apex.Agents.Contracts;
 using Apex.Agents.Pricing;
+using Apex.Agents.ResponseCache;
 using Apex.Agents.Providers;
 using Apex.Agents.Routing;
 using Apex.Agents.Runtime;
@@ -48,7 +49,8 @@ public static class AgentsServiceCollectionExtensions
             sp.GetRequiredService<IChatClientProvider>(), sp.GetRequiredService<IOptionsMonitor<PricingOptions>>(),
             sp.GetRequiredService<IOptionsMonitor<ContractOptions>>(), sp.GetRequiredService<IBudgetLedger>(), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<CascadeRouter>(),
             sp.GetRequiredService<IOptionsMonitor<RoutingOptions>>(),
-            sp.GetRequiredService<SecretRedactor>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<SecretRedactor>(), sp.GetRequiredService<LlmResponseCache>(), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

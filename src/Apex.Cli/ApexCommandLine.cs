@@ -29,5 +29,6 @@ internal static class ApexCommandLine
         WatchCommand.Create(console),
         RunCommand.Create(console),
         ApprovalsCommand.Create(console),
+        UsageCommand.Create(console),
     };
 }

@@ -136,8 +136,7 @@ public sealed partial class PostgresApexStore
                 _ => "dag_id::text",
             };
             await using var command = new NpgsqlCommand($"""
-                SELECT {column}, SUM(input_tokens)::bigint, SUM(output_tokens)::bigint, SUM(cost_nanousd)::bigint, SUM(api_calls)::bigint,
-                    COUNT(DISTINCT task_id)
+                SELECT {column}, {UsageQuery.Aggregates}
                 FROM llm_usage WHERE tenant_id = @tenant AND created_at >= @from AND created_at < @to
                 GROUP BY 1 ORDER BY 4 DESC, 1
                 """, c);
@@ -148,8 +147,7 @@ public sealed partial class PostgresApexStore
             var groups = new List<UsageGroup>();
             while (await reader.ReadAsync(cancellationToken))
             {
-                groups.Add(new UsageGroup(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
-                    StoreValues.FromNanos(reader.GetInt64(3)), reader.GetInt64(4), reader.GetInt64(5)));
+                groups.Add(UsageQuery.Read(reader));
             }
             return groups;
         }, cancellationToken);

@@ -204,7 +204,7 @@ public sealed partial class PostgresApexStore
             switch (result.OutcomeFor(task))
             {
                 case AttemptOutcome.Succeeded:
-                    await EndAsync(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage);
+                    await EndAsync(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage, result.CascadeSteps());
                     await PropagateAsync(ctx, task, dag, TaskState.Succeeded, changes);
                     break;
                 case AttemptOutcome.RetryScheduled:
@@ -421,7 +421,8 @@ public sealed partial class PostgresApexStore
     /// Moves a locked task to a terminal state and appends the matching event. The update (a CAS on the status and
     /// attempt it was locked at) is buffered, so consecutive completions of a group become one statement.
     /// </summary>
-    private static async Task EndAsync(WriteContext ctx, TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage)
+    private static async Task EndAsync(WriteContext ctx, TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage,
+        IReadOnlyList<CascadeStep>? cascade = null)
     {
         await CancelPendingApprovalsAsync(ctx, [task]);
         await ctx.DeferEndAsync(task, state, output, error, usage);
@@ -429,7 +430,7 @@ public sealed partial class PostgresApexStore
         if (state == TaskState.Succeeded)
         {
             ctx.Append(task.TenantId, EventTypes.Task, task.Id, version, EventTypes.TaskSucceeded,
-                new TaskSucceededData(task.Attempt, output ?? "", usage), CoreJsonContext.Default.TaskSucceededData, task.DagId);
+                new TaskSucceededData(task.Attempt, output ?? "", usage, cascade), CoreJsonContext.Default.TaskSucceededData, task.DagId);
             return;
         }
         ctx.Append(task.TenantId, EventTypes.Task, task.Id, version, EndedEventType(state), new TaskEndedData(task.Attempt, error!, usage),

@@ -30,7 +30,17 @@ internal static class PostgresMigrations
         (3, "llm_usage", LlmUsage),
         (4, "approvals", Approvals),
         (5, "agent_settings", AgentSettings),
+        (6, "llm_usage_cascade", LlmUsageCascade),
     ];
+
+    /// <summary>
+    /// A usage line of a cascade step says what the router decided; the final step also carries what the cascade's
+    /// strongest model would have charged for the same tokens (the baseline of routing savings).
+    /// </summary>
+    private const string LlmUsageCascade = """
+        ALTER TABLE llm_usage ADD COLUMN cascade_step integer NULL, ADD COLUMN cascade_outcome text NULL,
+            ADD COLUMN cascade_reason text NULL, ADD COLUMN top_cost_nanousd bigint NULL;
+        """;
 
     /// <summary>An agent's cascade and tools, as JSON (null: none).</summary>
     private const string AgentSettings = "ALTER TABLE agents ADD COLUMN settings json NULL;";

@@ -281,6 +281,10 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
         var outputs = new long[count];
         var costs = new long[count];
         var calls = new int[count];
+        var steps = new int?[count];
+        var outcomes = new string?[count];
+        var reasons = new string?[count];
+        var tops = new long?[count];
         for (var i = 0; i < count; i++)
         {
             var (task, attempt, line) = _usage[i];
@@ -295,13 +299,20 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
             outputs[i] = line.OutputTokens;
             costs[i] = StoreValues.ToNanos(line.CostUsd);
             calls[i] = line.ApiCalls;
+            steps[i] = line.Cascade?.Step;
+            outcomes[i] = line.Cascade?.Outcome;
+            reasons[i] = line.Cascade?.Reason;
+            tops[i] = line.Cascade?.TopModelCostUsd is { } top ? StoreValues.ToNanos(top) : null;
         }
         batch.BatchCommands.Add(BatchCommand("""
-            INSERT INTO llm_usage (tenant_id, task_id, dag_id, agent, attempt, provider, model, input_tokens, output_tokens, cost_nanousd, api_calls, created_at)
+            INSERT INTO llm_usage (tenant_id, task_id, dag_id, agent, attempt, provider, model, input_tokens, output_tokens, cost_nanousd, api_calls,
+                cascade_step, cascade_outcome, cascade_reason, top_cost_nanousd, created_at)
             SELECT u.*, @now FROM unnest(@tenant::text[], @task::uuid[], @dag::uuid[], @agent::text[], @attempt::integer[], @provider::text[],
-                @model::text[], @in::bigint[], @out::bigint[], @cost::bigint[], @calls::integer[]) AS u
+                @model::text[], @in::bigint[], @out::bigint[], @cost::bigint[], @calls::integer[], @step::integer[], @outcome::text[],
+                @reason::text[], @top::bigint[]) AS u
             """, [("tenant", tenants), ("task", tasks), ("dag", dags), ("agent", agents), ("attempt", attempts), ("provider", providers),
-                ("model", models), ("in", inputs), ("out", outputs), ("cost", costs), ("calls", calls), ("now", NowOffset)]));
+                ("model", models), ("in", inputs), ("out", outputs), ("cost", costs), ("calls", calls), ("step", steps), ("outcome", outcomes),
+                ("reason", reasons), ("top", tops), ("now", NowOffset)]));
         _usage.Clear();
     }
 

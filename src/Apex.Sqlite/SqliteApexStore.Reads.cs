@@ -191,7 +191,7 @@ public sealed partial class SqliteApexStore
                 _ => "dag_id",
             };
             using var command = Command(c, $"""
-                SELECT {column}, SUM(input_tokens), SUM(output_tokens), SUM(cost_nanousd), SUM(api_calls), COUNT(DISTINCT task_id)
+                SELECT {column}, {UsageQuery.Aggregates}
                 FROM llm_usage WHERE tenant_id = $tenant AND created_at >= $from AND created_at < $to
                 GROUP BY {column} ORDER BY SUM(cost_nanousd) DESC, {column}
                 """, ("$tenant", tenantId), ("$from", from.ToUnixTimeMilliseconds()), ("$to", to.ToUnixTimeMilliseconds()));
@@ -199,8 +199,7 @@ public sealed partial class SqliteApexStore
             var groups = new List<UsageGroup>();
             while (reader.Read())
             {
-                groups.Add(new UsageGroup(reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
-                    StoreValues.FromNanos(reader.GetInt64(3)), reader.GetInt64(4), reader.GetInt64(5)));
+                groups.Add(UsageQuery.Read(reader));
             }
             return groups;
         }, cancellationToken);

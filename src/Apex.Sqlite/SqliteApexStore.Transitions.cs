@@ -121,7 +121,7 @@ public sealed partial class SqliteApexStore
             switch (result.OutcomeFor(task))
             {
                 case AttemptOutcome.Succeeded:
-                    End(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage);
+                    End(ctx, task, TaskState.Succeeded, result.Output ?? "", null, result.Usage, result.CascadeSteps());
                     Propagate(ctx, task, TaskState.Succeeded, changes);
                     break;
                 case AttemptOutcome.RetryScheduled:
@@ -356,16 +356,20 @@ public sealed partial class SqliteApexStore
         foreach (var line in result.UsageLines())
         {
             ctx.Execute("""
-                INSERT INTO llm_usage (tenant_id, task_id, dag_id, agent, attempt, provider, model, input_tokens, output_tokens, cost_nanousd, api_calls, created_at)
-                VALUES ($tenant, $task, $dag, $agent, $attempt, $provider, $model, $in, $out, $cost, $calls, $now)
+                INSERT INTO llm_usage (tenant_id, task_id, dag_id, agent, attempt, provider, model, input_tokens, output_tokens, cost_nanousd, api_calls,
+                    created_at, cascade_step, cascade_outcome, cascade_reason, top_cost_nanousd)
+                VALUES ($tenant, $task, $dag, $agent, $attempt, $provider, $model, $in, $out, $cost, $calls, $now, $step, $outcome, $reason, $top)
                 """,
                 ("$tenant", task.TenantId), ("$task", task.Id.ToString()), ("$dag", task.DagId?.ToString()), ("$agent", task.Agent),
                 ("$attempt", result.Attempt), ("$provider", line.Provider), ("$model", line.Model), ("$in", line.InputTokens),
-                ("$out", line.OutputTokens), ("$cost", StoreValues.ToNanos(line.CostUsd)), ("$calls", line.ApiCalls), ("$now", ctx.Now));
+                ("$out", line.OutputTokens), ("$cost", StoreValues.ToNanos(line.CostUsd)), ("$calls", line.ApiCalls), ("$now", ctx.Now),
+                ("$step", line.Cascade?.Step), ("$outcome", line.Cascade?.Outcome), ("$reason", line.Cascade?.Reason),
+                ("$top", line.Cascade?.TopModelCostUsd is { } top ? StoreValues.ToNanos(top) : null));
         }
     }
 
-    private static void End(WriteContext ctx, TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage)
+    private static void End(WriteContext ctx, TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage,
+        IReadOnlyList<CascadeStep>? cascade = null)
     {
         if (task.Status == TaskState.AwaitingApproval)
         {
@@ -385,7 +389,7 @@ public sealed partial class SqliteApexStore
         if (state == TaskState.Succeeded)
         {
             ctx.Append(task.TenantId, EventTypes.Task, task.Id, version, EventTypes.TaskSucceeded,
-                new TaskSucceededData(task.Attempt, output ?? "", usage), CoreJsonContext.Default.TaskSucceededData, task.DagId);
+                new TaskSucceededData(task.Attempt, output ?? "", usage, cascade), CoreJsonContext.Default.TaskSucceededData, task.DagId);
             return;
         }
         var type = state switch

@@ -49,15 +49,12 @@ public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEv
         connection.Open();
         Exec(connection, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {Synchronous(_options.Synchronous)}; PRAGMA foreign_keys = OFF;");
         Exec(connection, SqliteSchema.Create);
-        using (var column = connection.CreateCommand())
-        {
-            // Databases made before agents had settings: the column is added in place (CREATE IF NOT EXISTS cannot).
-            column.CommandText = "SELECT COUNT(*) FROM pragma_table_info('agents') WHERE name = 'settings'";
-            if (Convert.ToInt64(column.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
-            {
-                Exec(connection, "ALTER TABLE agents ADD COLUMN settings TEXT NULL");
-            }
-        }
+        // Columns added after the table first shipped: added in place to older databases (CREATE IF NOT EXISTS cannot).
+        AddColumnIfMissing(connection, "agents", "settings", "TEXT NULL");
+        AddColumnIfMissing(connection, "llm_usage", "cascade_step", "INTEGER NULL");
+        AddColumnIfMissing(connection, "llm_usage", "cascade_outcome", "TEXT NULL");
+        AddColumnIfMissing(connection, "llm_usage", "cascade_reason", "TEXT NULL");
+        AddColumnIfMissing(connection, "llm_usage", "top_cost_nanousd", "INTEGER NULL");
         using (var check = connection.CreateCommand())
         {
             check.CommandText = "SELECT version FROM schema_info LIMIT 1";
@@ -124,6 +121,16 @@ public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEv
         command.CommandText = sql;
         WriteContext.Bind(command, parameters);
         return command;
+    }
+
+    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
+    {
+        using var check = connection.CreateCommand();
+        check.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if (Convert.ToInt64(check.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            Exec(connection, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        }
     }
 
     private static void Exec(SqliteConnection connection, string sql)

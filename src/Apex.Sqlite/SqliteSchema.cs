@@ -113,7 +113,11 @@ internal static class SqliteSchema
             output_tokens INTEGER NOT NULL,
             cost_nanousd INTEGER NOT NULL,
             api_calls INTEGER NOT NULL,
-            created_at INTEGER NOT NULL
+            created_at INTEGER NOT NULL,
+            cascade_step INTEGER NULL,
+            cascade_outcome TEXT NULL,
+            cascade_reason TEXT NULL,
+            top_cost_nanousd INTEGER NULL
         );
         CREATE INDEX IF NOT EXISTS idx_llm_usage_tenant_created ON llm_usage (tenant_id, created_at);
 

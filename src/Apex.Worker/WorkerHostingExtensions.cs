@@ -13,6 +13,11 @@ internal static class WorkerHostingExtensions
         services.Configure<HostOptions>(o => o.ShutdownTimeout = drain + TimeSpan.FromSeconds(10));
         services.AddSingleton<WorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerService>());
+        if (configuration.GetValue<bool>($"{Apex.Agents.ResponseCache.LlmCacheOptions.Section}:Enabled"))
+        {
+            // The LLM response cache's second level: an answer one worker got serves every worker and API server.
+            services.AddApexRedisDistributedCache(configuration);
+        }
         return services;
     }
 

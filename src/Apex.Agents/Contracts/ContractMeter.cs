@@ -166,7 +166,14 @@ public sealed class ContractMeter
         }
         if (_shared is not null)
         {
-            await _shared.Ledger.SettleAsync(_shared.Key, reservation.Amount, actual, _sharedSeed, cancellationToken);
+            var after = await _shared.Ledger.SettleAsync(_shared.Key, reservation.Amount, actual, _sharedSeed, cancellationToken);
+            // The settlement that moves the DAG's count across a threshold is the only one to see it crossed: one
+            // warning per DAG and threshold, whichever task and worker made the call.
+            var before = after - actual;
+            var shared = BudgetLimits.From(_shared.Limits);
+            Thresholds(ContractDimension.Tokens, shared.Tokens, before.Tokens, after.Tokens, _ => true, tokens => tokens, sharedBudget: true, ref crossed);
+            Thresholds(ContractDimension.Cost, shared.CostNanos, before.CostNanos, after.CostNanos, _ => true, StoreValues.FromNanos, sharedBudget: true, ref crossed);
+            Thresholds(ContractDimension.ApiCalls, shared.Calls, before.Calls, after.Calls, _ => true, calls => calls, sharedBudget: true, ref crossed);
         }
         if (_warnings is not null && crossed is not null)
         {
@@ -182,23 +189,30 @@ public sealed class ContractMeter
     {
         var total = _before + _used;
         List<ContractWarning>? crossed = null;
-        Check(ContractDimension.Tokens, total.Tokens, _limits.Tokens, tokens => tokens);
-        Check(ContractDimension.Cost, total.CostNanos, _limits.CostNanos, StoreValues.FromNanos);
-        Check(ContractDimension.ApiCalls, total.Calls, _limits.Calls, calls => calls);
+        // The task's own thresholds: the first time its usage is at or past one (earlier attempts count, and mark).
+        Thresholds(ContractDimension.Tokens, _limits.Tokens, null, total.Tokens, _warned.Add, tokens => tokens, sharedBudget: false, ref crossed);
+        Thresholds(ContractDimension.Cost, _limits.CostNanos, null, total.CostNanos, _warned.Add, StoreValues.FromNanos, sharedBudget: false, ref crossed);
+        Thresholds(ContractDimension.ApiCalls, _limits.Calls, null, total.Calls, _warned.Add, calls => calls, sharedBudget: false, ref crossed);
         return crossed;
+    }
 
-        void Check(ContractDimension dimension, long used, long? limit, Func<long, decimal> unit)
+    /// <summary>
+    /// Adds a warning for each threshold of <paramref name="limit"/> that usage reaches at <paramref name="after"/>
+    /// but had not reached at <paramref name="before"/> (null: unknown), and that <paramref name="first"/> lets through.
+    /// </summary>
+    private static void Thresholds(ContractDimension dimension, long? limit, long? before, long after, Func<(ContractDimension, int), bool> first,
+        Func<long, decimal> unit, bool sharedBudget, ref List<ContractWarning>? crossed)
+    {
+        if (limit is not { } max || max <= 0)
         {
-            if (limit is not { } max || max <= 0)
+            return;
+        }
+        foreach (var percent in ThresholdPercents)
+        {
+            var mark = max * percent;
+            if (after * 100 >= mark && (before is not { } previous || previous * 100 < mark) && first((dimension, percent)))
             {
-                return;
-            }
-            foreach (var percent in ThresholdPercents)
-            {
-                if (used * 100 >= max * percent && _warned.Add((dimension, percent)))
-                {
-                    (crossed ??= []).Add(new ContractWarning(dimension, percent, unit(used), unit(max)));
-                }
+                (crossed ??= []).Add(new ContractWarning(dimension, percent, unit(after), unit(max), sharedBudget));
             }
         }
     }

@@ -18,8 +18,11 @@ public interface IBudgetLedger
     /// </summary>
     ValueTask<BudgetReserveResult> TryReserveAsync(string key, TaskLimits limits, BudgetAmount amount, BudgetAmount seed, CancellationToken cancellationToken = default);
 
-    /// <summary>Releases <paramref name="reserved"/> and adds <paramref name="actual"/> to the used amount, even when it is larger.</summary>
-    ValueTask SettleAsync(string key, BudgetAmount reserved, BudgetAmount actual, BudgetAmount seed, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Releases <paramref name="reserved"/> and adds <paramref name="actual"/> to the used amount, even when it is larger;
+    /// returns the used amount right after, so the one settlement that crosses a threshold can tell.
+    /// </summary>
+    ValueTask<BudgetAmount> SettleAsync(string key, BudgetAmount reserved, BudgetAmount actual, BudgetAmount seed, CancellationToken cancellationToken = default);
 
     /// <summary>The budget's state, or null when the ledger does not know <paramref name="key"/> (never used, or expired).</summary>
     ValueTask<BudgetUsage?> GetAsync(string key, CancellationToken cancellationToken = default);

@@ -31,7 +31,7 @@ public sealed class InProcessBudgetLedger(IOptions<ContractOptions> options, Tim
     }
 
     /// <inheritdoc />
-    public ValueTask SettleAsync(string key, BudgetAmount reserved, BudgetAmount actual, BudgetAmount seed, CancellationToken cancellationToken = default)
+    public ValueTask<BudgetAmount> SettleAsync(string key, BudgetAmount reserved, BudgetAmount actual, BudgetAmount seed, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
@@ -40,8 +40,8 @@ public sealed class InProcessBudgetLedger(IOptions<ContractOptions> options, Tim
             // A budget that expired and was re-seeded while the call ran does not hold its reservation any more.
             entry.Reserved = new BudgetAmount(Math.Max(0, left.Tokens), Math.Max(0, left.CostNanos), Math.Max(0, left.Calls));
             entry.Used += actual;
+            return ValueTask.FromResult(entry.Used);
         }
-        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />

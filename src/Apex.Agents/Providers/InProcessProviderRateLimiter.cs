@@ -41,8 +41,7 @@ internal sealed class InProcessProviderRateLimiter(IOptions<ProvidersOptions> pr
         using var lease = await limiter.AcquireAsync(permits, cancellationToken).ConfigureAwait(false);
         if (!lease.IsAcquired)
         {
-            throw new AgentExecutionException(ProviderErrorCodes.RateLimited,
-                $"Provider '{provider}' is over its configured rate limit and the wait queue is full.", retryable: true);
+            throw new RateLimitRefusedException($"Provider '{provider}' is over its configured rate limit and the wait queue is full.");
         }
     }
 

@@ -49,7 +49,9 @@ internal static class ProviderResilience
             MinimumThroughput = breaker.FailureThreshold,
             SamplingDuration = TimeSpan.FromSeconds(breaker.SamplingSeconds),
             BreakDuration = TimeSpan.FromSeconds(breaker.BreakSeconds),
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is AgentExecutionException { Retryable: true }),
+            // Our own rate limiter's refusals never reached the provider: they say nothing of its health.
+            ShouldHandle = args => ValueTask.FromResult(
+                args.Outcome.Exception is AgentExecutionException { Retryable: true } and not RateLimitRefusedException),
             OnOpened = _ =>
             {
                 ProviderLog.CircuitOpened(logger, provider, breaker.BreakSeconds);

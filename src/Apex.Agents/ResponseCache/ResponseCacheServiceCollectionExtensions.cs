@@ -1,5 +1,4 @@
 using Apex.Agents.ResponseCache;
-using Apex.Agents.Runtime;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -9,14 +8,14 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ResponseCacheServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <c>Apex:LlmCache</c> and wraps the registered <see cref="IChatClientProvider"/> so that, when enabled, real
-    /// providers' answers are cached in <see cref="Caching.Hybrid.HybridCache"/> (memory; plus Redis where the host
-    /// registers it as the distributed cache). Call it after the provider is registered; a second call does nothing.
+    /// Adds <c>Apex:LlmCache</c> and the <see cref="LlmResponseCache"/> the agent runtime puts in front of each model
+    /// call when it is enabled: real providers' answers are kept in <see cref="Caching.Hybrid.HybridCache"/> (memory;
+    /// plus Redis where the host registers it as the distributed cache, as both hosts do in distributed mode). A second
+    /// call does nothing.
     /// </summary>
     public static IServiceCollection AddApexResponseCache(this IServiceCollection services)
     {
-        var provider = services.LastOrDefault(d => d.ServiceType == typeof(IChatClientProvider));
-        if (provider is null || services.Any(d => d.ServiceType == typeof(IConfigureOptions<LlmCacheOptions>)))
+        if (services.Any(d => d.ServiceType == typeof(IConfigureOptions<LlmCacheOptions>)))
         {
             return services;
         }
@@ -24,10 +23,7 @@ public static class ResponseCacheServiceCollectionExtensions
             .Validate(o => o.Ttl > TimeSpan.Zero, "Apex:LlmCache:Ttl must be positive.")
             .ValidateOnStart();
         services.AddHybridCache();
-        services.Replace(ServiceDescriptor.Singleton<IChatClientProvider>(sp => ActivatorUtilities.CreateInstance<CachingChatClientProvider>(sp,
-            (IChatClientProvider)(provider.ImplementationInstance
-                ?? provider.ImplementationFactory?.Invoke(sp)
-                ?? ActivatorUtilities.CreateInstance(sp, provider.ImplementationType!)))));
+        services.TryAddSingleton<LlmResponseCache>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Apex.Agents.Contracts;
 using Apex.Agents.Pricing;
+using Apex.Agents.ResponseCache;
 using Apex.Agents.Routing;
 using Apex.Agents.Security;
 using Apex.Agents.Simulated;
@@ -15,7 +16,8 @@ namespace Apex.Agents.Runtime;
 
 /// <summary>
 /// Runs one attempt of a task on its agent. Every call to a model goes through the same per-attempt pipeline:
-/// tool calling (only the agent's allow-listed tools, at most its step limit, secrets redacted) over the contract meter
+/// tool calling (only the agent's allow-listed tools, at most its step limit, secrets redacted) over the response cache
+/// when it is on, over the contract meter
 /// (a call that does not fit the task's limits is never sent) over the usage recorder over the provider's client. An
 /// agent with a cascade asks its models cheapest first and keeps the first answer the scorer accepts, each decision a
 /// live <see cref="EventTypes.CascadeDecision"/> event; an agent without one streams its answer, each piece a live
@@ -31,12 +33,13 @@ public sealed class AgentRunner
     private readonly CascadeRouter _router;
     private readonly IOptionsMonitor<RoutingOptions> _routing;
     private readonly SecretRedactor _redactor;
+    private readonly LlmResponseCache _cache;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
 
     internal AgentRunner(IChatClientProvider clients, IOptionsMonitor<PricingOptions> pricing, IOptionsMonitor<ContractOptions> contracts,
         IBudgetLedger budgets, ToolCatalog tools, CascadeRouter router, IOptionsMonitor<RoutingOptions> routing, SecretRedactor redactor,
-        ILoggerFactory loggerFactory, TimeProvider timeProvider)
+        LlmResponseCache cache, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         _clients = clients;
         _pricing = pricing;
@@ -46,6 +49,7 @@ public sealed class AgentRunner
         _router = router;
         _routing = routing;
         _redactor = redactor;
+        _cache = cache;
         _loggerFactory = loggerFactory;
         _timeProvider = timeProvider;
     }
@@ -60,7 +64,7 @@ public sealed class AgentRunner
         var meter = new ContractMeter(run.Limits, run.UsedBefore, agent.Model, _pricing.CurrentValue, _contracts.CurrentValue, (warning, _) =>
         {
             live.Publish(EventTypes.ContractWarning, new ContractWarningData(run.Attempt, JsonNamingPolicy.SnakeCaseLower.ConvertName(warning.Dimension.ToString()),
-                warning.ThresholdPercent, warning.Used, warning.Limit), CoreJsonContext.Default.ContractWarningData);
+                warning.ThresholdPercent, warning.Used, warning.Limit, warning.SharedBudget ? "dag" : "task"), CoreJsonContext.Default.ContractWarningData);
             return ValueTask.CompletedTask;
         }, SharedBudgetOf(run));
         // Structured output where the provider supports it; the answer is checked against the schema either way.
@@ -105,8 +109,9 @@ public sealed class AgentRunner
 
         ChatOptions Options(string model, IList<AITool>? tools) => new() { ModelId = model, Tools = tools, ResponseFormat = responseFormat };
 
-        IChatClient Metered(string model) =>
-            new MeteredChatClient(new UsageRecordingChatClient(_clients.GetClient(agent.Provider, model), agent.Provider, model, _pricing.CurrentValue, calls), meter);
+        // The response cache, when on, sits above the meter: a hit is no call, and fits a contract that is used up.
+        IChatClient Metered(string model) => _cache.Wrap(agent.Provider, model,
+            new MeteredChatClient(new UsageRecordingChatClient(_clients.GetClient(agent.Provider, model), agent.Provider, model, _pricing.CurrentValue, calls), meter));
 
         IChatClient Pipeline(string model) =>
             agent.Settings.Tools.AllowedTools.Count == 0
@@ -153,8 +158,11 @@ public sealed class AgentRunner
                     }
                 },
                 cancellationToken);
+            var top = agent.Settings.Cascade[^1];
             foreach (var d in result.Decisions)
             {
+                calls.Mark(new CascadeStep(d.Step, d.Model, d.Outcome, d.Reason, d.Final,
+                    d.Final ? _pricing.CurrentValue.CostOf(top, d.Usage.InputTokens, d.Usage.OutputTokens) : null));
                 live.Publish(EventTypes.CascadeDecision, new CascadeDecisionData(run.Attempt, d.Step, d.Model, d.Outcome, d.Reason, d.Score, d.Final,
                     d.Usage, (long)d.Latency.TotalMilliseconds), CoreJsonContext.Default.CascadeDecisionData);
             }

@@ -15,6 +15,15 @@ internal sealed class AttemptCalls
     public UsageDelta Total => _byModel.Values.Aggregate(UsageDelta.None, (sum, c) =>
         new UsageDelta(sum.InputTokens + c.InputTokens, sum.OutputTokens + c.OutputTokens, sum.CostUsd + c.CostUsd, sum.ApiCalls + c.ApiCalls));
 
+    /// <summary>Marks <paramref name="step"/>'s model line as that cascade decision (the router calls each model once).</summary>
+    public void Mark(CascadeStep step)
+    {
+        if (_byModel.TryGetValue(step.Model, out var line))
+        {
+            _byModel[step.Model] = line with { Cascade = step };
+        }
+    }
+
     public void Add(LlmCallUsage call) =>
         _byModel.AddOrUpdate(call.Model, call, (_, c) => c with
         {

@@ -39,4 +39,35 @@ public sealed record UsageLine
 
     /// <summary>Tasks that spent it.</summary>
     public long Tasks { get; init; }
+
+    /// <summary>The cascade routing within this line: its decisions and what it saved; absent when no cascade ran.</summary>
+    public CascadeUsage? Cascade { get; init; }
+}
+
+/// <summary>
+/// Cascade routing (FrugalGPT) within a usage line: one decision per model a cascade tried, and the saving against
+/// always asking each cascade's strongest model.
+/// </summary>
+public sealed record CascadeUsage
+{
+    /// <summary>Answers the scorer accepted.</summary>
+    public long Accepted { get; init; }
+
+    /// <summary>Answers the scorer rejected: escalated to the next model, or kept when no model was left.</summary>
+    public long Rejected { get; init; }
+
+    /// <summary>Steps whose call failed and escalated.</summary>
+    public long ProviderErrors { get; init; }
+
+    /// <summary>What the cascade steps spent, in US dollars (a judge's calls are lines of their own).</summary>
+    public decimal CostUsd { get; init; }
+
+    /// <summary>
+    /// What each cascade's strongest model would have charged for the tokens of the answer kept. On a model line it is
+    /// attributed to the model whose answer was kept, so <see cref="SavedUsd"/> is meaningful on agent, DAG and total lines.
+    /// </summary>
+    public decimal TopModelCostUsd { get; init; }
+
+    /// <summary><see cref="TopModelCostUsd"/> minus <see cref="CostUsd"/>.</summary>
+    public decimal SavedUsd { get; init; }
 }

@@ -13,9 +13,10 @@ public sealed record ToolCalledData(int Attempt, string Tool, bool Allowed);
 /// <param name="Attempt">The attempt.</param>
 /// <param name="Dimension"><c>tokens</c>, <c>cost</c> or <c>api_calls</c>.</param>
 /// <param name="ThresholdPercent">70 or 90.</param>
-/// <param name="Used">Spent so far over the task's life (US dollars for cost).</param>
+/// <param name="Used">Spent so far over the task's life, or by the DAG's tasks (US dollars for cost).</param>
 /// <param name="Limit">The limit.</param>
-public sealed record ContractWarningData(int Attempt, string Dimension, int ThresholdPercent, decimal Used, decimal Limit);
+/// <param name="Scope"><c>task</c>: the task's own limit; <c>dag</c>: the DAG's shared budget (one warning per DAG and threshold).</param>
+public sealed record ContractWarningData(int Attempt, string Dimension, int ThresholdPercent, decimal Used, decimal Limit, string Scope = "task");
 
 /// <summary>Payload of <see cref="EventTypes.CascadeDecision"/>: what the cascade router made of one model's answer.</summary>
 /// <param name="Attempt">The attempt.</param>

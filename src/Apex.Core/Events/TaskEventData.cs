@@ -63,7 +63,11 @@ public sealed record TaskRequeuedData(int Attempt, string Reason);
 public sealed record TaskRetriedData(int MaxAttempts, string Instruction);
 
 /// <summary>Payload of <see cref="EventTypes.TaskSucceeded"/>.</summary>
-public sealed record TaskSucceededData(int Attempt, string Output, UsageDelta Usage);
+/// <param name="Attempt">The attempt that succeeded.</param>
+/// <param name="Output">Its output.</param>
+/// <param name="Usage">What it used.</param>
+/// <param name="Cascade">The decisions of the agent's cascade in this attempt, in order; null without a cascade.</param>
+public sealed record TaskSucceededData(int Attempt, string Output, UsageDelta Usage, IReadOnlyList<CascadeStep>? Cascade = null);
 
 /// <summary>Payload of <see cref="EventTypes.TaskFailed"/>, <see cref="EventTypes.TaskCancelled"/> and <see cref="EventTypes.TaskSkipped"/>.</summary>
 public sealed record TaskEndedData(int Attempt, TaskError Error, UsageDelta Usage);
@@ -81,4 +85,18 @@ public sealed record DagEventData(string? Reason = null, string? TaskKey = null)
 /// <param name="OutputTokens">Completion tokens.</param>
 /// <param name="CostUsd">Spend in US dollars.</param>
 /// <param name="ApiCalls">Calls made.</param>
-public sealed record LlmCallUsage(string Provider, string Model, long InputTokens, long OutputTokens, decimal CostUsd, int ApiCalls);
+/// <param name="Cascade">When the model was a step of the agent's cascade: what the router decided about its answer.</param>
+public sealed record LlmCallUsage(string Provider, string Model, long InputTokens, long OutputTokens, decimal CostUsd, int ApiCalls,
+    CascadeStep? Cascade = null);
+
+/// <summary>One decision of a cascade, as stored: in the usage lines and in the task's <c>succeeded</c> event.</summary>
+/// <param name="Step">0-based position of the model in the cascade.</param>
+/// <param name="Model">The model.</param>
+/// <param name="Outcome"><c>accepted</c>, <c>rejected</c> or <c>provider_error</c>.</param>
+/// <param name="Reason">Why (the scorer's reason, or the provider's error code).</param>
+/// <param name="Final">True for the step whose answer became the output.</param>
+/// <param name="TopModelCostUsd">
+/// On the final step: what the cascade's last (strongest) model would have charged for the same tokens, the baseline of
+/// routing savings; null on the other steps.
+/// </param>
+public sealed record CascadeStep(int Step, string Model, string Outcome, string Reason, bool Final, decimal? TopModelCostUsd = null);

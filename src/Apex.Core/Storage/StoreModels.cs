@@ -171,6 +171,21 @@ public sealed record AttemptResult
         : Usage == UsageDelta.None ? []
         : [new LlmCallUsage("", "unreported", Usage.InputTokens, Usage.OutputTokens, Usage.CostUsd, Usage.ApiCalls)];
 
+    /// <summary>The decisions of the agent's cascade in this attempt, by step; null when it had no cascade.</summary>
+    public IReadOnlyList<CascadeStep>? CascadeSteps()
+    {
+        List<CascadeStep>? steps = null;
+        foreach (var call in Calls)
+        {
+            if (call.Cascade is { } step)
+            {
+                (steps ??= []).Add(step);
+            }
+        }
+        steps?.Sort((a, b) => a.Step.CompareTo(b.Step));
+        return steps;
+    }
+
     /// <summary>The error to record: the reported one, or <c>unknown</c> when a failure came without one.</summary>
     public TaskError ErrorOrUnknown => Error ?? new TaskError("unknown", "The attempt failed.");
 
@@ -304,7 +319,19 @@ public enum UsageGrouping
 /// <param name="CostUsd">Spend in US dollars.</param>
 /// <param name="ApiCalls">LLM calls.</param>
 /// <param name="Tasks">Distinct tasks that spent it.</param>
-public sealed record UsageGroup(string? Key, long InputTokens, long OutputTokens, decimal CostUsd, long ApiCalls, long Tasks);
+public sealed record UsageGroup(string? Key, long InputTokens, long OutputTokens, decimal CostUsd, long ApiCalls, long Tasks)
+{
+    /// <summary>What cascades decided and spent within the group; null when no cascade ran in it.</summary>
+    public CascadeTotals? Cascade { get; init; }
+}
+
+/// <summary>The cascade steps within a usage group.</summary>
+/// <param name="Accepted">Answers the scorer accepted.</param>
+/// <param name="Rejected">Answers it rejected (escalated, or kept as the last resort).</param>
+/// <param name="ProviderErrors">Steps whose call failed and escalated.</param>
+/// <param name="CostUsd">What the cascade steps spent (judge calls excluded: they are lines of their own).</param>
+/// <param name="TopModelCostUsd">What each cascade's strongest model would have charged for its final answer's tokens.</param>
+public sealed record CascadeTotals(long Accepted, long Rejected, long ProviderErrors, decimal CostUsd, decimal TopModelCostUsd);
 
 /// <summary>A DAG node as stored: its task and dependency keys.</summary>
 public sealed record DagTaskRow(string Key, Guid Id, TaskState Status, IReadOnlyList<string> DependsOn);

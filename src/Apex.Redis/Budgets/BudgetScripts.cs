@@ -40,7 +40,7 @@ internal static class BudgetScripts
     /// <summary>
     /// KEYS[1] budget; ARGV[1] ttl ms, ARGV[2..4] the reservation negated, ARGV[5..7] actual, ARGV[8..10] seed.
     /// Releases the reservation (never below zero: a budget re-seeded while the call ran no longer holds it) and adds
-    /// the actual usage.
+    /// the actual usage. Returns {ut, un, uc} after it.
     /// </summary>
     public const string Settle = """
         local key = KEYS[1]
@@ -49,13 +49,14 @@ internal static class BudgetScripts
         end
         local reserved = {'rt', 'rn', 'rc'}
         local used = {'ut', 'un', 'uc'}
+        local after = {}
         for i = 1, 3 do
           if redis.call('HINCRBY', key, reserved[i], ARGV[1 + i]) < 0 then
             redis.call('HSET', key, reserved[i], 0)
           end
-          redis.call('HINCRBY', key, used[i], ARGV[4 + i])
+          after[i] = redis.call('HINCRBY', key, used[i], ARGV[4 + i])
         end
         redis.call('PEXPIRE', key, ARGV[1])
-        return 0
+        return after
         """;
 }

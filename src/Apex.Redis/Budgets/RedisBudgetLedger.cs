@@ -43,7 +43,7 @@ internal sealed class RedisBudgetLedger(IConnectionMultiplexer redis, IOptions<R
         return new BudgetReserveResult(exceeded, new BudgetUsage(new(reply[1], reply[2], reply[3]), new(reply[4], reply[5], reply[6])));
     }
 
-    public async ValueTask SettleAsync(string key, BudgetAmount reserved, BudgetAmount actual, BudgetAmount seed, CancellationToken cancellationToken = default)
+    public async ValueTask<BudgetAmount> SettleAsync(string key, BudgetAmount reserved, BudgetAmount actual, BudgetAmount seed, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         RedisValue[] args =
@@ -53,7 +53,8 @@ internal sealed class RedisBudgetLedger(IConnectionMultiplexer redis, IOptions<R
             actual.Tokens, actual.CostNanos, actual.Calls,
             seed.Tokens, seed.CostNanos, seed.Calls,
         ];
-        await Db.ScriptEvaluateAsync(BudgetScripts.Settle, [Key(key)], args);
+        var used = (long[])(await Db.ScriptEvaluateAsync(BudgetScripts.Settle, [Key(key)], args))!;
+        return new BudgetAmount(used[0], used[1], used[2]);
     }
 
     public async ValueTask<BudgetUsage?> GetAsync(string key, CancellationToken cancellationToken = default)

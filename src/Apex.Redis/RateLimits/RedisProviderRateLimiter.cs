@@ -56,8 +56,7 @@ internal sealed class RedisProviderRateLimiter(
         var wait = TimeSpan.FromMilliseconds(reply[1]);
         if (reply[0] != 0)
         {
-            throw new AgentExecutionException(ProviderErrorCodes.RateLimited,
-                $"Provider '{provider}' is over its shared rate limit for longer than Apex:Redis:RateLimits:MaxWait.", retryable: true)
+            throw new RateLimitRefusedException($"Provider '{provider}' is over its shared rate limit for longer than Apex:Redis:RateLimits:MaxWait.")
             {
                 RetryAfter = wait,
             };

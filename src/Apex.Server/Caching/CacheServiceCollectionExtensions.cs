@@ -36,19 +36,8 @@ internal static class CacheServiceCollectionExtensions
             .AddSerializer<CachedHealth, CachedHealthSerializer>();
         if (distributed)
         {
-            services.AddStackExchangeRedisCache(_ => { });
-            services.AddOptions<RedisCacheOptions>().Configure<IOptions<RedisOptions>, IOptions<CacheOptions>>((o, redis, cache) =>
-            {
-                // The keys live beside the protocol's, under the same prefix. The cache gets a connection of its own:
-                // handed the shared multiplexer, RedisCache manages it as its own, and in the Redis restart test the
-                // dispatch, results and leases that share it never recovered. Its own, shorter timeout keeps a read
-                // from waiting long on an unreachable Redis before it falls back to the store.
-                o.InstanceName = redis.Value.Prefix + ":cache:";
-                var connection = ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!);
-                connection.AbortOnConnectFail = false;
-                connection.AsyncTimeout = connection.SyncTimeout = (int)cache.Value.RedisTimeout.TotalMilliseconds;
-                o.ConfigurationOptions = connection;
-            });
+            // Its own, shorter timeout keeps a read from waiting long on an unreachable Redis before it falls back to the store.
+            services.AddApexRedisDistributedCache(configuration, sp => sp.GetRequiredService<IOptions<CacheOptions>>().Value.RedisTimeout);
             services.TryAddSingleton<RedisCacheInvalidationRelay>();
             services.TryAddSingleton<ICacheInvalidationPublisher>(sp => sp.GetRequiredService<RedisCacheInvalidationRelay>());
             services.AddHostedService(sp => sp.GetRequiredService<RedisCacheInvalidationRelay>());

@@ -40,7 +40,9 @@ internal static class UsageApi
             CostUsd = g.CostUsd,
             ApiCalls = g.ApiCalls,
             Tasks = g.Tasks,
+            Cascade = Cascade(g.Cascade),
         }).ToList();
+        var cascades = groups.Select(g => g.Cascade).OfType<CascadeTotals>().ToList();
         return TypedResults.Ok(new UsageReport
         {
             GroupBy = grouping.ToString().ToLowerInvariant(),
@@ -55,9 +57,21 @@ internal static class UsageApi
                 ApiCalls = items.Sum(i => i.ApiCalls),
                 // A task's lines may fall in several groups (a cascade calls several models), so this may count it more than once.
                 Tasks = items.Sum(i => i.Tasks),
+                Cascade = cascades.Count == 0 ? null : Cascade(new CascadeTotals(cascades.Sum(c => c.Accepted), cascades.Sum(c => c.Rejected),
+                    cascades.Sum(c => c.ProviderErrors), cascades.Sum(c => c.CostUsd), cascades.Sum(c => c.TopModelCostUsd))),
             },
         });
     }
+
+    private static CascadeUsage? Cascade(CascadeTotals? totals) => totals is null ? null : new CascadeUsage
+    {
+        Accepted = totals.Accepted,
+        Rejected = totals.Rejected,
+        ProviderErrors = totals.ProviderErrors,
+        CostUsd = totals.CostUsd,
+        TopModelCostUsd = totals.TopModelCostUsd,
+        SavedUsd = totals.TopModelCostUsd - totals.CostUsd,
+    };
 
     private static DateTimeOffset? Time(string? value, string field) =>
         string.IsNullOrEmpty(value) ? null

@@ -211,6 +211,29 @@ public sealed class ContractMeterTests
         await Assert.ThrowsAsync<ContractViolationException>(() => meter.ReserveAsync(new CallEstimate(1, 1, "gpt-4o"), Ct).AsTask());
     }
 
+    [Fact]
+    public async Task Settle_TasksTakingTheirDagAcrossAThreshold_WarnOncePerDagAndThreshold()
+    {
+        var ledger = NewLedger();
+        var dag = new SharedBudget(ledger, "dag:w", new TaskLimits { TokenLimit = 10_000 }, UsageDelta.None);
+        var warnings = new List<ContractWarning>();
+        // Four tasks of the DAG, 2,000 tokens a call: the third call takes the DAG to 6,000, the fourth to 8,000 (70 %),
+        // the fifth to 10,000 (90 % and past). Each task has its own, larger limit, so only the DAG's thresholds fire.
+        var meters = Enumerable.Range(0, 4).Select(_ => Meter(new TaskLimits { TokenLimit = 100_000 }, warnings: warnings, shared: dag)).ToList();
+
+        foreach (var meter in meters.Append(meters[0]))
+        {
+            await meter.SettleAsync(await meter.ReserveAsync(new CallEstimate(500, 500, "gpt-4o"), Ct), 1_000, 1_000, Ct);
+        }
+
+        Assert.Equal(
+            [
+                new ContractWarning(ContractDimension.Tokens, 70, 8_000, 10_000, SharedBudget: true),
+                new ContractWarning(ContractDimension.Tokens, 90, 10_000, 10_000, SharedBudget: true),
+            ],
+            warnings);
+    }
+
     internal static InProcessBudgetLedger NewLedger(TimeProvider? time = null) =>
         new(Options.Create(new ContractOptions()), time ?? TimeProvider.System);
 }

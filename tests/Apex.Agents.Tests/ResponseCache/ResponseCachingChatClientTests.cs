@@ -71,6 +71,30 @@ public sealed class ResponseCachingChatClientTests : IDisposable
         Assert.Equal("done", unary.Text);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AboveTheMeter_ACacheHit_CountsNoCallAndFitsAUsedUpContract(bool streaming)
+    {
+        // As the agent runtime stacks them: the cache above the meter, the meter above the provider.
+        var meter = ContractMeterTests.Meter(new Apex.Contracts.Tasks.TaskLimits { ApiCallLimit = 1 });
+        using var metered = new ResponseCachingChatClient(new Apex.Agents.Contracts.MeteredChatClient(_model, meter), "openai", "m",
+            _services.GetRequiredService<HybridCache>(), TimeSpan.FromMinutes(1));
+
+        for (var i = 0; i < 3; i++)
+        {
+            var text = streaming
+                ? (await metered.GetStreamingResponseAsync("question", Options(), Token).ToChatResponseAsync(Token)).Text
+                : (await metered.GetResponseAsync("question", Options(), Token)).Text;
+            Assert.Equal("done", text);
+        }
+
+        // One real call; the two hits fit a one-call contract and add nothing to it.
+        Assert.Equal(1, _model.Calls);
+        Assert.Equal(1, meter.Usage.ApiCalls);
+        Assert.True(meter.Usage.OutputTokens > 0);
+    }
+
     public void Dispose()
     {
         _model.Dispose();

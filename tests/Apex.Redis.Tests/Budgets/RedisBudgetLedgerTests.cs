@@ -68,8 +68,9 @@ public sealed class RedisBudgetLedgerTests
         var reserved = new BudgetAmount(500, 50, 1);
         await ledger.TryReserveAsync("dag:c", Limits, reserved, BudgetAmount.Zero, Ct);
 
-        await ledger.SettleAsync("dag:c", reserved, new BudgetAmount(700, 70, 1), BudgetAmount.Zero, Ct);
+        var after = await ledger.SettleAsync("dag:c", reserved, new BudgetAmount(700, 70, 1), BudgetAmount.Zero, Ct);
 
+        Assert.Equal(new BudgetAmount(700, 70, 1), after);
         Assert.Equal(new BudgetUsage(new BudgetAmount(700, 70, 1), BudgetAmount.Zero), await ledger.GetAsync("dag:c", Ct));
         Assert.Null(await ledger.GetAsync("dag:unknown", Ct));
     }
@@ -80,8 +81,9 @@ public sealed class RedisBudgetLedgerTests
         await using var ctx = await RedisTestContext.CreateAsync();
         var ledger = NewLedger(ctx.Redis, ctx);
 
-        await ledger.SettleAsync("dag:d", new BudgetAmount(500, 50, 1), new BudgetAmount(400, 40, 1), new BudgetAmount(100, 10, 3), Ct);
+        var after = await ledger.SettleAsync("dag:d", new BudgetAmount(500, 50, 1), new BudgetAmount(400, 40, 1), new BudgetAmount(100, 10, 3), Ct);
 
+        Assert.Equal(new BudgetAmount(500, 50, 4), after);
         Assert.Equal(new BudgetUsage(new BudgetAmount(500, 50, 4), BudgetAmount.Zero), await ledger.GetAsync("dag:d", Ct));
     }
 

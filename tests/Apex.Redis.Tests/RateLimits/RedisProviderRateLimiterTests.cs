@@ -75,7 +75,7 @@ public sealed class RedisProviderRateLimiterTests
 
         await limiter.AcquireAsync("p", 50_000, Ct);
 
-        Assert.IsType<AgentExecutionException>(await TryAcquireAsync(limiter, 100));
+        Assert.IsType<RateLimitRefusedException>(await TryAcquireAsync(limiter, 100));
     }
 
     [Fact]

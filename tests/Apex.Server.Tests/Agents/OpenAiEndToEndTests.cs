@@ -107,10 +107,32 @@ public sealed class OpenAiEndToEndTests
 
         Assert.Equal((TaskState.Succeeded, "Paris is the capital of France."), (task.Status, task.Output));
         Assert.Equal(["gpt-4o-mini", "gpt-4o"], fake.Requests.Select(r => r.Json!["model"]!.GetValue<string>()));
-        var usage = await client.GetStringAsync("/api/v1/usage?group_by=model", ct);
-        Assert.Contains("\"key\":\"gpt-4o-mini\"", usage, StringComparison.Ordinal);
-        Assert.Contains("\"key\":\"gpt-4o\"", usage, StringComparison.Ordinal);
         Assert.Equal((60L, 20L, 2), (task.Usage.InputTokens, task.Usage.OutputTokens, task.Usage.ApiCalls));
+
+        // Every decision is in the task's history (its succeeded event) and a line of the usage API.
+        var succeeded = (await client.GetTaskEventsAsync(task.Id, ct)).Single(e => e.EventType == EventTypes.TaskSucceeded);
+        var steps = succeeded.Data.GetProperty("cascade").EnumerateArray()
+            .Select(s => (s.GetProperty("model").GetString(), s.GetProperty("outcome").GetString(), s.GetProperty("reason").GetString(), s.GetProperty("final").GetBoolean()))
+            .ToList();
+        Assert.Equal([("gpt-4o-mini", "rejected", "refusal", false), ("gpt-4o", "accepted", "accepted", true)], steps);
+
+        // A second task the cheap model answers: its answer is kept, and the saving against gpt-4o shows.
+        fake.Enqueue(FakeReply.WithText("Berlin is the capital of Germany.", 1_000, 500));
+        var cheap = await client.WaitForTaskAsync((await client.CreateTaskAsync(TaskRequest("Capital of Germany?", agent: "frugal"), ct)).Id, Deadline, ct);
+        Assert.Equal(TaskState.Succeeded, cheap.Status);
+
+        var byModel = (await client.GetFromJsonAsync("/api/v1/usage?group_by=model", ApexJsonContext.Default.UsageReport, ct))!;
+        var mini = byModel.Items.Single(i => i.Key == "gpt-4o-mini").Cascade!;
+        var top = byModel.Items.Single(i => i.Key == "gpt-4o").Cascade!;
+        Assert.Equal((1L, 1L, 0L), (mini.Accepted, mini.Rejected, mini.ProviderErrors));
+        Assert.Equal((1L, 0L), (top.Accepted, top.Rejected));
+        var byAgent = (await client.GetFromJsonAsync("/api/v1/usage?group_by=agent", ApexJsonContext.Default.UsageReport, ct))!.Items.Single(i => i.Key == "frugal").Cascade!;
+        var pricing = new Apex.Agents.Pricing.PricingOptions();
+        // The baseline: gpt-4o's price for the tokens of each answer kept.
+        var baseline = pricing.CostOf("gpt-4o", 30, 8) + pricing.CostOf("gpt-4o", 1_000, 500);
+        var spent = pricing.CostOf("gpt-4o-mini", 30, 12) + pricing.CostOf("gpt-4o", 30, 8) + pricing.CostOf("gpt-4o-mini", 1_000, 500);
+        Assert.Equal((baseline, spent, baseline - spent), (byAgent.TopModelCostUsd, byAgent.CostUsd, byAgent.SavedUsd));
+        Assert.True(byAgent.SavedUsd > 0, $"saved {byAgent.SavedUsd}");
     }
 
     [Fact]

@@ -20,28 +20,19 @@ public sealed class ApprovalRestartTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         Directory.CreateDirectory(_directory);
-        var settings = new Dictionary<string, string?>
-        {
-            ["Apex:Sqlite:Path"] = Path.Combine(_directory, "apex.db"),
-            // No sweep while the first server runs: the short-lived approval may only expire across the restart.
-            ["Apex:Approvals:SweepInterval"] = "01:00:00",
-            ["Apex:Approvals:Policies:0:Agent"] = "gated",
-            ["Apex:Approvals:Policies:0:Always"] = "true",
-            ["Apex:Approvals:Policies:1:Agent"] = "hasty",
-            ["Apex:Approvals:Policies:1:Always"] = "true",
-            ["Apex:Approvals:Policies:1:Ttl"] = "00:00:00.001",
-        };
+        var settings = ApprovalsHttp.RestartPolicies(hastyTtl: "00:00:00.001").ToDictionary(p => p.Key, p => (string?)p.Value);
+        settings["Apex:Sqlite:Path"] = Path.Combine(_directory, "apex.db");
 
         Guid kept, expiring, keptApproval, expiringApproval;
         await using (var first = new ApexAppFactory(settings))
         {
             var client = first.CreateClient();
-            await CreateAgentAsync(client, "gated", ct);
-            await CreateAgentAsync(client, "hasty", ct);
+            await client.CreateAgentAsync("gated", ct);
+            await client.CreateAgentAsync("hasty", ct);
             kept = (await client.CreateTaskAsync(TaskRequest("Gated work.", agent: "gated"), ct)).Id;
             expiring = (await client.CreateTaskAsync(TaskRequest("Hasty work.", agent: "hasty"), ct)).Id;
-            keptApproval = (await WaitForPendingAsync(client, kept, ct)).Id;
-            expiringApproval = (await WaitForPendingAsync(client, expiring, ct)).Id;
+            keptApproval = (await client.WaitForPendingApprovalAsync(kept, ct)).Id;
+            expiringApproval = (await client.WaitForPendingApprovalAsync(expiring, ct)).Id;
         }
 
         await using var second = new ApexAppFactory(settings);
@@ -50,18 +41,18 @@ public sealed class ApprovalRestartTests : IDisposable
         // The start-up sweep fails what expired while no server ran.
         var expired = await restarted.WaitForTaskAsync(expiring, Deadline, ct);
         Assert.Equal((TaskState.Failed, ApprovalActions.ExpiredCode), (expired.Status, expired.Error?.Code));
-        Assert.Equal(ApprovalState.Expired, (await GetAsync(restarted, expiringApproval, ct)).Status);
+        Assert.Equal(ApprovalState.Expired, (await restarted.GetApprovalAsync(expiringApproval, ct)).Status);
 
         Assert.Equal(TaskState.AwaitingApproval, (await restarted.GetTaskAsync(kept, ct)).Status);
-        var listed = Assert.Single(await ListAsync(restarted, "status=pending", ct));
+        var listed = Assert.Single(await restarted.ListApprovalsAsync("status=pending", ct));
         Assert.Equal((keptApproval, kept), (listed.Id, listed.TaskId));
-        using (var approve = await DecideAsync(restarted, keptApproval, "approve", null, ct))
+        using (var approve = await restarted.DecideApprovalAsync(keptApproval, "approve", null, ct))
         {
             approve.EnsureSuccessStatusCode();
         }
         var done = await restarted.WaitForTaskAsync(kept, Deadline, ct);
         Assert.Equal((TaskState.Succeeded, 2), (done.Status, done.Attempt));
-        Assert.Equal(ApprovalState.Used, (await GetAsync(restarted, keptApproval, ct)).Status);
+        Assert.Equal(ApprovalState.Used, (await restarted.GetApprovalAsync(keptApproval, ct)).Status);
 
         var store = second.Services.GetRequiredService<IApexStore>();
         await AssertEventsReplayToRowsAsync(store, kept, ct);

@@ -21,27 +21,27 @@ public abstract class ApprovalsApiTests(ApexBackend backend)
         var ct = TestContext.Current.CancellationToken;
         await using var server = await backend.StartAsync(AlwaysFor("gated"));
         var client = server.Client;
-        await CreateAgentAsync(client, "gated", ct);
+        await client.CreateAgentAsync("gated", ct);
         var free = await client.CreateTaskAsync(TaskRequest("Not gated."), ct);
         var task = await client.CreateTaskAsync(TaskRequest("Gated work.", agent: "gated"), ct);
 
-        var pending = await WaitForPendingAsync(client, task.Id, ct);
+        var pending = await client.WaitForPendingApprovalAsync(task.Id, ct);
         Assert.Equal((ApprovalActions.Run, "", "high", ApprovalState.Pending), (pending.Action, pending.Tool, pending.Risk, pending.Status));
         Assert.Equal(64, pending.ArgsHash.Length);
         Assert.InRange(pending.ExpiresAt - pending.CreatedAt, TimeSpan.FromHours(23.9), TimeSpan.FromHours(24.1));
         Assert.Equal(TaskState.Succeeded, (await client.WaitForTaskAsync(free.Id, Deadline, ct)).Status);
 
-        using var approved = await DecideAsync(client, pending.Id, "approve", "looks fine", ct);
+        using var approved = await client.DecideApprovalAsync(pending.Id, "approve", "looks fine", ct);
         var decided = await approved.ReadAsync(Contracts.ApexJsonContext.Default.ApprovalResponse, ct);
         Assert.Equal((ApprovalState.Approved, "tester", "looks fine"), (decided.Status, decided.DecidedBy, decided.Reason));
 
         var done = await client.WaitForTaskAsync(task.Id, Deadline, ct);
         Assert.Equal(TaskState.Succeeded, done.Status);
         Assert.Equal(2, done.Attempt);
-        Assert.Equal(ApprovalState.Used, (await GetAsync(client, pending.Id, ct)).Status);
-        var again = await Problem.ReadAsync(await DecideAsync(client, pending.Id, "approve", null, ct), ct);
+        Assert.Equal(ApprovalState.Used, (await client.GetApprovalAsync(pending.Id, ct)).Status);
+        var again = await Problem.ReadAsync(await client.DecideApprovalAsync(pending.Id, "approve", null, ct), ct);
         Assert.Equal((HttpStatusCode.Conflict, ApprovalActions.NotPendingCode), (again.Status, again.Code));
-        Assert.Empty(await ListAsync(client, "status=pending", ct));
+        Assert.Empty(await client.ListApprovalsAsync("status=pending", ct));
         await server.WaitForIdleAsync(Deadline, ct);
         await AssertEventsReplayToRowsAsync(server.Services.GetRequiredService<IApexStore>(), task.Id, ct);
     }
@@ -52,12 +52,12 @@ public abstract class ApprovalsApiTests(ApexBackend backend)
         var ct = TestContext.Current.CancellationToken;
         await using var server = await backend.StartAsync(AlwaysFor("gated"));
         var client = server.Client;
-        await CreateAgentAsync(client, "gated", ct);
+        await client.CreateAgentAsync("gated", ct);
         var dag = await client.CreateDagAsync(Dag(Node("first", "Gated step.") with { Agent = "gated" }, Node("second", "After {{tasks.first.output}}.", "first")), ct);
         var first = dag.Tasks!.Single(t => t.Key == "first").Id;
 
-        var pending = await WaitForPendingAsync(client, first, ct);
-        using var rejected = await DecideAsync(client, pending.Id, "reject", "too risky", ct);
+        var pending = await client.WaitForPendingApprovalAsync(first, ct);
+        using var rejected = await client.DecideApprovalAsync(pending.Id, "reject", "too risky", ct);
         Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
 
         var failed = await client.WaitForTaskAsync(first, Deadline, ct);
@@ -66,7 +66,7 @@ public abstract class ApprovalsApiTests(ApexBackend backend)
         var finished = await client.WaitForDagAsync(dag.Id, Deadline, ct);
         Assert.Equal(Contracts.Dags.DagState.Failed, finished.Status);
         Assert.Equal(TaskState.Skipped, finished.Tasks!.Single(t => t.Key == "second").Status);
-        var again = await Problem.ReadAsync(await DecideAsync(client, pending.Id, "approve", null, ct), ct);
+        var again = await Problem.ReadAsync(await client.DecideApprovalAsync(pending.Id, "approve", null, ct), ct);
         Assert.Equal((HttpStatusCode.Conflict, ApprovalActions.NotPendingCode), (again.Status, again.Code));
         await AssertEventsReplayToRowsAsync(server.Services.GetRequiredService<IApexStore>(), first, ct);
     }
@@ -79,15 +79,15 @@ public abstract class ApprovalsApiTests(ApexBackend backend)
         settings["Apex:Approvals:SweepInterval"] = "00:00:00.100";
         await using var server = await backend.StartAsync(settings);
         var client = server.Client;
-        await CreateAgentAsync(client, "gated", ct);
+        await client.CreateAgentAsync("gated", ct);
         var task = await client.CreateTaskAsync(TaskRequest("Gated work.", agent: "gated"), ct);
 
         var failed = await client.WaitForTaskAsync(task.Id, Deadline, ct);
 
         Assert.Equal((TaskState.Failed, ApprovalActions.ExpiredCode), (failed.Status, failed.Error?.Code));
-        var approval = Assert.Single(await ListAsync(client, $"task_id={task.Id}", ct));
+        var approval = Assert.Single(await client.ListApprovalsAsync($"task_id={task.Id}", ct));
         Assert.Equal(ApprovalState.Expired, approval.Status);
-        var late = await Problem.ReadAsync(await DecideAsync(client, approval.Id, "approve", null, ct), ct);
+        var late = await Problem.ReadAsync(await client.DecideApprovalAsync(approval.Id, "approve", null, ct), ct);
         Assert.Equal((HttpStatusCode.Conflict, ApprovalActions.NotPendingCode), (late.Status, late.Code));
         await AssertEventsReplayToRowsAsync(server.Services.GetRequiredService<IApexStore>(), task.Id, ct);
     }
@@ -98,16 +98,16 @@ public abstract class ApprovalsApiTests(ApexBackend backend)
         var ct = TestContext.Current.CancellationToken;
         await using var server = await backend.StartAsync(AlwaysFor("gated"));
         var client = server.Client;
-        await CreateAgentAsync(client, "gated", ct);
+        await client.CreateAgentAsync("gated", ct);
         var task = await client.CreateTaskAsync(TaskRequest("Gated work.", agent: "gated"), ct);
-        var pending = await WaitForPendingAsync(client, task.Id, ct);
+        var pending = await client.WaitForPendingApprovalAsync(task.Id, ct);
 
         using var cancel = await client.PostAsync($"/api/v1/tasks/{task.Id}/cancel", null, ct);
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         Assert.Equal(TaskState.Cancelled, (await client.GetTaskAsync(task.Id, ct)).Status);
-        Assert.Equal(ApprovalState.Cancelled, (await GetAsync(client, pending.Id, ct)).Status);
-        var late = await Problem.ReadAsync(await DecideAsync(client, pending.Id, "approve", null, ct), ct);
+        Assert.Equal(ApprovalState.Cancelled, (await client.GetApprovalAsync(pending.Id, ct)).Status);
+        var late = await Problem.ReadAsync(await client.DecideApprovalAsync(pending.Id, "approve", null, ct), ct);
         Assert.Equal((HttpStatusCode.Conflict, ApprovalActions.NotPendingCode), (late.Status, late.Code));
         await AssertEventsReplayToRowsAsync(server.Services.GetRequiredService<IApexStore>(), task.Id, ct);
     }
@@ -118,7 +118,7 @@ public abstract class ApprovalsApiTests(ApexBackend backend)
         var ct = TestContext.Current.CancellationToken;
         await using var server = await backend.StartAsync();
 
-        var problem = await Problem.ReadAsync(await DecideAsync(server.Client, Guid.NewGuid(), "approve", null, ct), ct);
+        var problem = await Problem.ReadAsync(await server.Client.DecideApprovalAsync(Guid.NewGuid(), "approve", null, ct), ct);
         var list = await Problem.ReadAsync(await server.Client.GetAsync("/api/v1/approvals?status=maybe", ct), ct);
 
         Assert.Equal((HttpStatusCode.NotFound, "approval_not_found"), (problem.Status, problem.Code));

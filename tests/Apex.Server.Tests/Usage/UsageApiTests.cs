@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
 using Apex.Contracts;
+using Apex.Contracts.Agents;
+using Apex.Contracts.Tasks;
 using Apex.Contracts.Usage;
 using Apex.Server.Tests.Conformance;
 using Apex.Testing;
@@ -46,6 +49,37 @@ public abstract class UsageApiTests(ApexBackend backend)
         var later = await GetAsync(client, $"/api/v1/usage?from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(1).ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(2).ToString("O"))}", ct);
         Assert.Empty(later.Items);
         Assert.Equal(0, later.Total.ApiCalls);
+    }
+
+    [Fact]
+    public async Task Usage_OfACascade_CountsEachDecisionAndTheSavingAgainstItsTopModel()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
+        var agent = await client.PostAsJsonAsync("/api/v1/agents", new AgentRequest
+        {
+            Name = "frugal",
+            Provider = "simulated",
+            Model = "gpt-4o",
+            Cascade = ["gpt-4o-mini", "gpt-4o"],
+        }, ApexJsonContext.Default.AgentRequest, ct);
+        Assert.Equal(HttpStatusCode.Created, agent.StatusCode);
+
+        var task = await client.WaitForTaskAsync((await client.CreateTaskAsync(TaskRequest("Name three primary colours.", agent: "frugal"), ct)).Id, Deadline, ct);
+
+        Assert.Equal(TaskState.Succeeded, task.Status);
+        // The decision is in the task's history, carried from the worker in distributed mode.
+        var succeeded = (await client.GetTaskEventsAsync(task.Id, ct)).Single(e => e.EventType == "task_succeeded");
+        var step = Assert.Single(succeeded.Data.GetProperty("cascade").EnumerateArray());
+        Assert.Equal(("gpt-4o-mini", "accepted", true), (step.GetProperty("model").GetString(), step.GetProperty("outcome").GetString(), step.GetProperty("final").GetBoolean()));
+        var byModel = await GetAsync(client, "/api/v1/usage?group_by=model", ct);
+        var mini = byModel.Items.Single(i => i.Key == "gpt-4o-mini");
+        Assert.Equal((1L, 0L), (mini.Cascade!.Accepted, mini.Cascade.Rejected));
+        var pricing = new Apex.Agents.Pricing.PricingOptions();
+        var baseline = pricing.CostOf("gpt-4o", task.Usage.InputTokens, task.Usage.OutputTokens);
+        Assert.Equal((task.Usage.CostUsd, baseline, baseline - task.Usage.CostUsd), (mini.Cascade.CostUsd, mini.Cascade.TopModelCostUsd, mini.Cascade.SavedUsd));
+        Assert.True(byModel.Total.Cascade!.SavedUsd > 0);
     }
 
     [Theory]
