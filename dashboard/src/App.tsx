@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { useConnection } from './live/connection';
+import { useConnection, usePolling, useSubscription } from './live/connection';
 import { Link, match, useRoute } from './router';
 import { useTheme } from './stores/theme';
 import { AgentsView } from './views/AgentsView';
@@ -62,6 +62,10 @@ export function App() {
   const { theme, toggle } = useTheme();
   const connection = useConnection((s) => s.state);
   const pending = useApprovals((s) => s.pending.length);
+  const loadApprovals = useApprovals((s) => s.load);
+  // The pending count in the navigation stays current on every page.
+  usePolling(loadApprovals, 60_000, 15_000);
+  useSubscription('approvals');
   const main = useRef<HTMLElement>(null);
   const firstPath = useRef(path);
 

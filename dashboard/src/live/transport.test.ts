@@ -242,4 +242,19 @@ describe('LiveTransport', () => {
     h.sockets[1].open();
     expect(h.sockets[1].sent).toEqual([]);
   });
+
+  it('shares one subscription between holders of the same channel and filter until the last lets go', () => {
+    const h = harness();
+    h.transport.start();
+    h.sockets[0].open();
+    const first = h.transport.subscribe('approvals');
+    const second = h.transport.subscribe('approvals');
+    expect(h.sockets[0].sent).toEqual([{ type: 'subscribe', id: 's1', channel: 'approvals' }]);
+
+    first();
+    first();
+    expect(h.sockets[0].sent).toHaveLength(1);
+    second();
+    expect(h.sockets[0].sent.at(-1)).toEqual({ type: 'unsubscribe', id: 's1' });
+  });
 });

@@ -11,6 +11,8 @@ interface Subscription {
   filter?: Filter;
   /** Highest stored seq seen for it: the `since` of the next subscribe after a reconnect. */
   lastSeq: number;
+  /** Components holding it: the same channel and filter share one subscription. */
+  holders: number;
   stopFallback?: () => void;
 }
 
@@ -103,7 +105,7 @@ export class LiveTransport {
     const key = `${channel}:${JSON.stringify(filter ?? {})}`;
     let sub = this.subs.get(key);
     if (!sub) {
-      sub = { key, id: `s${this.nextId++}`, channel, filter, lastSeq: 0 };
+      sub = { key, id: `s${this.nextId++}`, channel, filter, lastSeq: 0, holders: 0 };
       this.subs.set(key, sub);
       this.byId.set(sub.id, sub);
       if (this.open) {
@@ -113,8 +115,14 @@ export class LiveTransport {
       }
     }
     const current = sub;
+    current.holders++;
+    let released = false;
     return () => {
-      if (this.subs.get(key) !== current) {
+      if (released || this.subs.get(key) !== current) {
+        return;
+      }
+      released = true;
+      if (--current.holders > 0) {
         return;
       }
       this.subs.delete(key);

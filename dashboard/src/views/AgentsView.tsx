@@ -35,7 +35,8 @@ export function AgentsView() {
   const [status, setStatus] = useState<'all' | AgentStatus>('all');
   const [model, setModel] = useState('all');
   const [search, setSearch] = useState('');
-  usePolling(load, 30_000, 10_000);
+  // With stats, the list costs two store reads per agent: reread it now and then; the activity is live.
+  usePolling(load, 60_000, 30_000);
   useSubscription('agents');
 
   const modelOf = useMemo(() => new Map(definitions.map((d) => [d.name, d.cascade.length > 1 ? d.cascade.join(' → ') : d.model])), [definitions]);
