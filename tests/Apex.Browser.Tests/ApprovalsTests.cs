@@ -20,6 +20,7 @@ public sealed class ApprovalsTests(DashboardServer fixture)
         var task = await client.CreateTaskAsync(TaskRequest("Send the quarterly numbers.", agent: DashboardServer.GatedAgent), ct);
         Assert.Equal(TaskState.AwaitingApproval, (await client.WaitForTaskAsync(task.Id, new HashSet<TaskState> { TaskState.AwaitingApproval }, Deadline, ct)).Status);
         var page = await fixture.OpenAsync("/approvals");
+        await fixture.ExpectLiveAsync(page);
 
         var row = page.Locator($"[data-testid=approval-row][data-task='{task.Id}']");
         await Expect(row).ToContainTextAsync("run");

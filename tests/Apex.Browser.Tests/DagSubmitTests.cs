@@ -30,6 +30,7 @@ public sealed class DagSubmitTests(DashboardServer fixture)
     {
         var ct = TestContext.Current.CancellationToken;
         var page = await fixture.OpenAsync("/submit");
+        await fixture.ExpectLiveAsync(page);
 
         await page.GetByLabel("DAG specification").FillAsync(Diamond);
         await Expect(page.Locator("#spec-status")).ToContainTextAsync("YAML, 4 tasks");

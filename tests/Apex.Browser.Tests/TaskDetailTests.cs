@@ -47,6 +47,7 @@ public sealed class TaskDetailTests(DashboardServer fixture)
         // The Simulated provider's delay directive: the first piece after 4 s, the rest spread over the next 4 s.
         var task = await client.CreateTaskAsync(TaskRequest("Explain backpressure slowly. [[simulate:delay=8000]]"), ct);
         var page = await fixture.OpenAsync($"/tasks/{task.Id}");
+        await fixture.ExpectLiveAsync(page);
 
         var heading = page.GetByRole(AriaRole.Heading, new() { Name = "Output" });
         await Expect(heading).ToContainTextAsync("(streaming)");
