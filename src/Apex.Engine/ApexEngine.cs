@@ -98,6 +98,7 @@ public sealed class ApexEngine(
                     ? DagBudget.ResolveChild(budget, UsageDelta.None, node.Limits, null, $"tasks[{node.SourceIndex}].limits", [])
                     : LimitPresets.Resolve(node.Limits),
                 Metadata = null,
+                OutputSchema = node.OutputSchema,
             };
         }
         AdmitOrThrow(tasks.Length);
@@ -166,6 +167,7 @@ public sealed class ApexEngine(
         MaxAttempts = request.MaxAttempts ?? retryPolicy.DefaultMaxAttempts,
         Limits = LimitPresets.Resolve(request.Limits),
         Metadata = request.Metadata,
+        OutputSchema = TaskRules.SchemaText(request.OutputSchema),
     };
 
     private AgentDefinition ResolveAgent(string tenantId, string? name, string field)

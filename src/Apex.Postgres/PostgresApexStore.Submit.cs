@@ -102,6 +102,7 @@ public sealed partial class PostgresApexStore
             MaxAttempts = task.MaxAttempts,
             Limits = task.Limits,
             Metadata = task.Metadata,
+            OutputSchema = task.OutputSchema,
             DependsOn = dependsOn,
         }, CoreJsonContext.Default.TaskCreatedData, dagId);
 

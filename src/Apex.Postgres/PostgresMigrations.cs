@@ -31,7 +31,11 @@ internal static class PostgresMigrations
         (4, "approvals", Approvals),
         (5, "agent_settings", AgentSettings),
         (6, "llm_usage_cascade", LlmUsageCascade),
+        (7, "task_output_schema", TaskOutputSchema),
     ];
+
+    /// <summary>A task's own JSON Schema for its output (null for almost every task: no cost to the others).</summary>
+    private const string TaskOutputSchema = "ALTER TABLE tasks ADD COLUMN output_schema text NULL;";
 
     /// <summary>
     /// A usage line of a cascade step says what the router decided; the final step also carries what the cascade's

@@ -9,14 +9,15 @@ internal sealed class TaskInsertBuffer
     /// <summary>All the rows in one statement: one array per column, unnested.</summary>
     public const string Sql = """
         INSERT INTO tasks (id, tenant_id, dag_id, dag_position, key, name, instruction, agent, status, priority, attempt, max_attempts,
-            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version)
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema)
         SELECT u.id, u.tenant_id, u.dag_id, u.dag_position, u.key, u.name, u.instruction, u.agent, u.status, u.priority, 0, u.max_attempts,
-            u.token_limit, u.cost_limit, u.time_limit_seconds, u.api_call_limit, u.metadata::jsonb, @at, 1
+            u.token_limit, u.cost_limit, u.time_limit_seconds, u.api_call_limit, u.metadata::jsonb, @at, 1, u.output_schema
         FROM unnest(@id::uuid[], @tenant_id::text[], @dag_id::uuid[], @dag_position::integer[], @key::text[], @name::text[],
             @instruction::text[], @agent::text[], @status::text[], @priority::integer[], @max_attempts::integer[],
-            @token_limit::bigint[], @cost_limit::numeric[], @time_limit_seconds::integer[], @api_call_limit::integer[], @metadata::text[])
+            @token_limit::bigint[], @cost_limit::numeric[], @time_limit_seconds::integer[], @api_call_limit::integer[], @metadata::text[],
+            @output_schema::text[])
             AS u (id, tenant_id, dag_id, dag_position, key, name, instruction, agent, status, priority, max_attempts,
-            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata)
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, output_schema)
         """;
 
     private readonly List<Guid> _ids = [];
@@ -35,6 +36,7 @@ internal sealed class TaskInsertBuffer
     private readonly List<int?> _timeLimits = [];
     private readonly List<int?> _callLimits = [];
     private readonly List<string?> _metadata = [];
+    private readonly List<string?> _outputSchemas = [];
 
     public int Count => _ids.Count;
 
@@ -56,6 +58,7 @@ internal sealed class TaskInsertBuffer
         _timeLimits.Add(task.Limits.TimeLimitSeconds);
         _callLimits.Add(task.Limits.ApiCallLimit);
         _metadata.Add(Rows.Json(task.Metadata));
+        _outputSchemas.Add(task.OutputSchema);
     }
 
     public (string Name, object? Value)[] Parameters(DateTimeOffset at) =>
@@ -64,7 +67,8 @@ internal sealed class TaskInsertBuffer
         ("key", _keys.ToArray()), ("name", _names.ToArray()), ("instruction", _instructions.ToArray()), ("agent", _agents.ToArray()),
         ("status", _statuses.ToArray()), ("priority", _priorities.ToArray()), ("max_attempts", _maxAttempts.ToArray()),
         ("token_limit", _tokenLimits.ToArray()), ("cost_limit", _costLimits.ToArray()), ("time_limit_seconds", _timeLimits.ToArray()),
-        ("api_call_limit", _callLimits.ToArray()), ("metadata", _metadata.ToArray()), ("at", at),
+        ("api_call_limit", _callLimits.ToArray()), ("metadata", _metadata.ToArray()),
+        ("output_schema", _outputSchemas.ToArray()), ("at", at),
     ];
 
     public void Clear()
@@ -85,5 +89,6 @@ internal sealed class TaskInsertBuffer
         _timeLimits.Clear();
         _callLimits.Clear();
         _metadata.Clear();
+        _outputSchemas.Clear();
     }
 }

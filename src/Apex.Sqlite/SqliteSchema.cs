@@ -53,7 +53,8 @@ internal static class SqliteSchema
             started_at INTEGER NULL,
             finished_at INTEGER NULL,
             worker TEXT NULL,
-            version INTEGER NOT NULL
+            version INTEGER NOT NULL,
+            output_schema TEXT NULL
         );
         CREATE INDEX IF NOT EXISTS idx_tasks_dag_status ON tasks (dag_id, status);
         CREATE INDEX IF NOT EXISTS idx_tasks_agent_id ON tasks (tenant_id, agent);

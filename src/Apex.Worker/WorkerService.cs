@@ -192,6 +192,7 @@ internal sealed partial class WorkerService(
                 DagId = message.DagId,
                 Attempt = message.Attempt,
                 Instruction = message.Instruction,
+                OutputSchema = message.OutputSchema,
                 Limits = new TaskLimits
                 {
                     TokenLimit = message.TokenLimit,

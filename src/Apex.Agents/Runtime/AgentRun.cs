@@ -26,6 +26,9 @@ public sealed record AgentRun
     /// <summary>The instruction, dependency outputs substituted.</summary>
     public required string Instruction { get; init; }
 
+    /// <summary>The task's own JSON Schema for its output (raw JSON); null: the agent's, if it has one.</summary>
+    public string? OutputSchema { get; init; }
+
     /// <summary>The task's contract.</summary>
     public TaskLimits Limits { get; init; } = new();
 

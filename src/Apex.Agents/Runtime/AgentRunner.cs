@@ -68,7 +68,8 @@ public sealed class AgentRunner
             return ValueTask.CompletedTask;
         }, SharedBudgetOf(run));
         // Structured output where the provider supports it; the answer is checked against the schema either way.
-        var responseFormat = agent.Settings.OutputSchema is { } outputSchema
+        var schemaJson = run.OutputSchema ?? agent.Settings.OutputSchema;
+        var responseFormat = schemaJson is { } outputSchema
             ? ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(outputSchema).RootElement.Clone(), "output")
             : null;
         var toolContext = new ToolContext(run.TenantId, run.TaskId, run.DagId) { Approvals = run.Approvals };
@@ -81,14 +82,14 @@ public sealed class AgentRunner
             var output = agent.Settings.Cascade.Count == 0
                 ? await StreamAsync(Pipeline(agent.Model), messages, Options(agent.Model, tools), live, cancellationToken)
                 : await CascadeAsync(messages, tools, live, cancellationToken);
-            if (agent.Settings.Cascade.Count == 0 && agent.Settings.OutputSchema is { } schema)
+            if (agent.Settings.Cascade.Count == 0 && schemaJson is { } schema)
             {
                 // The cascade's scorer already held its answers to the schema; a lone model's answer is checked here.
                 var score = new ResponseScorer(_routing.CurrentValue).Score(output, expectsJson: true, ResponseScorer.ParseSchema(schema));
                 if (!score.Accepted)
                 {
                     throw new AgentExecutionException("invalid_output",
-                        $"The answer does not satisfy the agent's output schema ({score.Reason}{(score.Detail is null ? "" : ": " + score.Detail)}).", retryable: true);
+                        $"The answer does not satisfy the output schema ({score.Reason}{(score.Detail is null ? "" : ": " + score.Detail)}).", retryable: true);
                 }
             }
             run.Approvals.ThrowIfPending();
@@ -143,8 +144,8 @@ public sealed class AgentRunner
                 Models = agent.Settings.Cascade,
                 Instruction = run.Instruction,
                 Judge = judge,
-                ExpectsJson = agent.Settings.OutputSchema is not null,
-                JsonSchema = agent.Settings.OutputSchema,
+                ExpectsJson = schemaJson is not null,
+                JsonSchema = schemaJson,
             },
                 async (model, ct) =>
                 {

@@ -48,6 +48,9 @@ public sealed record DagTaskSpec
     /// <summary>Limits of this task.</summary>
     public TaskLimits? Limits { get; init; }
 
+    /// <summary>A JSON Schema this task's output must satisfy (see <see cref="Tasks.CreateTaskRequest.OutputSchema"/>).</summary>
+    public System.Text.Json.JsonElement? OutputSchema { get; init; }
+
     /// <summary>Ids of the tasks this one waits for.</summary>
     public List<string>? DependsOn { get; init; }
 }

@@ -23,4 +23,10 @@ public sealed record CreateTaskRequest
 
     /// <summary>Free-form string labels.</summary>
     public Dictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>
+    /// A JSON Schema the output must satisfy: providers are asked for structured output, a cascade escalates past answers
+    /// that miss it, and a lone model's answer that misses it fails <c>invalid_output</c>. Overrides the agent's own.
+    /// </summary>
+    public System.Text.Json.JsonElement? OutputSchema { get; init; }
 }

@@ -48,6 +48,9 @@ public sealed record TaskResponse
     /// <summary>Labels.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    /// <summary>The JSON Schema the task's output must satisfy, when the task set one.</summary>
+    public System.Text.Json.JsonElement? OutputSchema { get; init; }
+
     /// <summary>When accepted.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

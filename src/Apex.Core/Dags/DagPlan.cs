@@ -55,6 +55,9 @@ public sealed record DagNode
     /// <summary>Limits, or null for the DAG's.</summary>
     public TaskLimits? Limits { get; init; }
 
+    /// <summary>The JSON Schema the node's output must satisfy (raw JSON), or null.</summary>
+    public string? OutputSchema { get; init; }
+
     /// <summary>Indices of its dependencies (all smaller than <see cref="Index"/>).</summary>
     public required IReadOnlyList<int> Dependencies { get; init; }
 }

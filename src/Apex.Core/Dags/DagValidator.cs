@@ -58,6 +58,7 @@ public sealed class DagValidator(DagOptions options)
                 Agent = spec.Agent,
                 MaxAttempts = spec.MaxAttempts,
                 Limits = spec.Limits,
+                OutputSchema = TaskRules.SchemaText(spec.OutputSchema),
                 Dependencies = deps,
             };
         }
@@ -304,6 +305,7 @@ public sealed class DagValidator(DagOptions options)
             }
             TaskRules.CheckMaxAttempts(spec.MaxAttempts, $"tasks[{i}].max_attempts", errors);
             TaskRules.CheckLimits(spec.Limits, $"tasks[{i}].limits", errors);
+            TaskRules.CheckOutputSchema(spec.OutputSchema, $"tasks[{i}].output_schema", errors);
             if (request.Limits is { } dagLimits && DagLimitsValid(request.Limits))
             {
                 // The DAG's limits are a budget its tasks share: no task may be allowed more than all of it.

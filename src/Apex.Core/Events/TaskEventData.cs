@@ -35,6 +35,9 @@ public sealed record TaskCreatedData
     /// <summary>Labels.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    /// <summary>The JSON Schema the output must satisfy (raw JSON), if the task set one.</summary>
+    public string? OutputSchema { get; init; }
+
     /// <summary>Dependency keys, for DAG tasks.</summary>
     public IReadOnlyList<string>? DependsOn { get; init; }
 }

@@ -42,6 +42,7 @@ public static class TaskProjection
                 MaxAttempts = created.MaxAttempts,
                 Limits = created.Limits,
                 Metadata = created.Metadata,
+                OutputSchema = created.OutputSchema,
                 CreatedAt = e.CreatedAt,
                 Version = e.Version,
             };

@@ -48,6 +48,9 @@ public sealed record NewTask
     /// <summary>Labels.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    /// <summary>The JSON Schema the output must satisfy (raw JSON), or null.</summary>
+    public string? OutputSchema { get; init; }
+
     /// <summary>The row a store inserts for this standalone task: queued, version 1.</summary>
     public TaskRecord ToQueuedRecord(DateTimeOffset createdAt) => new()
     {
@@ -61,6 +64,7 @@ public sealed record NewTask
         MaxAttempts = MaxAttempts,
         Limits = Limits,
         Metadata = Metadata,
+        OutputSchema = OutputSchema,
         CreatedAt = createdAt,
         Version = 1,
     };

@@ -65,6 +65,9 @@ public sealed record TaskRecord
     /// <summary>Labels.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    /// <summary>The JSON Schema the output must satisfy (raw JSON), or null: the agent's own applies.</summary>
+    public string? OutputSchema { get; init; }
+
     /// <summary>Accepted at.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

@@ -16,6 +16,9 @@ public static class TaskRules
     /// <summary>Most metadata entries.</summary>
     public const int MaxMetadataEntries = 64;
 
+    /// <summary>Largest output schema a task may carry, in bytes of JSON.</summary>
+    public const int MaxOutputSchemaBytes = 64 * 1024;
+
     /// <summary>Validates a single task request; throws <see cref="ApexValidationException"/> (<c>validation_failed</c>).</summary>
     public static void Validate(CreateTaskRequest request, string prefix = "")
     {
@@ -53,7 +56,28 @@ public static class TaskRules
         }
         CheckMaxAttempts(request.MaxAttempts, prefix + "max_attempts", errors);
         CheckLimits(request.Limits, prefix + "limits", errors);
+        CheckOutputSchema(request.OutputSchema, prefix + "output_schema", errors);
     }
+
+    /// <summary>
+    /// Checks the shape of an output schema: a JSON object of at most <see cref="MaxOutputSchemaBytes"/> bytes. (The API
+    /// also compiles it as a JSON Schema before anything is stored.)
+    /// </summary>
+    public static void CheckOutputSchema(System.Text.Json.JsonElement? schema, string field, Dictionary<string, string[]> errors)
+    {
+        if (schema is not { } s || s.ValueKind is System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null)
+        {
+            return;
+        }
+        if (s.ValueKind != System.Text.Json.JsonValueKind.Object || s.GetRawText().Length > MaxOutputSchemaBytes)
+        {
+            errors[field] = [$"A JSON Schema object of at most {MaxOutputSchemaBytes} bytes."];
+        }
+    }
+
+    /// <summary>The schema as stored: its raw JSON, or null when none was given.</summary>
+    public static string? SchemaText(System.Text.Json.JsonElement? schema) =>
+        schema is { ValueKind: System.Text.Json.JsonValueKind.Object } s ? s.GetRawText() : null;
 
     /// <summary>Checks 1 ≤ max_attempts ≤ <see cref="MaxAttemptsCeiling"/>.</summary>
     public static void CheckMaxAttempts(int? maxAttempts, string field, Dictionary<string, string[]> errors)

@@ -117,6 +117,7 @@ public sealed partial class TaskExecutor(
                 DagId = task.DagId,
                 Attempt = task.Attempt,
                 Instruction = task.Instruction,
+                OutputSchema = task.OutputSchema,
                 Limits = task.Limits,
                 UsedBefore = new UsageDelta(task.InputTokens, task.OutputTokens, task.CostUsd, task.ApiCalls),
                 DagLimits = dagBudget?.Limits,

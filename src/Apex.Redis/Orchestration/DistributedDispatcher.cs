@@ -173,6 +173,7 @@ public sealed partial class DistributedDispatcher(
             Model = agent?.Model ?? "simulated",
             SystemPrompt = agent?.SystemPrompt ?? "",
             AgentSettings = agent?.Settings ?? AgentSettings.None,
+            OutputSchema = task.OutputSchema,
             Instruction = task.Instruction,
             TimeLimitMs = task.Limits.TimeLimitSeconds * 1000L,
             DagId = task.DagId,

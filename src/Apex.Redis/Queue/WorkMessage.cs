@@ -36,6 +36,9 @@ public sealed record WorkMessage
     /// <summary>The agent's cascade and tools (JSON on the wire, field <c>agent_settings</c>; empty for none).</summary>
     public AgentSettings AgentSettings { get; init; } = AgentSettings.None;
 
+    /// <summary>The task's own JSON Schema for its output (raw JSON, field <c>output_schema</c>; empty for none).</summary>
+    public string? OutputSchema { get; init; }
+
     /// <summary>The instruction with dependency outputs already substituted.</summary>
     public required string Instruction { get; init; }
 
@@ -94,6 +97,7 @@ public sealed record WorkMessage
         new("system_prompt", SystemPrompt),
         new("agent_settings", StoreValues.SettingsJson(AgentSettings) ?? ""),
         new("instruction", Instruction),
+        new("output_schema", OutputSchema ?? ""),
         new("time_limit_ms", TimeLimitMs is { } ms ? StreamFields.Int(ms) : ""),
         new("dag_id", DagId is { } dag ? StreamFields.Id(dag) : ""),
         new("token_limit", TokenLimit is { } tokens ? StreamFields.Int(tokens) : ""),
@@ -122,7 +126,7 @@ public sealed record WorkMessage
         string? systemPrompt = null, instruction = null, timeLimit = null, dispatchedAt = null, traceparent = null;
         string? agentSettings = null, dagId = null, tokenLimit = null, costLimit = null, callLimit = null, usedTokens = null, usedCost = null, usedCalls = null;
         string? dagTokenLimit = null, dagCostLimit = null, dagCallLimit = null, dagUsedTokens = null, dagUsedCost = null, dagUsedCalls = null;
-        string? approvalTools = null, approvals = null;
+        string? approvalTools = null, approvals = null, outputSchema = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -142,6 +146,7 @@ public sealed record WorkMessage
                 case "traceparent": traceparent = value; break;
                 case "dag_id": dagId = value; break;
                 case "agent_settings": agentSettings = value; break;
+                case "output_schema": outputSchema = value; break;
                 case "dag_token_limit": dagTokenLimit = value; break;
                 case "dag_cost_limit": dagCostLimit = value; break;
                 case "dag_api_call_limit": dagCallLimit = value; break;
@@ -175,6 +180,8 @@ public sealed record WorkMessage
             Traceparent = traceparent ?? "",
             // Contract fields came with protocol 1.1; a 1.0 orchestrator sends none, which reads as no limit.
             AgentSettings = ParseSettings(agentSettings),
+            // Protocol 1.3: a task's own output schema; absent from older orchestrators (the agent's applies).
+            OutputSchema = string.IsNullOrEmpty(outputSchema) ? null : outputSchema,
             DagLimits = string.IsNullOrEmpty(dagTokenLimit) && string.IsNullOrEmpty(dagCostLimit) && string.IsNullOrEmpty(dagCallLimit) ? null : new TaskLimits
             {
                 TokenLimit = string.IsNullOrEmpty(dagTokenLimit) ? null : StreamFields.Long(dagTokenLimit, "dag_token_limit"),

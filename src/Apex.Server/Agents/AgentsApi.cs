@@ -11,6 +11,7 @@ using Apex.Core.Errors;
 using Apex.Core.Storage;
 using Apex.Engine.Agents;
 using Apex.Engine.Execution;
+using Apex.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -138,7 +139,7 @@ internal static partial class AgentsApi
         {
             errors["cascade"] = [$"At most {MaxCascadeModels} model ids of 1–256 characters, cheapest first."];
         }
-        if (request.OutputSchema is { } schema && !IsSchema(schema))
+        if (request.OutputSchema is { } schema && !OutputSchemas.Compiles(schema))
         {
             errors["output_schema"] = ["A JSON Schema object ({} clears it)."];
         }
@@ -179,23 +180,6 @@ internal static partial class AgentsApi
             MaxSteps = tools.MaxSteps ?? existing.Tools.MaxSteps,
         },
     };
-
-    private static bool IsSchema(JsonElement schema)
-    {
-        if (schema.ValueKind != JsonValueKind.Object)
-        {
-            return false;
-        }
-        try
-        {
-            _ = ResponseScorer.ParseSchema(schema.GetRawText());
-            return true;
-        }
-        catch (Exception e) when (e is JsonException or Json.Schema.JsonSchemaException)
-        {
-            return false;
-        }
-    }
 
     private static McpServerDefinition ToMcp(McpServer server) => new()
     {

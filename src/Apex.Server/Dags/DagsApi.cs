@@ -36,6 +36,7 @@ internal static class DagsApi
     private static async Task<Results<Created<DagResponse>, Ok<DagResponse>>> CreateAsync(
         CreateDagRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
     {
+        OutputSchemas.ThrowIfInvalid((request.Tasks ?? []).Select((t, i) => (t?.OutputSchema, $"tasks[{i}].output_schema")));
         var hash = string.IsNullOrEmpty(idempotencyKey) ? null
             : ApexEngine.HashRequest(JsonSerializer.SerializeToUtf8Bytes(request, ApexJsonContext.Default.CreateDagRequest));
         var submission = await engine.SubmitDagAsync(Tenancy.DefaultTenant, request, idempotencyKey, hash, cancellationToken);

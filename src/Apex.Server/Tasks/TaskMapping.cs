@@ -25,6 +25,7 @@ internal static class TaskMapping
         Usage = new TaskUsage { InputTokens = task.InputTokens, OutputTokens = task.OutputTokens, CostUsd = task.CostUsd, ApiCalls = task.ApiCalls },
         Limits = task.Limits,
         Metadata = task.Metadata,
+        OutputSchema = task.OutputSchema is { } schema ? JsonDocument.Parse(schema).RootElement.Clone() : null,
         CreatedAt = task.CreatedAt,
         StartedAt = task.StartedAt,
         FinishedAt = task.FinishedAt,

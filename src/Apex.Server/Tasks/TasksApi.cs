@@ -36,6 +36,7 @@ internal static class TasksApi
     private static async Task<Results<Created<TaskResponse>, Ok<TaskResponse>>> CreateAsync(
         CreateTaskRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
     {
+        OutputSchemas.ThrowIfInvalid([(request.OutputSchema, "output_schema")]);
         var hash = Hash(idempotencyKey, request, ApexJsonContext.Default.CreateTaskRequest);
         var submission = await engine.SubmitTaskAsync(Tenancy.DefaultTenant, request, idempotencyKey, hash, cancellationToken);
         var response = submission.Task.ToResponse();
@@ -45,6 +46,7 @@ internal static class TasksApi
     private static async Task<Results<Created<CreateTaskBatchResponse>, Ok<CreateTaskBatchResponse>>> CreateBatchAsync(
         CreateTaskBatchRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
     {
+        OutputSchemas.ThrowIfInvalid((request.Tasks ?? []).Select((t, i) => (t?.OutputSchema, $"tasks[{i}].output_schema")));
         var hash = Hash(idempotencyKey, request, ApexJsonContext.Default.CreateTaskBatchRequest);
         var outcome = await engine.SubmitBatchAsync(Tenancy.DefaultTenant, request.Tasks!, idempotencyKey, hash, cancellationToken);
         var response = new CreateTaskBatchResponse(outcome.Ids);

@@ -32,7 +32,7 @@ public sealed class WorkMessageTests
         var fields = message.ToEntries().ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
 
         Assert.Equal(
-            ["v", "task_id", "tenant_id", "attempt", "agent", "provider", "model", "system_prompt", "agent_settings", "instruction", "time_limit_ms",
+            ["v", "task_id", "tenant_id", "attempt", "agent", "provider", "model", "system_prompt", "agent_settings", "instruction", "output_schema", "time_limit_ms",
                 "dag_id", "token_limit", "cost_limit", "api_call_limit", "used_tokens", "used_cost_usd", "used_api_calls", "dag_token_limit", "dag_cost_limit",
                 "dag_api_call_limit", "dag_used_tokens", "dag_used_cost_usd", "dag_used_api_calls", "dispatched_at", "traceparent", "approval_tools", "approvals"],
             fields.Keys);
@@ -57,6 +57,7 @@ public sealed class WorkMessageTests
             UsedCostUsd = 0.000123m,
             UsedApiCalls = 3,
             AgentSettings = new AgentSettings { Cascade = ["small", "large"], Tools = new AgentToolSettings { AllowedTools = ["calculator"], MaxSteps = 4 } },
+            OutputSchema = """{"type":"object","required":["total"]}""",
         };
 
         var parsed = WorkMessage.Parse(message.ToEntries());
@@ -66,6 +67,8 @@ public sealed class WorkMessageTests
         Assert.Equal(["small", "large"], parsed.AgentSettings.Cascade);
         Assert.Equal(["calculator"], parsed.AgentSettings.Tools.AllowedTools);
         Assert.Equal(4, parsed.AgentSettings.Tools.MaxSteps);
+        Assert.Equal("""{"type":"object","required":["total"]}""", parsed.OutputSchema);
+        Assert.Null(WorkMessage.Parse(TestMessages.Work(Guid.NewGuid(), 1).ToEntries()).OutputSchema);
     }
 
     [Fact]

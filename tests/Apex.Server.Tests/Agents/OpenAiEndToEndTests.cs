@@ -202,6 +202,30 @@ public sealed class OpenAiEndToEndTests
     }
 
     [Fact]
+    public async Task Task_WithItsOwnOutputSchema_AsksTheProviderForItAndHoldsTheAnswerToIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fake = await OpenAiFake.StartAsync(ct);
+        fake.Enqueue(FakeReply.WithText("""{"city": "Paris", "population": 2102650}"""));
+        fake.Enqueue(FakeReply.WithText("""{"city": "Paris"}""")); // misses a required property
+        await using var server = await StartAsync(fake);
+        var client = server.Client;
+        await CreateAgentAsync(client, new AgentRequest { Name = "plain", Provider = "openai", Model = "gpt-4o-mini" }, ct);
+        using var schema = JsonDocument.Parse("""{"type":"object","required":["city","population"],"properties":{"population":{"type":"integer"}}}""");
+        var request = TaskRequest("Largest city of France, as JSON.", agent: "plain") with { OutputSchema = schema.RootElement.Clone(), MaxAttempts = 1 };
+
+        var good = await client.WaitForTaskAsync((await client.CreateTaskAsync(request, ct)).Id, Deadline, ct);
+        var bad = await client.WaitForTaskAsync((await client.CreateTaskAsync(request, ct)).Id, Deadline, ct);
+
+        Assert.Equal(TaskState.Succeeded, good.Status);
+        Assert.Equal("object", good.OutputSchema!.Value.GetProperty("type").GetString());
+        Assert.Equal((TaskState.Failed, "invalid_output"), (bad.Status, bad.Error?.Code));
+        // The task's schema, not the agent's (it has none), went to the provider as structured output.
+        Assert.All(fake.Requests, r => Assert.Equal("json_schema", r.Json!["response_format"]!["type"]!.GetValue<string>()));
+        Assert.All(fake.Requests, r => Assert.Contains("population", r.Json!["response_format"]!.ToJsonString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Task_Allowed10000Tokens_WhoseAgentWouldUse50000_EndsTokenLimitExceededAndCallsNoMore()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -11,6 +11,49 @@ namespace Apex.Server.Tests.Tasks;
 public abstract partial class TasksApiTests
 {
     [Fact]
+    public async Task OutputSchema_OfATask_IsStoredCarriedToTheWorkerAndHeldAgainstTheAnswer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
+        using var schema = System.Text.Json.JsonDocument.Parse("""{"type":"object","required":["answer"]}""");
+
+        // The simulated model answers in prose: the schema, carried to whichever worker runs the task, fails it.
+        var created = await client.CreateTaskAsync(TaskRequest("Answer as JSON.") with { OutputSchema = schema.RootElement.Clone(), MaxAttempts = 1 }, ct);
+        var done = await client.WaitForTaskAsync(created.Id, Deadline, ct);
+
+        Assert.Equal("answer", created.OutputSchema!.Value.GetProperty("required")[0].GetString());
+        Assert.Equal((TaskState.Failed, "invalid_output"), (done.Status, done.Error?.Code));
+        Assert.Equal(created.OutputSchema.Value.GetRawText(), done.OutputSchema!.Value.GetRawText());
+    }
+
+    [Fact]
+    public async Task OutputSchema_ThatDoesNotCompile_Is422AtTheFieldForTasksBatchesAndDagNodes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
+        using var broken = System.Text.Json.JsonDocument.Parse("""{"type":"no-such-type"}""");
+        using var notObject = System.Text.Json.JsonDocument.Parse("[1]");
+        var bad = TaskRequest("x") with { OutputSchema = broken.RootElement.Clone() };
+
+        var single = await Problem.ReadAsync(await client.PostAsJsonAsync("/api/v1/tasks", bad, ApexJsonContext.Default.CreateTaskRequest, ct), ct);
+        var array = await Problem.ReadAsync(await client.PostAsJsonAsync("/api/v1/tasks", TaskRequest("x") with { OutputSchema = notObject.RootElement.Clone() },
+            ApexJsonContext.Default.CreateTaskRequest, ct), ct);
+        var batch = await Problem.ReadAsync(await client.PostAsJsonAsync("/api/v1/tasks/batch", new CreateTaskBatchRequest { Tasks = [TaskRequest("ok"), bad] },
+            ApexJsonContext.Default.CreateTaskBatchRequest, ct), ct);
+        var dag = await Problem.ReadAsync(await client.PostAsJsonAsync("/api/v1/dags",
+            Dag(Node("a", "x"), Node("b", "y", "a") with { OutputSchema = broken.RootElement.Clone() }), ApexJsonContext.Default.CreateDagRequest, ct), ct);
+
+        Assert.Contains("output_schema", single.Errors.Keys);
+        Assert.Contains("output_schema", array.Errors.Keys);
+        Assert.Contains("tasks[1].output_schema", batch.Errors.Keys);
+        Assert.Contains("tasks[1].output_schema", dag.Errors.Keys);
+        var listed = await client.GetFromJsonAsync("/api/v1/tasks", ApexJsonContext.Default.PageTaskResponse, ct);
+        Assert.Empty(listed!.Items); // nothing was created
+    }
+
+    [Fact]
     public async Task Contract_TokenLimitBelowOneCallsReservation_FailsTokenLimitExceededWithoutCalling()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .redis import RedisAddress, RedisClient, ReplyError, Script, Subscriber, with_retries
-from .simulated import PROVIDER_NAME, SimulatedAgent, SimulatedProviderError, cost_of, format_cost
+from . import contracts
+from .simulated import PROVIDER_NAME, SimulatedAgent, SimulatedProviderError, cost_of, format_cost, input_tokens
 
 log = logging.getLogger("apex.worker")
 
@@ -380,6 +381,10 @@ class Worker:
         time_limit_ms = _int_or_zero(f.get("time_limit_ms"))
         model = f.get("model") or PROVIDER_NAME
         messages = SimulatedAgent.messages(f.get("system_prompt"), f.get("instruction") or "")
+        refused = contracts.unsupported(f) or contracts.refusal(f, model, input_tokens(messages))
+        if refused is not None:
+            log.info("task %s attempt %d refused: %s", e.task_id, e.attempt, refused.code)
+            return self._failure(e, refused.code, refused.message, retryable=refused.retryable)
         e.phase = "running"
         e.agent_task = asyncio.create_task(self.agent.complete(messages, model), name=f"agent:{e.task_id}")
         timer = None

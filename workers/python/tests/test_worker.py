@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)  # workers/python
 sys.path.insert(0, ROOT)
 
+from apexworker import contracts  # noqa: E402
 from apexworker import simulated as sim  # noqa: E402
 from apexworker.redis import (RedisAddress, RedisClient, Script, Subscriber, parse_redis_address,  # noqa: E402
                               parse_xread_reply)
@@ -166,6 +167,44 @@ class AddressTests(unittest.TestCase):
 # ---------------------------------------------------------------------------------------------------------
 # Simulated agent (no Redis)
 # ---------------------------------------------------------------------------------------------------------
+
+class ContractTests(unittest.TestCase):
+    """The reference worker's contract check before its one call (docs/worker-protocol.md, contract fields)."""
+
+    PROMPT = 100  # prompt tokens of the call: it reserves 100 + 1024
+
+    def refusal(self, **fields):
+        return contracts.refusal({k: str(v) for k, v in fields.items()}, "gpt-4o", self.PROMPT)
+
+    def test_a_call_that_fits_every_limit_is_allowed(self):
+        self.assertIsNone(self.refusal(token_limit=20_000, cost_limit="0.25", api_call_limit=50))
+        self.assertIsNone(self.refusal())  # no limits at all
+
+    def test_token_limit_counts_earlier_attempts_and_the_whole_reservation(self):
+        self.assertIsNone(self.refusal(token_limit=1_124))
+        refused = self.refusal(token_limit=1_124, used_tokens=1)
+        self.assertEqual(("token_limit_exceeded", False), (refused.code, refused.retryable))
+        self.assertEqual("token_limit_exceeded", self.refusal(token_limit=500).code)
+
+    def test_cost_limit_prices_the_reservation_at_the_models_price(self):
+        # gpt-4o: $2.50 in, $10 out per million: 100 in + 1,024 out reserve $0.01049.
+        self.assertIsNone(self.refusal(cost_limit="0.0105"))
+        self.assertEqual("cost_limit_exceeded", self.refusal(cost_limit="0.0105", used_cost_usd="0.0001").code)
+
+    def test_api_call_limit_used_up_refuses(self):
+        self.assertIsNone(self.refusal(api_call_limit=2, used_api_calls=1))
+        self.assertEqual("api_call_limit_exceeded", self.refusal(api_call_limit=2, used_api_calls=2).code)
+
+    def test_what_this_worker_cannot_honour_is_refused_retryably(self):
+        self.assertIsNone(contracts.unsupported({"agent_settings": "", "output_schema": "", "dag_token_limit": ""}))
+        for fields in ({"agent_settings": json.dumps({"cascade": ["a", "b"]})},
+                       {"agent_settings": json.dumps({"tools": {"allowed_tools": ["calculator"], "max_steps": 4}})},
+                       {"output_schema": json.dumps({"type": "object"})},
+                       {"dag_cost_limit": "1.5"}):
+            refused = contracts.unsupported(fields)
+            self.assertIsNotNone(refused, fields)
+            self.assertEqual(("unsupported_by_worker", True), (refused.code, refused.retryable))
+
 
 class SimulatedAgentTests(unittest.TestCase):
     def test_token_formula(self):
