@@ -6,4 +6,5 @@ root.Subcommands.Add(EmbeddedThroughput.Command());
 root.Subcommands.Add(DagValidation.Command());
 root.Subcommands.Add(DistributedThroughput.Command());
 root.Subcommands.Add(CascadeReplay.Command());
+root.Subcommands.Add(WebSocketFanOut.Command());
 return await root.Parse(args).InvokeAsync();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Apex.Contracts;
 using Apex.Server.Hosting;
+using Apex.Server.Live;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Scalar.AspNetCore;
@@ -47,6 +48,7 @@ internal static class ServerHostingExtensions
             builder.Services.AddApexDistributed(builder.Configuration);
         }
         builder.Services.AddApexCaching(builder.Configuration, distributed);
+        builder.Services.AddApexLive(builder.Configuration);
         return builder;
     }
 
@@ -55,6 +57,7 @@ internal static class ServerHostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapLiveApi();
         return app;
     }
 

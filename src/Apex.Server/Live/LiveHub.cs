@@ -1,0 +1,119 @@
+using System.Net.WebSockets;
+using Apex.Core.Events;
+using Microsoft.Extensions.Options;
+
+namespace Apex.Server.Live;
+
+/// <summary>
+/// The server's one subscription to the event bus for every WebSocket: each event is resolved and serialized once,
+/// then offered to each matching subscription, which queues it on its socket without waiting (a full queue closes that
+/// socket). One bus subscriber and one wake-up per event instead of one per socket.
+/// </summary>
+/// <remarks>
+/// If this feed itself falls <see cref="LiveOptions.FeedCapacity"/> events behind, every socket it served is closed
+/// with 1013 (<c>live_feed_overflow</c>) and the feed starts again: their clients resume with <c>since</c>.
+/// </remarks>
+internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOptions> options, ILogger<LiveHub> logger) : IDisposable
+{
+    /// <summary>WebSocket close code 1013 (RFC 6455 registry: try again later), which the enum lacks.</summary>
+    private const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
+
+    private const WebSocketCloseStatus InternalError = WebSocketCloseStatus.InternalServerError;
+
+    private readonly Lock _lock = new();
+    private LiveSubscription[] _subscribers = [];
+    private EventSubscription? _feed;
+
+    /// <summary>Adds a subscription; from here on it is offered every event the feed delivers.</summary>
+    public void Add(LiveSubscription subscription)
+    {
+        lock (_lock)
+        {
+            _subscribers = [.. _subscribers, subscription];
+            if (_feed is null)
+            {
+                _feed = bus.Subscribe(static _ => true, options.Value.FeedCapacity);
+                _ = PumpAsync(_feed);
+            }
+        }
+    }
+
+    public void Remove(LiveSubscription subscription)
+    {
+        lock (_lock)
+        {
+            _subscribers = Array.FindAll(_subscribers, s => !ReferenceEquals(s, subscription));
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _feed?.Dispose();
+            _feed = null;
+        }
+    }
+
+    private async Task PumpAsync(EventSubscription feed)
+    {
+        var reader = feed.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync())
+            {
+                while (reader.TryRead(out var e))
+                {
+                    LiveEvent? resolved = null;
+                    foreach (var subscription in Volatile.Read(ref _subscribers))
+                    {
+                        if (!subscription.MayMatch(e))
+                        {
+                            continue;
+                        }
+                        if (resolved is null)
+                        {
+                            var resolving = router.ResolveAsync(e);
+                            resolved = resolving.IsCompletedSuccessfully ? resolving.Result : await resolving;
+                        }
+                        subscription.Offer(resolved);
+                    }
+                }
+            }
+        }
+        catch (EventSubscriptionOverflowException)
+        {
+            // Handled below: feed.Overflowed.
+        }
+        catch (Exception e)
+        {
+            // A bug: say so loudly, and do not leave every socket silently without events; they reconnect and resume.
+            logger.FeedFailed(e);
+            Reset(feed, InternalError, "internal_error");
+            return;
+        }
+        if (feed.Overflowed)
+        {
+            Reset(feed, TryAgainLater, "live_feed_overflow");
+        }
+    }
+
+    private void Reset(EventSubscription feed, WebSocketCloseStatus status, string reason)
+    {
+        feed.Dispose();
+        LiveSubscription[] cut;
+        lock (_lock)
+        {
+            cut = _subscribers;
+            _subscribers = [];
+            if (ReferenceEquals(_feed, feed))
+            {
+                _feed = null;
+            }
+        }
+        foreach (var subscription in cut)
+        {
+            subscription.Connection.Close(status, reason);
+        }
+    }
+}
