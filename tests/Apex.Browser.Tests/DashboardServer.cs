@@ -30,15 +30,12 @@ public sealed class DashboardServer : IAsyncLifetime
     /// <summary>The server; its <see cref="ServerProcess.BaseAddress"/> is the dashboard's address.</summary>
     public ServerProcess Server => _server ?? throw new InvalidOperationException("The server did not start.");
 
-    /// <summary>Whether the server offers <c>GET /api/v1/ws</c>.</summary>
-    public bool HasWebSocket { get; private set; }
-
     /// <summary>
-    /// Waits until the page's live updates come over the WebSocket ("Live" in the header), or, on a server without the
-    /// endpoint, over the SSE streams and polling it falls back to.
+    /// Waits until the page's live updates come over the WebSocket, <c>GET /api/v1/ws</c> ("Live" in the header, not
+    /// "Live (SSE + polling)", the fallback).
     /// </summary>
     public async Task ExpectLiveAsync(IPage page) =>
-        await Assertions.Expect(page.GetByTestId("connection")).ToHaveTextAsync(HasWebSocket ? "Live" : "Live (SSE + polling)");
+        await Assertions.Expect(page.GetByTestId("connection")).ToHaveTextAsync("Live");
 
     /// <summary>Where screenshots go: <c>APEX_BROWSER_ARTIFACTS</c>, else <c>TestResults/browser</c> beside the test assembly.</summary>
     public static string ArtifactsDirectory { get; } = Environment.GetEnvironmentVariable("APEX_BROWSER_ARTIFACTS") is { Length: > 0 } configured
@@ -62,9 +59,6 @@ public sealed class DashboardServer : IAsyncLifetime
         {
             using var created = await client.PostAsJsonAsync("/api/v1/agents", new AgentRequest { Name = GatedAgent }, ApexJsonContext.Default.AgentRequest);
             created.EnsureSuccessStatusCode();
-            // The WebSocket endpoint answers a plain GET with 400 websocket_required; a server without it, 404.
-            using var ws = await client.GetAsync("/api/v1/ws");
-            HasWebSocket = ws.StatusCode == System.Net.HttpStatusCode.BadRequest;
         }
         if (!File.Exists(ChromiumPath))
         {
