@@ -68,4 +68,16 @@ public sealed class DashboardServingTests(DashboardServer fixture)
             Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         }
     }
+
+    [Fact]
+    public async Task Post_WithoutABodyToAnApiEndpoint_ReachesTheApiNotTheFallback()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = fixture.Server.CreateClient();
+
+        using var response = await client.PostAsync($"/api/v1/approvals/{Guid.NewGuid()}/approve", null, ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("\"code\":\"approval_not_found\"", await response.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+    }
 }

@@ -35,11 +35,12 @@ internal static class DashboardExtensions
                     ? "public, max-age=31536000, immutable"
                     : "no-cache",
         });
+        // GET and HEAD only: a fallback that took every method would win over an API endpoint that routing set aside for
+        // its request's content type (a POST without a body), and answer 404 where the API answers.
         app.MapFallback(async context =>
         {
             var path = context.Request.Path;
-            if (ApiPrefixes.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase))
-                || !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+            if (ApiPrefixes.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase)))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return;
@@ -47,7 +48,7 @@ internal static class DashboardExtensions
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
             await context.Response.SendFileAsync(files.GetFileInfo("index.html"), context.RequestAborted);
-        }).ExcludeFromDescription();
+        }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head])).ExcludeFromDescription();
         return app;
     }
 }
