@@ -63,6 +63,24 @@ public sealed partial class PostgresApexStore
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<StoredEvent>> GetEventLogAsync(string tenantId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<StoredEvent>>(async c =>
+        {
+            await using var command = Command(c, $"""
+                SELECT {Rows.EventColumns} FROM events WHERE seq > @after AND tenant_id = @tenant ORDER BY seq LIMIT @limit
+                """, ("tenant", tenantId), ("after", afterSeq), ("limit", limit));
+            return await ReadAllAsync(command, Rows.ReadEvent, cancellationToken);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<long> GetHeadSeqAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(async c =>
+        {
+            await using var command = Command(c, "SELECT COALESCE(MAX(seq), 0) FROM events");
+            return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L);
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<StoredEvent>> GetDagStreamAsync(string tenantId, Guid dagId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<StoredEvent>>(async c =>
         {

@@ -62,6 +62,24 @@ public sealed partial class SqliteApexStore
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<StoredEvent>> GetEventLogAsync(string tenantId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<StoredEvent>>(c =>
+        {
+            using var command = Command(c, $"""
+                SELECT {Rows.EventColumns} FROM events WHERE seq > $after AND tenant_id = $tenant ORDER BY seq LIMIT $limit
+                """, ("$tenant", tenantId), ("$after", afterSeq), ("$limit", limit));
+            return ReadEvents(command);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<long> GetHeadSeqAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            using var command = Command(c, "SELECT COALESCE(MAX(seq), 0) FROM events");
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<StoredEvent>> GetDagStreamAsync(string tenantId, Guid dagId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<StoredEvent>>(c =>
         {

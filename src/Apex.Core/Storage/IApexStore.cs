@@ -73,6 +73,12 @@ public interface IApexStore
     /// <summary>Events of one aggregate in version order, after <paramref name="afterSeq"/>.</summary>
     Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string tenantId, string aggregateType, Guid aggregateId, long afterSeq, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Every event of a tenant, in global order, after <paramref name="afterSeq"/> (the WebSocket's channel replays).</summary>
+    Task<IReadOnlyList<StoredEvent>> GetEventLogAsync(string tenantId, long afterSeq, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The newest committed seq of any tenant (0 when there is none).</summary>
+    Task<long> GetHeadSeqAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Events of a DAG and of its tasks, in global order, after <paramref name="afterSeq"/>.</summary>
     Task<IReadOnlyList<StoredEvent>> GetDagStreamAsync(string tenantId, Guid dagId, long afterSeq, int limit, CancellationToken cancellationToken = default);
 

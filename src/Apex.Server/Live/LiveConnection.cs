@@ -241,4 +241,4 @@ internal sealed partial class LiveConnection
 }
 
 /// <summary>What every connection of the server shares.</summary>
-internal sealed record LiveServices(LiveOptions Options, LiveHub Hub, IApexStore Store, IEventLog Log, LiveRouter Router, ILogger Logger);
+internal sealed record LiveServices(LiveOptions Options, LiveHub Hub, IApexStore Store, LiveRouter Router, ILogger Logger);

@@ -1,9 +1,7 @@
 using Apex.Core.Storage;
 using Apex.Server.Live;
-using Apex.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -23,11 +21,8 @@ internal static class LiveServiceCollectionExtensions
         services.TryAddSingleton<LiveConnections>();
         services.TryAddSingleton<LiveRouter>();
         services.TryAddSingleton<LiveHub>();
-        services.TryAddSingleton<IEventLog>(sp => sp.GetService<NpgsqlDataSource>() is { } postgres
-            ? new PostgresEventLog(postgres)
-            : new SqliteEventLog(sp.GetRequiredService<SqliteApexStore>()));
         services.TryAddSingleton(sp => new LiveServices(sp.GetRequiredService<IOptions<LiveOptions>>().Value, sp.GetRequiredService<LiveHub>(),
-            sp.GetRequiredService<IApexStore>(), sp.GetRequiredService<IEventLog>(), sp.GetRequiredService<LiveRouter>(),
+            sp.GetRequiredService<IApexStore>(), sp.GetRequiredService<LiveRouter>(),
             sp.GetRequiredService<ILogger<LiveConnection>>()));
         return services;
     }

@@ -105,7 +105,7 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
             }
             else
             {
-                position = await services.Log.HeadAsync(cancellationToken);
+                position = await services.Store.GetHeadSeqAsync(cancellationToken);
             }
             await connection.EnqueueAsync(LiveFrames.Subscribed(Id, Channel, filter, since, replayed, position), null, cancellationToken);
             lock (_gate)
@@ -182,7 +182,7 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
         {
             return services.Store.GetDagStreamAsync(Tenancy.DefaultTenant, dag, after, HistoryPage, cancellationToken);
         }
-        return services.Log.ReadAfterAsync(Tenancy.DefaultTenant, after, HistoryPage, cancellationToken);
+        return services.Store.GetEventLogAsync(Tenancy.DefaultTenant, after, HistoryPage, cancellationToken);
     }
 
     private void Fail(string code, string message)
