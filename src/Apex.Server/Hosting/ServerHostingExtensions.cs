@@ -66,7 +66,6 @@ internal static class ServerHostingExtensions
     {
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Apex API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapGet("/", () => TypedResults.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
 

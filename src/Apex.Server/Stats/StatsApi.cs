@@ -1,0 +1,61 @@
+using Apex.Agents.Pricing;
+using Apex.Core;
+using Apex.Core.Errors;
+using Apex.Core.Storage;
+using Apex.Engine.Agents;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Apex.Server.Stats;
+
+/// <summary>The <c>/api/v1/stats</c> endpoints: live rates and routing savings for the dashboard.</summary>
+internal static class StatsApi
+{
+    public static RouteGroupBuilder MapStatsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/stats").WithTags("Stats");
+        group.MapGet("/", (StatsCollector stats) => TypedResults.Ok(stats.Snapshot())).WithName("GetStats")
+            .WithSummary("Tasks finished per second, error rate, latency and cost per hour over the last 60 s, heard by this server.");
+        group.MapGet("/routing", RoutingAsync).WithName("GetRoutingSavings")
+            .WithSummary("What cascading agents' tokens would have cost on their cascade's last model, against what they cost, in [from, to).");
+        return group;
+    }
+
+    private static async Task<Ok<RoutingSavingsResponse>> RoutingAsync(IApexStore store, AgentCatalog catalog, IOptionsMonitor<PricingOptions> pricing,
+        TimeProvider time, CancellationToken cancellationToken, [FromQuery] DateTimeOffset? from = null, [FromQuery] DateTimeOffset? to = null)
+    {
+        var end = to ?? time.GetUtcNow().AddMilliseconds(1);
+        var start = from ?? DateTimeOffset.UnixEpoch;
+        if (start >= end)
+        {
+            throw new ApexValidationException("invalid_window", "from must be before to.",
+                new Dictionary<string, string[]> { ["from"] = ["Must be before to."] });
+        }
+        var usage = (await store.GetUsageAsync(Tenancy.DefaultTenant, UsageGrouping.Agent, start, end, cancellationToken))
+            .Where(g => g.Key is not null)
+            .ToDictionary(g => g.Key!, StringComparer.Ordinal);
+        var prices = pricing.CurrentValue;
+        var lines = new List<RoutingSavingsLine>();
+        foreach (var agent in catalog.All.Where(a => a.TenantId == Tenancy.DefaultTenant && a.Settings.Cascade.Count > 1).OrderBy(a => a.Name, StringComparer.Ordinal))
+        {
+            if (!usage.TryGetValue(agent.Name, out var spent))
+            {
+                continue;
+            }
+            var reference = agent.Settings.Cascade[^1];
+            var referenceCost = prices.CostOf(reference, spent.InputTokens, spent.OutputTokens);
+            lines.Add(new RoutingSavingsLine(agent.Name, agent.Settings.Cascade, reference, spent.InputTokens, spent.OutputTokens,
+                spent.CostUsd, referenceCost, referenceCost - spent.CostUsd));
+        }
+        return TypedResults.Ok(new RoutingSavingsResponse
+        {
+            From = start,
+            To = end,
+            ActualCostUsd = lines.Sum(l => l.ActualCostUsd),
+            ReferenceCostUsd = lines.Sum(l => l.ReferenceCostUsd),
+            SavingsUsd = lines.Sum(l => l.SavingsUsd),
+            Agents = lines,
+        });
+    }
+}
