@@ -11,6 +11,8 @@ namespace Apex.Engine.Agents;
 /// <summary>The agents of every tenant, cached in memory: agents are few and read on every dispatch.</summary>
 public sealed class AgentCatalog(IApexStore store, IChatClientProvider providers, IOptions<EngineOptions> options, TimeProvider timeProvider)
 {
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+
     private FrozenDictionary<(string Tenant, string Name), AgentDefinition> _byName =
         FrozenDictionary<(string, string), AgentDefinition>.Empty;
 
@@ -51,10 +53,22 @@ public sealed class AgentCatalog(IApexStore store, IChatClientProvider providers
     }
 
     /// <summary>Reloads from the store after a change.</summary>
+    /// <remarks>
+    /// One reload at a time, each reading and publishing before the next reads: otherwise a reload that read before a
+    /// concurrent create could publish after the reload that saw it, and the new agent would vanish from the catalog.
+    /// </remarks>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
-        var agents = await store.ListAgentsAsync(cancellationToken);
-        _byName = agents.ToFrozenDictionary(a => (a.TenantId, a.Name));
+        await _refresh.WaitAsync(cancellationToken);
+        try
+        {
+            var agents = await store.ListAgentsAsync(cancellationToken);
+            _byName = agents.ToFrozenDictionary(a => (a.TenantId, a.Name));
+        }
+        finally
+        {
+            _refresh.Release();
+        }
     }
 
     /// <summary>The agent named <paramref name="name"/> of <paramref name="tenantId"/>.</summary>

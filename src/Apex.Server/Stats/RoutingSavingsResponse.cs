@@ -1,8 +1,8 @@
 namespace Apex.Server.Stats;
 
 /// <summary>
-/// What cascades saved over a window: the tokens of each cascading agent priced at its cascade's last (most capable)
-/// model, against what they cost. An estimate: the escalations' tokens are priced at the last model too.
+/// What cascades saved over a window, by agent, from the decisions stored with each attempt's usage: what the cascade
+/// steps cost against what the cascade's last (most capable) model would have charged for the answers kept.
 /// </summary>
 internal sealed record RoutingSavingsResponse
 {

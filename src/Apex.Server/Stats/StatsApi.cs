@@ -32,21 +32,16 @@ internal static class StatsApi
             throw new ApexValidationException("invalid_window", "from must be before to.",
                 new Dictionary<string, string[]> { ["from"] = ["Must be before to."] });
         }
-        var usage = (await store.GetUsageAsync(Tenancy.DefaultTenant, UsageGrouping.Agent, start, end, cancellationToken))
-            .Where(g => g.Key is not null)
-            .ToDictionary(g => g.Key!, StringComparer.Ordinal);
-        var prices = pricing.CurrentValue;
+        // The cascade decisions stored with each attempt's usage: what the steps cost, and what each cascade's last
+        // model would have charged for the answers kept (the usage API's `cascade` figures, by agent).
+        var usage = await store.GetUsageAsync(Tenancy.DefaultTenant, UsageGrouping.Agent, start, end, cancellationToken);
         var lines = new List<RoutingSavingsLine>();
-        foreach (var agent in catalog.All.Where(a => a.TenantId == Tenancy.DefaultTenant && a.Settings.Cascade.Count > 1).OrderBy(a => a.Name, StringComparer.Ordinal))
+        foreach (var group in usage.Where(g => g is { Key: not null, Cascade: not null }).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            if (!usage.TryGetValue(agent.Name, out var spent))
-            {
-                continue;
-            }
-            var reference = agent.Settings.Cascade[^1];
-            var referenceCost = prices.CostOf(reference, spent.InputTokens, spent.OutputTokens);
-            lines.Add(new RoutingSavingsLine(agent.Name, agent.Settings.Cascade, reference, spent.InputTokens, spent.OutputTokens,
-                spent.CostUsd, referenceCost, referenceCost - spent.CostUsd));
+            var cascade = catalog.TryGet(Tenancy.DefaultTenant, group.Key!, out var agent) ? agent.Settings.Cascade : [];
+            var totals = group.Cascade!;
+            lines.Add(new RoutingSavingsLine(group.Key!, cascade, cascade.Count == 0 ? "" : cascade[^1], group.InputTokens, group.OutputTokens,
+                totals.CostUsd, totals.TopModelCostUsd, totals.TopModelCostUsd - totals.CostUsd));
         }
         return TypedResults.Ok(new RoutingSavingsResponse
         {

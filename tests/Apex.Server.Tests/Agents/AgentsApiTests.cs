@@ -16,6 +16,47 @@ public abstract class AgentsApiTests(ApexBackend backend)
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
+    public async Task Create_ManyAgentsConcurrently_EveryOneIsListedAndRunsATask()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await backend.StartAsync();
+        var client = server.Client;
+        var names = Enumerable.Range(0, 200).Select(i => $"parallel-{i:D3}").ToList();
+
+        // Every create reloads the catalog; a reload that read before another create must not publish after it.
+        using var gate = new SemaphoreSlim(16);
+        await Task.WhenAll(names.Select(async name =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                using var response = await client.PostAsJsonAsync("/api/v1/agents", new AgentRequest { Name = name }, ApexJsonContext.Default.AgentRequest, ct);
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+
+        var listed = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = (await client.GetFromJsonAsync($"/api/v1/agents?limit=100{(cursor is null ? "" : "&cursor=" + cursor)}",
+                ApexJsonContext.Default.PageAgentResponse, ct))!;
+            listed.AddRange(page.Items.Select(a => a.Name));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        Assert.Empty(names.Except(listed));
+        // Submission resolves agents through the catalog: a batch naming each one is accepted only if none is missing.
+        using var batch = await client.PostAsJsonAsync("/api/v1/tasks/batch",
+            new CreateTaskBatchRequest { Tasks = [.. names.Select(n => TaskRequest("Say hello.", agent: n))] }, ApexJsonContext.Default.CreateTaskBatchRequest, ct);
+        Assert.Equal(HttpStatusCode.Created, batch.StatusCode);
+    }
+
+    [Fact]
     public async Task Lifecycle_CreateUseUpdateDelete_BehavesAsDocumented()
     {
         var ct = TestContext.Current.CancellationToken;
