@@ -32,6 +32,19 @@ internal static class Query
                 new Dictionary<string, string[]> { [field] = [$"One of: {string.Join(", ", Enum.GetNames<T>().Select(JsonNamingPolicy.SnakeCaseLower.ConvertName))}."] });
     }
 
+    /// <summary>
+    /// The window [from, to) of a usage-style query: from the beginning when <paramref name="from"/> is absent, until now
+    /// (inclusive) when <paramref name="to"/> is; a 422 (<c>invalid_window</c>) unless from is before to.
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset To) Window(DateTimeOffset? from, DateTimeOffset? to, TimeProvider time)
+    {
+        var end = to ?? time.GetUtcNow().AddMilliseconds(1);
+        var start = from ?? DateTimeOffset.UnixEpoch;
+        return start < end ? (start, end)
+            : throw new Core.Errors.ApexValidationException("invalid_window", "from must be before to.",
+                new Dictionary<string, string[]> { ["from"] = ["Must be before to."] });
+    }
+
     public static long SeqCursor(string? cursor) =>
         string.IsNullOrEmpty(cursor) ? 0
         : long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq

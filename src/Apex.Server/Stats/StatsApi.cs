@@ -25,13 +25,7 @@ internal static class StatsApi
     private static async Task<Ok<RoutingSavingsResponse>> RoutingAsync(IApexStore store, AgentCatalog catalog, IOptionsMonitor<PricingOptions> pricing,
         TimeProvider time, CancellationToken cancellationToken, [FromQuery] DateTimeOffset? from = null, [FromQuery] DateTimeOffset? to = null)
     {
-        var end = to ?? time.GetUtcNow().AddMilliseconds(1);
-        var start = from ?? DateTimeOffset.UnixEpoch;
-        if (start >= end)
-        {
-            throw new ApexValidationException("invalid_window", "from must be before to.",
-                new Dictionary<string, string[]> { ["from"] = ["Must be before to."] });
-        }
+        var (start, end) = Hosting.Query.Window(from, to, time);
         // The cascade decisions stored with each attempt's usage: what the steps cost, and what each cascade's last
         // model would have charged for the answers kept (the usage API's `cascade` figures, by agent).
         var usage = await store.GetUsageAsync(Tenancy.DefaultTenant, UsageGrouping.Agent, start, end, cancellationToken);

@@ -24,13 +24,7 @@ internal static class UsageApi
         [FromQuery(Name = "group_by")] string? groupBy = null, [FromQuery] string? from = null, [FromQuery] string? to = null)
     {
         var grouping = Query.ParseEnum<UsageGrouping>(groupBy, "group_by") ?? UsageGrouping.Model;
-        var end = Time(to, "to") ?? time.GetUtcNow().AddMilliseconds(1);
-        var start = Time(from, "from") ?? DateTimeOffset.UnixEpoch;
-        if (start >= end)
-        {
-            throw new ApexValidationException("invalid_window", "from must be before to.",
-                new Dictionary<string, string[]> { ["from"] = ["Must be before to."] });
-        }
+        var (start, end) = Query.Window(Time(from, "from"), Time(to, "to"), time);
         var groups = await store.GetUsageAsync(Tenancy.DefaultTenant, grouping, start, end, cancellationToken);
         var items = groups.Select(g => new UsageLine
         {
