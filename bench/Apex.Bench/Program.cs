@@ -7,4 +7,5 @@ root.Subcommands.Add(DagValidation.Command());
 root.Subcommands.Add(DistributedThroughput.Command());
 root.Subcommands.Add(CascadeReplay.Command());
 root.Subcommands.Add(WebSocketFanOut.Command());
+root.Subcommands.Add(SocketFanOutFloor.Command());
 return await root.Parse(args).InvokeAsync();

@@ -8,6 +8,12 @@ namespace Apex.Engine.Dispatch;
 /// parked (in order) until one of its executions ends, so a busy agent never blocks others.
 /// It is a hint: the store is the truth and a restart rebuilds it from the store.
 /// </summary>
+/// <remarks>
+/// A retry's delayed item is enqueued just after the store committed the retry, so a cancel can commit and withdraw the
+/// task in between, before the queue holds it. The withdrawal is remembered for <see cref="WithdrawnHorizon"/>, and the
+/// late delayed item it meets is dropped instead of waiting (and counting) until its retry time. Only a delayed item is
+/// dropped that way: a task made runnable again (a manual retry) is enqueued at once and clears the mark.
+/// </remarks>
 public sealed class InProcessTaskQueue : IDisposable
 {
     private readonly Lock _lock = new();
@@ -16,6 +22,7 @@ public sealed class InProcessTaskQueue : IDisposable
     private readonly Dictionary<string, AgentLane> _lanes = new(StringComparer.Ordinal);
     private readonly Queue<TaskCompletionSource<DispatchItem>> _waiters = new();
     private readonly HashSet<Guid> _members = [];
+    private readonly Dictionary<Guid, DateTimeOffset> _withdrawn = [];
     private readonly TimeProvider _timeProvider;
     private readonly Func<string, int> _agentConcurrency;
     private readonly ITimer _timer;
@@ -68,19 +75,27 @@ public sealed class InProcessTaskQueue : IDisposable
         }
     }
 
+    /// <summary>How long a withdrawal of a task the queue did not hold drops that task's late delayed item.</summary>
+    public static readonly TimeSpan WithdrawnHorizon = TimeSpan.FromMinutes(1);
+
     /// <summary>Adds an item; an id already held is ignored (dispatch is idempotent).</summary>
     public void Enqueue(DispatchItem item)
     {
         lock (_lock)
         {
+            var now = _timeProvider.GetUtcNow();
+            var delayed = item.RunAt is { } runAt && runAt > now;
+            if (_withdrawn.Remove(item.Id, out var withdrawnAt) && delayed && now - withdrawnAt < WithdrawnHorizon)
+            {
+                return; // Withdrawn before its retry's item arrived: it would only wait for a claim that must fail.
+            }
             if (!_members.Add(item.Id))
             {
                 return;
             }
-            var now = _timeProvider.GetUtcNow();
-            if (item.RunAt is { } runAt && runAt > now)
+            if (delayed)
             {
-                _delayed.Enqueue(item, runAt);
+                _delayed.Enqueue(item, item.RunAt!.Value);
                 ArmTimer(now);
                 return;
             }
@@ -135,19 +150,26 @@ public sealed class InProcessTaskQueue : IDisposable
     /// <summary>
     /// Drops items that are no longer runnable (cancelled or skipped) wherever they wait: ready, parked behind a busy
     /// agent, or delayed until their retry time. They stop counting in <see cref="Count"/>, <see cref="ReadyCount"/> and
-    /// <see cref="DelayedCount"/> at once. Ids not held (already handed to a worker, or never dispatched) are ignored.
+    /// <see cref="DelayedCount"/> at once. Ids not held (already handed to a worker, never dispatched, or whose retry's
+    /// item is still on its way) are remembered for <see cref="WithdrawnHorizon"/> (see the remarks).
     /// </summary>
     /// <returns>How many items were dropped.</returns>
     public int Remove(IEnumerable<Guid> ids)
     {
         lock (_lock)
         {
+            var now = _timeProvider.GetUtcNow();
+            ForgetOldWithdrawals(now);
             HashSet<Guid>? removed = null;
             foreach (var id in ids)
             {
                 if (_members.Remove(id))
                 {
                     (removed ??= []).Add(id);
+                }
+                else
+                {
+                    _withdrawn[id] = now;
                 }
             }
             if (removed is null)
@@ -186,6 +208,21 @@ public sealed class InProcessTaskQueue : IDisposable
             lane.Parked.Enqueue(item, order);
         }
         return false;
+    }
+
+    private void ForgetOldWithdrawals(DateTimeOffset now)
+    {
+        if (_withdrawn.Count == 0)
+        {
+            return;
+        }
+        foreach (var (id, at) in _withdrawn)
+        {
+            if (now - at >= WithdrawnHorizon)
+            {
+                _withdrawn.Remove(id);
+            }
+        }
     }
 
     private static void Purge<TPriority>(PriorityQueue<DispatchItem, TPriority> heap, HashSet<Guid> ids)

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Apex.Server.Live;
@@ -11,6 +12,15 @@ internal static class LiveApi
     public static IEndpointConventionBuilder MapLiveApi(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<LiveOptions>>().Value;
+        app.Use((context, next) =>
+        {
+            // Before the WebSocket middleware takes the upgrade: the socket is made on a stream that can batch writes.
+            if (context.Request.Path.Equals(Path, StringComparison.Ordinal) && context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
+            {
+                context.Features.Set<IHttpUpgradeFeature>(new CoalescingUpgradeFeature(upgrade));
+            }
+            return next(context);
+        });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval, KeepAliveTimeout = options.KeepAliveTimeout });
         return app.MapGet(Path, AcceptAsync).WithTags("Live").WithName("LiveEvents")
             .WithSummary("WebSocket: subscribe to task, DAG, agent and approval events, with replay from a seq (docs/websocket.md).");
@@ -54,7 +64,8 @@ internal static class LiveApi
                 KeepAliveInterval = limits.KeepAliveInterval,
                 KeepAliveTimeout = limits.KeepAliveTimeout,
             });
-            var connection = new LiveConnection(socket, services, context.TraceIdentifier);
+            var stream = (context.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
+            var connection = new LiveConnection(socket, stream, services, context.TraceIdentifier);
             reason = await connection.RunAsync(lifetime.ApplicationStopping);
         }
         finally

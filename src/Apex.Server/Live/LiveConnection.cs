@@ -17,6 +17,7 @@ internal sealed partial class LiveConnection
     private const int ReceiveChunk = 4096;
 
     private readonly WebSocket _socket;
+    private readonly CoalescingStream? _stream;
     private readonly LiveServices _services;
     private readonly Channel<Frame> _outbound;
     private readonly Dictionary<string, LiveSubscription> _subscriptions = new(StringComparer.Ordinal);
@@ -26,9 +27,10 @@ internal sealed partial class LiveConnection
     private int _nextId;
     private int _invalidInARow;
 
-    public LiveConnection(WebSocket socket, LiveServices services, string connectionId)
+    public LiveConnection(WebSocket socket, CoalescingStream? stream, LiveServices services, string connectionId)
     {
         _socket = socket;
+        _stream = stream;
         _services = services;
         Id = connectionId;
         _outbound = Channel.CreateBounded<Frame>(new BoundedChannelOptions(services.Options.SendQueueCapacity)
@@ -47,6 +49,9 @@ internal sealed partial class LiveConnection
     public async Task<string> RunAsync(CancellationToken stopping)
     {
         using var stop = stopping.Register(() => Close(WebSocketCloseStatus.EndpointUnavailable, "server_stopping"));
+        // Sends take no token (a cancellable send registers on every call, one per event per socket); a send stuck past
+        // the close timeout is ended by aborting the socket instead.
+        using var abort = _abort.Token.Register(static socket => ((WebSocket)socket!).Abort(), _socket);
         var writer = WriteLoopAsync();
         var reader = ReadLoopAsync();
         var closing = await _closing.Task;
@@ -126,17 +131,32 @@ internal sealed partial class LiveConnection
 
     private async Task WriteLoopAsync()
     {
+        var batchBytes = _stream is null ? 0 : _services.Options.MaxBatchBytes;
         try
         {
-            while (await _outbound.Reader.WaitToReadAsync(_abort.Token))
+            while (await _outbound.Reader.WaitToReadAsync())
             {
-                while (_outbound.Reader.TryRead(out var frame))
+                if (batchBytes > 0)
                 {
-                    if (_closing.Task.IsCompleted)
+                    // What is queued now goes out in one write to the transport (up to MaxBatchBytes): under a burst of
+                    // events that is one send call and one segment per socket instead of one per event.
+                    _stream!.BeginBatch();
+                    try
                     {
-                        return; // What is still queued is dropped: the socket is closing.
+                        await DrainAsync(batchBytes);
                     }
-                    await SendAsync(frame);
+                    finally
+                    {
+                        await _stream.EndBatchAsync(CancellationToken.None);
+                    }
+                }
+                else
+                {
+                    await DrainAsync(int.MaxValue);
+                }
+                if (_closing.Task.IsCompleted)
+                {
+                    return; // What is still queued is dropped: the socket is closing.
                 }
             }
         }
@@ -146,11 +166,24 @@ internal sealed partial class LiveConnection
         }
     }
 
+    /// <summary>Sends queued messages until the queue is empty, the socket is closing or <paramref name="maxHeld"/> bytes are held.</summary>
+    private async ValueTask DrainAsync(int maxHeld)
+    {
+        while (!_closing.Task.IsCompleted && _outbound.Reader.TryRead(out var frame))
+        {
+            await SendAsync(frame);
+            if (_stream is not null && _stream.Held >= maxHeld)
+            {
+                return;
+            }
+        }
+    }
+
     private async ValueTask SendAsync(Frame frame)
     {
         if (frame.Body is null)
         {
-            await _socket.SendAsync(frame.Prefix, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+            await _socket.SendAsync(frame.Prefix, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             return;
         }
         var length = frame.Prefix.Length + frame.Body.Length;
@@ -159,7 +192,7 @@ internal sealed partial class LiveConnection
         {
             frame.Prefix.CopyTo(buffer, 0);
             frame.Body.CopyTo(buffer, frame.Prefix.Length);
-            await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+            await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
         }
         finally
         {

@@ -19,6 +19,12 @@ public sealed class LiveOptions
     public int SendQueueCapacity { get; set; } = 4096;
 
     /// <summary>
+    /// Most bytes of queued messages written to one socket in a single send (a burst of events then costs one send call
+    /// and one TCP segment per socket, not one per event); 0 writes each message on its own.
+    /// </summary>
+    public int MaxBatchBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
     /// Events buffered between the event bus and the server's WebSocket fan-out (one buffer for all sockets); if the
     /// fan-out falls this far behind, every socket is closed with 1013 <c>live_feed_overflow</c> and clients resume.
     /// </summary>

@@ -13,8 +13,9 @@ internal static class LiveServiceCollectionExtensions
     {
         services.AddOptions<LiveOptions>().Bind(configuration.GetSection(LiveOptions.Section))
             .Validate(o => o.MaxConnections >= 1 && o.MaxSubscriptionsPerConnection >= 1 && o.SendQueueCapacity >= 16
-                    && o.FeedCapacity >= 1024 && o.MaxMessageBytes >= 256 && o.MaxReplayEvents >= 1 && o.MaxInvalidMessages >= 0 && o.AgentCacheSize >= 1,
-                "Apex:WebSocket limits must be positive (SendQueueCapacity ≥ 16, MaxMessageBytes ≥ 256).")
+                    && o.FeedCapacity >= 1024 && o.MaxMessageBytes >= 256 && o.MaxReplayEvents >= 1 && o.MaxInvalidMessages >= 0 && o.AgentCacheSize >= 1
+                    && o.MaxBatchBytes >= 0,
+                "Apex:WebSocket limits must be positive (SendQueueCapacity ≥ 16, MaxMessageBytes ≥ 256, MaxBatchBytes ≥ 0).")
             .Validate(o => o.KeepAliveInterval >= TimeSpan.Zero && o.KeepAliveTimeout >= TimeSpan.Zero && o.CloseTimeout > TimeSpan.Zero,
                 "Apex:WebSocket:KeepAliveInterval and KeepAliveTimeout must be ≥ 0 and CloseTimeout positive.")
             .ValidateOnStart();

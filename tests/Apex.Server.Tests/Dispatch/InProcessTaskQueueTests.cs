@@ -1,5 +1,6 @@
 using Apex.Core.Storage;
 using Apex.Engine.Dispatch;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace Apex.Server.Tests.Dispatch;
@@ -85,6 +86,50 @@ public sealed class InProcessTaskQueueTests
         Assert.Equal((1, 1, 0), (queue.Count, queue.ReadyCount, queue.DelayedCount));
         Assert.Equal(delayed.Id, (await queue.DequeueAsync(Ct)).Id);
         Assert.Equal((0, 0, 0), (queue.Count, queue.ReadyCount, queue.DelayedCount));
+    }
+
+    [Fact]
+    public void Remove_BeforeTheRetrysDelayedItemArrives_DropsThatItemWhenItComes()
+    {
+        // The executor commits a retry, a cancel commits and withdraws the task, then the retry's item is enqueued.
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4);
+        var retry = Item(DateTimeOffset.UtcNow.AddMinutes(5));
+
+        Assert.Equal(0, queue.Remove([retry.Id]));
+        queue.Enqueue(retry);
+
+        Assert.Equal((0, 0, 0), (queue.Count, queue.ReadyCount, queue.DelayedCount));
+        // The mark is spent: the same task's next retry (after a manual retry ran and failed) waits as usual.
+        queue.Enqueue(retry);
+        Assert.Equal((1, 0, 1), (queue.Count, queue.ReadyCount, queue.DelayedCount));
+    }
+
+    [Fact]
+    public async Task Remove_ThenAManualRetry_RunsTheTaskAndClearsTheMark()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4);
+        var task = Item();
+
+        queue.Remove([task.Id]); // cancelled while running: nothing held
+        queue.Enqueue(task); // retried by hand, runnable at once
+
+        Assert.Equal(task.Id, (await queue.DequeueAsync(Ct)).Id);
+        queue.Enqueue(task with { RunAt = DateTimeOffset.UtcNow.AddMinutes(5) }); // its own retry after failing again
+        Assert.Equal((1, 0, 1), (queue.Count, queue.ReadyCount, queue.DelayedCount));
+    }
+
+    [Fact]
+    public void Remove_OlderThanTheHorizon_NoLongerDropsADelayedItem()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var queue = new InProcessTaskQueue(time, _ => 4);
+        var task = Item(time.GetUtcNow().AddHours(1));
+
+        queue.Remove([task.Id]);
+        time.Advance(InProcessTaskQueue.WithdrawnHorizon);
+        queue.Enqueue(task);
+
+        Assert.Equal((1, 0, 1), (queue.Count, queue.ReadyCount, queue.DelayedCount));
     }
 
     private static DispatchItem Item(DateTimeOffset? runAt = null, int priority = 0) => new(Guid.NewGuid(), priority, 0, Agent, runAt);

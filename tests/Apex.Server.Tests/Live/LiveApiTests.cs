@@ -18,11 +18,13 @@ public sealed class LiveApiTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task Subscribe_TasksChannel_DeliversATaskLifeWithRoutingFieldsThenStaysLive()
+    [Theory]
+    [InlineData(64 * 1024)] // Queued messages leave in one write (the default).
+    [InlineData(0)] // Each message on its own.
+    public async Task Subscribe_TasksChannel_DeliversATaskLifeWithRoutingFieldsThenStaysLive(int maxBatchBytes)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var server = LiveServer.Start();
+        await using var server = LiveServer.Start(new Dictionary<string, string?> { ["Apex:WebSocket:MaxBatchBytes"] = $"{maxBatchBytes}" });
         await using var client = await LiveClient.ConnectAsync(server.Ws, ct);
 
         await client.SubscribeAsync("mine", "tasks", ct);
