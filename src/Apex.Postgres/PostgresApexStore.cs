@@ -80,42 +80,42 @@ public sealed partial class PostgresApexStore(
     }
 
     /// <summary>
-    /// Applies the missing migrations under a session advisory lock, so servers that start together run each migration
-    /// once: the others wait, then find it recorded in <c>schema_migrations</c>.
+    /// Applies the missing migrations in one transaction under a transaction advisory lock, so servers that start
+    /// together run each migration once (the others wait, then find it recorded in <c>schema_migrations</c>), and nothing
+    /// is held past the transaction: behind PgBouncer in transaction mode a session lock could outlive it on a pooled
+    /// server connection. The upgrade is all or nothing.
     /// </summary>
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await ExecuteAsync(connection, "SELECT pg_advisory_lock(@lock)", cancellationToken, ("lock", PostgresMigrations.MigrationLock));
-        try
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(@lock)", cancellationToken, ("lock", PostgresMigrations.MigrationLock));
+        await ExecuteAsync(connection, PostgresMigrations.CreateMigrationsTable, cancellationToken);
+        var applied = new HashSet<int>();
+        await using (var command = Command(connection, "SELECT version FROM schema_migrations"))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            await ExecuteAsync(connection, PostgresMigrations.CreateMigrationsTable, cancellationToken);
-            var applied = new HashSet<int>();
-            await using (var command = Command(connection, "SELECT version FROM schema_migrations"))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
             {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    applied.Add(reader.GetInt32(0));
-                }
-            }
-            foreach (var (version, name, sql) in PostgresMigrations.All)
-            {
-                if (applied.Contains(version))
-                {
-                    continue;
-                }
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await ExecuteAsync(connection, sql, cancellationToken);
-                await ExecuteAsync(connection, "INSERT INTO schema_migrations (version, name) VALUES (@version, @name)", cancellationToken,
-                    ("version", version), ("name", name));
-                await transaction.CommitAsync(cancellationToken);
-                LogMigrated(version, name);
+                applied.Add(reader.GetInt32(0));
             }
         }
-        finally
+        var done = new List<(int Version, string Name)>();
+        foreach (var (version, name, sql) in PostgresMigrations.All)
         {
-            await ExecuteAsync(connection, "SELECT pg_advisory_unlock(@lock)", CancellationToken.None, ("lock", PostgresMigrations.MigrationLock));
+            if (applied.Contains(version))
+            {
+                continue;
+            }
+            await ExecuteAsync(connection, sql, cancellationToken);
+            await ExecuteAsync(connection, "INSERT INTO schema_migrations (version, name) VALUES (@version, @name)", cancellationToken,
+                ("version", version), ("name", name));
+            done.Add((version, name));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var (version, name) in done)
+        {
+            LogMigrated(version, name);
         }
     }
 

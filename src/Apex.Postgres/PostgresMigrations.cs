@@ -6,7 +6,7 @@ namespace Apex.Postgres;
 /// </summary>
 internal static class PostgresMigrations
 {
-    /// <summary>Key of the session advisory lock that serialises migrations between servers starting together.</summary>
+    /// <summary>Key of the transaction advisory lock that serialises migrations between servers starting together.</summary>
     public const long MigrationLock = 0x41504558_00000001; // "APEX" + 1
 
     /// <summary>
