@@ -37,13 +37,8 @@ internal sealed class CoalescingStream(Stream inner) : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>From here until <see cref="EndBatchAsync"/>, writes are held.</summary>
-    public void BeginBatch()
-    {
-        _gate.Wait();
-        _holding = true;
-        _gate.Release();
-    }
+    /// <summary>From here until <see cref="EndBatchAsync"/>, writes are held (a write already under way finishes first).</summary>
+    public void BeginBatch() => Volatile.Write(ref _holding, true);
 
     /// <summary>Writes what was held in one write to the transport and lets writes through again.</summary>
     public async ValueTask EndBatchAsync(CancellationToken cancellationToken)

@@ -160,8 +160,9 @@ internal sealed partial class LiveConnection
                 }
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
+            // ObjectDisposedException: the batch's write reached a transport the abort had already torn down.
             Close(null, "send_failed");
         }
     }
