@@ -93,4 +93,48 @@ public sealed class TracingTests
             throw;
         }
     }
+
+    /// <summary>
+    /// The embedded mode (one process: SQLite, in-process workers) exporting OTLP: each task's run span is a child of the
+    /// DAG's submit span, with the claim, the LLM call and the completion below it, all in the submission's trace.
+    /// </summary>
+    [Fact]
+    public async Task SubmitDag_EmbeddedServerExportsOtlp_EachRunIsAChildOfTheSubmitSpan()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = OtlpTraceReceiver.Start();
+        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        }, ct);
+        using var client = server.CreateClient();
+
+        var dag = await client.CreateDagAsync(Dag(Node("first", "Say one thing."), Node("second", "Build on: {{tasks.first.output}}", "first")), ct);
+        var done = await client.WaitForDagAsync(dag.Id, TimeSpan.FromSeconds(30), ct);
+        Assert.Equal(DagState.Succeeded, done.Status);
+        var taskIds = (done.Tasks ?? dag.Tasks ?? []).Select(t => t.Id.ToString()).ToHashSet();
+
+        var spans = await ApexHttp.PollAsync(() =>
+        {
+            var all = receiver.Spans;
+            return Task.FromResult(taskIds.All(id => all.Any(s => s.Name == "apex.task.run" && s.Attributes.GetValueOrDefault("apex.task.id") == id)) ? all : null);
+        }, SpanDeadline, ct);
+        Assert.True(spans is not null, $"Not every task's run span arrived within {SpanDeadline}; received: {string.Join(", ", receiver.Spans.Select(s => s.Name))}");
+
+        var submit = Assert.Single(spans, s => s.Name == "apex.dag.submit" && s.Attributes.GetValueOrDefault("apex.dag.id") == dag.Id.ToString());
+        var runs = spans.Where(s => s.Name == "apex.task.run" && taskIds.Contains(s.Attributes.GetValueOrDefault("apex.task.id", ""))).ToList();
+        Assert.Equal(taskIds.Count, runs.Count);
+        foreach (var run in runs)
+        {
+            Assert.Equal(submit.TraceId, run.TraceId);
+            Assert.Equal(submit.SpanId, run.ParentSpanId);
+            foreach (var child in new[] { "apex.task.claim", "apex.task.complete" })
+            {
+                Assert.Contains(spans, s => s.Name == child && s.ParentSpanId == run.SpanId && s.TraceId == submit.TraceId);
+            }
+            Assert.Contains(spans, s => s.Name.StartsWith("chat", StringComparison.Ordinal) && s.ParentSpanId == run.SpanId);
+        }
+    }
 }
