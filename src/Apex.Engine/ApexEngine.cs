@@ -11,6 +11,7 @@ using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
 using Apex.Engine.Dispatch;
+using Apex.Engine.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Apex.Engine;
@@ -28,12 +29,16 @@ public sealed class ApexEngine(
     IOptions<EngineOptions> options,
     TimeProvider timeProvider)
 {
+    private const string BatchSizeTag = "apex.submit.tasks";
+
     /// <summary>Creates one task.</summary>
     public async Task<TaskSubmission> SubmitTaskAsync(string tenantId, CreateTaskRequest request, string? idempotencyKey, string? requestHash,
         CancellationToken cancellationToken = default)
     {
         TaskRules.Validate(request);
-        var task = Resolve(tenantId, request, "");
+        using var activity = TaskTracing.Source.StartActivity("apex.task.submit");
+        var task = Resolve(tenantId, request, "", TaskTracing.ContextOf(activity));
+        activity?.SetTag(TaskTracing.TaskIdTag, task.Id.ToString());
         AdmitOrThrow(1);
         var outcome = await store.SubmitTasksAsync([task], Key(idempotencyKey, requestHash), cancellationToken);
         dispatcher.Dispatch(outcome.Dispatch);
@@ -65,10 +70,13 @@ public sealed class ApexEngine(
         {
             throw new ApexValidationException("validation_failed", "Some tasks of the batch are invalid; none was created.", errors);
         }
+        using var activity = TaskTracing.Source.StartActivity("apex.batch.submit");
+        activity?.SetTag(BatchSizeTag, requests.Count);
+        var trace = TaskTracing.ContextOf(activity);
         var tasks = new NewTask[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
-            tasks[i] = Resolve(tenantId, requests[i]!, $"tasks[{i}].");
+            tasks[i] = Resolve(tenantId, requests[i]!, $"tasks[{i}].", trace);
         }
         AdmitOrThrow(tasks.Length);
         var outcome = await store.SubmitTasksAsync(tasks, Key(idempotencyKey, requestHash), cancellationToken);
@@ -82,6 +90,12 @@ public sealed class ApexEngine(
     {
         var plan = dagValidator.Validate(request);
         var now = timeProvider.GetUtcNow();
+        var dagId = Guid.CreateVersion7(now);
+        // Every node carries the submission's context: the DAG's spans, in any process and at any later time, share one trace.
+        using var activity = TaskTracing.Source.StartActivity("apex.dag.submit");
+        activity?.SetTag(TaskTracing.DagIdTag, dagId.ToString());
+        activity?.SetTag(BatchSizeTag, plan.Nodes.Count);
+        var (traceParent, traceState) = TaskTracing.ContextOf(activity);
         var tasks = new NewTask[plan.Nodes.Count];
         foreach (var node in plan.Nodes)
         {
@@ -99,10 +113,12 @@ public sealed class ApexEngine(
                     : LimitPresets.Resolve(node.Limits),
                 Metadata = null,
                 OutputSchema = node.OutputSchema,
+                TraceParent = traceParent,
+                TraceState = traceState,
             };
         }
         AdmitOrThrow(tasks.Length);
-        var dag = new NewDag { TenantId = tenantId, Id = Guid.CreateVersion7(now), Plan = plan, Tasks = tasks };
+        var dag = new NewDag { TenantId = tenantId, Id = dagId, Plan = plan, Tasks = tasks };
         var outcome = await store.SubmitDagAsync(dag, Key(idempotencyKey, requestHash), cancellationToken);
         dispatcher.Dispatch(outcome.Dispatch);
         var record = await store.GetDagAsync(tenantId, outcome.DagId, cancellationToken)
@@ -156,7 +172,7 @@ public sealed class ApexEngine(
         }
     }
 
-    private NewTask Resolve(string tenantId, CreateTaskRequest request, string prefix) => new()
+    private NewTask Resolve(string tenantId, CreateTaskRequest request, string prefix, (string? Parent, string? State) trace) => new()
     {
         TenantId = tenantId,
         Id = Guid.CreateVersion7(timeProvider.GetUtcNow()),
@@ -168,6 +184,8 @@ public sealed class ApexEngine(
         Limits = LimitPresets.Resolve(request.Limits),
         Metadata = request.Metadata,
         OutputSchema = TaskRules.SchemaText(request.OutputSchema),
+        TraceParent = trace.Parent,
+        TraceState = trace.State,
     };
 
     private AgentDefinition ResolveAgent(string tenantId, string? name, string field)

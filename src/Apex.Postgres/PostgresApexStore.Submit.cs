@@ -90,21 +90,7 @@ public sealed partial class PostgresApexStore
         }, cancellationToken);
 
     private static void AppendCreated(WriteContext ctx, NewTask task, Guid? dagId, string? key, TaskState status, IReadOnlyList<string>? dependsOn) =>
-        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 1, EventTypes.TaskCreated, new TaskCreatedData
-        {
-            DagId = dagId,
-            Key = key,
-            Name = task.Name,
-            Instruction = task.Instruction,
-            Agent = task.Agent,
-            Status = status,
-            Priority = task.Priority,
-            MaxAttempts = task.MaxAttempts,
-            Limits = task.Limits,
-            Metadata = task.Metadata,
-            OutputSchema = task.OutputSchema,
-            DependsOn = dependsOn,
-        }, CoreJsonContext.Default.TaskCreatedData, dagId);
+        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 1, EventTypes.TaskCreated, TaskCreatedData.Of(task, dagId, key, status, dependsOn), CoreJsonContext.Default.TaskCreatedData, dagId);
 
     /// <summary>
     /// Records the key with this request's result, or, when the key exists, returns the earlier result (same request)

@@ -108,7 +108,8 @@ public sealed partial class PostgresApexStore
     internal const string SkipLevelSql = """
         SELECT t.id, t.tenant_id, t.dag_id, t.key, t.name, t.instruction, t.agent, t.status, t.priority, t.attempt, t.max_attempts, t.output,
             t.error_code, t.error_message, t.input_tokens, t.output_tokens, t.cost_nanousd, t.api_calls, t.token_limit, t.cost_limit,
-            t.time_limit_seconds, t.api_call_limit, t.metadata, t.created_at, t.run_at, t.started_at, t.finished_at, t.version, t.output_schema
+            t.time_limit_seconds, t.api_call_limit, t.metadata, t.created_at, t.run_at, t.started_at, t.finished_at, t.version, t.output_schema,
+            t.traceparent, t.tracestate
         FROM task_edges e JOIN tasks t ON t.id = e.to_id
         WHERE e.from_id = ANY(@frontier) AND t.status = 'pending'
         ORDER BY array_position(@frontier, e.from_id), e.to_id

@@ -32,7 +32,14 @@ internal static class PostgresMigrations
         (5, "agent_settings", AgentSettings),
         (6, "llm_usage_cascade", LlmUsageCascade),
         (7, "task_output_schema", TaskOutputSchema),
+        (8, "task_trace_context", TaskTraceContext),
     ];
+
+    /// <summary>
+    /// The W3C trace context of a task's submission, so its attempts (in any process, at any later time) join its trace;
+    /// null when nobody traced the submission.
+    /// </summary>
+    private const string TaskTraceContext = "ALTER TABLE tasks ADD COLUMN traceparent text NULL, ADD COLUMN tracestate text NULL;";
 
     /// <summary>A task's own JSON Schema for its output (null for almost every task: no cost to the others).</summary>
     private const string TaskOutputSchema = "ALTER TABLE tasks ADD COLUMN output_schema text NULL;";

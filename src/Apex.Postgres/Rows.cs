@@ -20,11 +20,12 @@ internal static class Rows
     public const string TaskColumns = """
         id, tenant_id, dag_id, key, name, instruction, agent, status, priority, attempt, max_attempts, output,
         error_code, error_message, input_tokens, output_tokens, cost_nanousd, api_calls, token_limit, cost_limit,
-        time_limit_seconds, api_call_limit, metadata, created_at, run_at, started_at, finished_at, version, output_schema
+        time_limit_seconds, api_call_limit, metadata, created_at, run_at, started_at, finished_at, version, output_schema,
+        traceparent, tracestate
         """;
 
     /// <summary>How many columns <see cref="TaskColumns"/> selects: the ordinal of the first column a query adds after them.</summary>
-    public const int TaskColumnCount = 29;
+    public const int TaskColumnCount = 31;
 
     public const string DagColumns = "id, tenant_id, name, status, failure_policy, task_count, tasks_done, limits, metadata, created_at, finished_at, version";
 
@@ -114,6 +115,8 @@ internal static class Rows
         FinishedAt = TimeOrNull(r, 26),
         Version = r.GetInt32(27),
         OutputSchema = StringOrNull(r, 28),
+        TraceParent = StringOrNull(r, 29),
+        TraceState = StringOrNull(r, 30),
     };
 
     public static DagRecord ReadDag(NpgsqlDataReader r) => new()

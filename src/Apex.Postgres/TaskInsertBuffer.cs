@@ -9,15 +9,17 @@ internal sealed class TaskInsertBuffer
     /// <summary>All the rows in one statement: one array per column, unnested.</summary>
     public const string Sql = """
         INSERT INTO tasks (id, tenant_id, dag_id, dag_position, key, name, instruction, agent, status, priority, attempt, max_attempts,
-            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema)
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema,
+            traceparent, tracestate)
         SELECT u.id, u.tenant_id, u.dag_id, u.dag_position, u.key, u.name, u.instruction, u.agent, u.status, u.priority, 0, u.max_attempts,
-            u.token_limit, u.cost_limit, u.time_limit_seconds, u.api_call_limit, u.metadata::jsonb, @at, 1, u.output_schema
+            u.token_limit, u.cost_limit, u.time_limit_seconds, u.api_call_limit, u.metadata::jsonb, @at, 1, u.output_schema,
+            u.traceparent, u.tracestate
         FROM unnest(@id::uuid[], @tenant_id::text[], @dag_id::uuid[], @dag_position::integer[], @key::text[], @name::text[],
             @instruction::text[], @agent::text[], @status::text[], @priority::integer[], @max_attempts::integer[],
             @token_limit::bigint[], @cost_limit::numeric[], @time_limit_seconds::integer[], @api_call_limit::integer[], @metadata::text[],
-            @output_schema::text[])
+            @output_schema::text[], @traceparent::text[], @tracestate::text[])
             AS u (id, tenant_id, dag_id, dag_position, key, name, instruction, agent, status, priority, max_attempts,
-            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, output_schema)
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, output_schema, traceparent, tracestate)
         """;
 
     private readonly List<Guid> _ids = [];
@@ -37,6 +39,8 @@ internal sealed class TaskInsertBuffer
     private readonly List<int?> _callLimits = [];
     private readonly List<string?> _metadata = [];
     private readonly List<string?> _outputSchemas = [];
+    private readonly List<string?> _traceParents = [];
+    private readonly List<string?> _traceStates = [];
 
     public int Count => _ids.Count;
 
@@ -59,6 +63,8 @@ internal sealed class TaskInsertBuffer
         _callLimits.Add(task.Limits.ApiCallLimit);
         _metadata.Add(Rows.Json(task.Metadata));
         _outputSchemas.Add(task.OutputSchema);
+        _traceParents.Add(task.TraceParent);
+        _traceStates.Add(task.TraceState);
     }
 
     public (string Name, object? Value)[] Parameters(DateTimeOffset at) =>
@@ -68,7 +74,8 @@ internal sealed class TaskInsertBuffer
         ("status", _statuses.ToArray()), ("priority", _priorities.ToArray()), ("max_attempts", _maxAttempts.ToArray()),
         ("token_limit", _tokenLimits.ToArray()), ("cost_limit", _costLimits.ToArray()), ("time_limit_seconds", _timeLimits.ToArray()),
         ("api_call_limit", _callLimits.ToArray()), ("metadata", _metadata.ToArray()),
-        ("output_schema", _outputSchemas.ToArray()), ("at", at),
+        ("output_schema", _outputSchemas.ToArray()),
+        ("traceparent", _traceParents.ToArray()), ("tracestate", _traceStates.ToArray()), ("at", at),
     ];
 
     public void Clear()
@@ -90,5 +97,7 @@ internal sealed class TaskInsertBuffer
         _callLimits.Clear();
         _metadata.Clear();
         _outputSchemas.Clear();
+        _traceParents.Clear();
+        _traceStates.Clear();
     }
 }

@@ -13,9 +13,11 @@ public sealed partial class SqliteApexStore
 {
     private const string InsertTaskSql = """
         INSERT INTO tasks (id, tenant_id, dag_id, key, name, instruction, agent, status, priority, attempt, max_attempts,
-            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema)
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema,
+            traceparent, tracestate)
         VALUES ($id, $tenant, $dag, $key, $name, $instruction, $agent, $status, $priority, 0, $max_attempts,
-            $token_limit, $cost_limit, $time_limit, $api_call_limit, $metadata, $at, 1, $output_schema)
+            $token_limit, $cost_limit, $time_limit, $api_call_limit, $metadata, $at, 1, $output_schema,
+            $traceparent, $tracestate)
         """;
 
     /// <inheritdoc />
@@ -90,22 +92,9 @@ public sealed partial class SqliteApexStore
             ("$priority", task.Priority), ("$max_attempts", task.MaxAttempts),
             ("$token_limit", task.Limits.TokenLimit), ("$cost_limit", task.Limits.CostLimit?.ToString(CultureInfo.InvariantCulture)),
             ("$time_limit", task.Limits.TimeLimitSeconds), ("$api_call_limit", task.Limits.ApiCallLimit),
-            ("$metadata", Rows.Json(task.Metadata)), ("$at", ctx.Now), ("$output_schema", task.OutputSchema));
-        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 1, EventTypes.TaskCreated, new TaskCreatedData
-        {
-            DagId = dagId,
-            Key = key,
-            Name = task.Name,
-            Instruction = task.Instruction,
-            Agent = task.Agent,
-            Status = status,
-            Priority = task.Priority,
-            MaxAttempts = task.MaxAttempts,
-            Limits = task.Limits,
-            Metadata = task.Metadata,
-            OutputSchema = task.OutputSchema,
-            DependsOn = dependsOn,
-        }, CoreJsonContext.Default.TaskCreatedData, dagId);
+            ("$metadata", Rows.Json(task.Metadata)), ("$at", ctx.Now), ("$output_schema", task.OutputSchema),
+            ("$traceparent", task.TraceParent), ("$tracestate", task.TraceState));
+        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 1, EventTypes.TaskCreated, TaskCreatedData.Of(task, dagId, key, status, dependsOn), CoreJsonContext.Default.TaskCreatedData, dagId);
     }
 
     private static string? FindIdempotent(WriteContext ctx, string tenant, IdempotencyKey? key, string kind)

@@ -52,6 +52,8 @@ public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEv
         // Columns added after the table first shipped: added in place to older databases (CREATE IF NOT EXISTS cannot).
         AddColumnIfMissing(connection, "agents", "settings", "TEXT NULL");
         AddColumnIfMissing(connection, "tasks", "output_schema", "TEXT NULL");
+        AddColumnIfMissing(connection, "tasks", "traceparent", "TEXT NULL");
+        AddColumnIfMissing(connection, "tasks", "tracestate", "TEXT NULL");
         AddColumnIfMissing(connection, "llm_usage", "cascade_step", "INTEGER NULL");
         AddColumnIfMissing(connection, "llm_usage", "cascade_outcome", "TEXT NULL");
         AddColumnIfMissing(connection, "llm_usage", "cascade_reason", "TEXT NULL");

@@ -54,7 +54,9 @@ internal static class SqliteSchema
             finished_at INTEGER NULL,
             worker TEXT NULL,
             version INTEGER NOT NULL,
-            output_schema TEXT NULL
+            output_schema TEXT NULL,
+            traceparent TEXT NULL,
+            tracestate TEXT NULL
         );
         CREATE INDEX IF NOT EXISTS idx_tasks_dag_status ON tasks (dag_id, status);
         CREATE INDEX IF NOT EXISTS idx_tasks_agent_id ON tasks (tenant_id, agent);

@@ -1,4 +1,6 @@
 using Apex.Worker;
+using Apex.ServiceDefaults.Health;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -21,22 +23,14 @@ internal static class WorkerHostingExtensions
         return services;
     }
 
-    /// <summary><c>/health/live</c> and <c>/health/ready</c> (Redis reachable).</summary>
+    /// <summary><c>/health/live</c> and <c>/health/ready</c> (Redis answers within <c>Apex:Health:ProbeTimeout</c>).</summary>
     public static WebApplication MapWorkerHealth(this WebApplication app)
     {
         app.MapGet("/health/live", () => TypedResults.Text("healthy"));
-        app.MapGet("/health/ready", async (IConnectionMultiplexer redis, WorkerService worker) =>
-        {
-            try
-            {
-                await redis.GetDatabase().PingAsync();
-                return Results.Text($"ready: {worker.WorkerId}, {worker.Busy} busy");
-            }
-            catch (RedisException e)
-            {
-                return Results.Text($"not ready: {e.Message}", statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
-        });
+        app.MapGet("/health/ready", async (IConnectionMultiplexer redis, WorkerService worker, IOptions<HealthOptions> options, CancellationToken cancellationToken) =>
+            await RedisProbe.CheckAsync(redis, options.Value.ProbeTimeout, cancellationToken) is { } reason
+                ? Results.Text($"not ready: {reason}", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text($"ready: {worker.WorkerId}, {worker.Busy} busy"));
         return app;
     }
 }

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Apex.Agents.Approvals;
 using Apex.Agents.Runtime;
 using Apex.Contracts.Tasks;
 using Apex.Core.Agents;
 using Apex.Core.Events;
+using Apex.Engine.Telemetry;
 using Apex.Redis;
 using Apex.Redis.Queue;
 using Microsoft.Extensions.Options;
@@ -26,6 +28,11 @@ internal sealed partial class WorkerService(
     TimeProvider timeProvider,
     ILogger<WorkerService> logger) : BackgroundService
 {
+    private const string WorkerTag = "apex.worker.id";
+
+    /// <summary>Milliseconds between the dispatch and this worker's acquire: the time the message waited in the work stream.</summary>
+    private const string QueueWaitTag = "apex.queue.wait_ms";
+
     private readonly ConcurrentDictionary<(Guid TaskId, int Attempt), Execution> _running = new();
 
     // Attempts from before their acquire until after their release: a second copy of one of them is dropped without
@@ -132,13 +139,29 @@ internal sealed partial class WorkerService(
     {
         await Task.Yield();
         var message = execution.Entry.Message;
+        // A child of the orchestrator's dispatch span (the message's traceparent), from the lease's acquire to the report.
+        using var activity = TaskTracing.StartTask("apex.task.run", ActivityKind.Consumer, message.Traceparent, message.Tracestate,
+            new TaskSpanIds(message.TaskId, message.DagId, message.Agent, message.Attempt), execution.StartedAt);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(WorkerTag, WorkerId);
+            activity.SetTag(QueueWaitTag, (execution.StartedAt - message.DispatchedAt).TotalMilliseconds);
+        }
+        using var scope = logger.BeginTaskScope(message.TaskId, message.DagId, message.Attempt);
         try
         {
             var result = await ExecuteAttemptAsync(execution);
             if (result is null)
             {
+                TaskTracing.SetOutcome(activity, "lost", "lease_lost");
                 await client.DiscardAsync(execution.Entry.EntryId, CancellationToken.None);
                 return;
+            }
+            if (activity is not null)
+            {
+                TaskTracing.SetOutcome(activity, result.Outcome.ToString(), result.ErrorCode);
+                var (traceParent, traceState) = TaskTracing.ContextOf(activity);
+                result = result with { Traceparent = traceParent ?? "", Tracestate = traceState ?? "" };
             }
             await ReportAsync(execution.Entry.EntryId, result);
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace Apex.Testing;
 
@@ -7,7 +8,7 @@ namespace Apex.Testing;
 /// <c>dotnet Apex.Worker.dll</c> and the given configuration keys, ready once it logs that its service started (Redis
 /// connected, cancels subscribed, about to read work). Killable (SIGKILL) or stoppable (SIGTERM, which drains).
 /// </summary>
-public sealed class WorkerProcess : IAsyncDisposable
+public sealed partial class WorkerProcess : IAsyncDisposable
 {
 #if DEBUG
     private const string Configuration = "Debug";
@@ -72,6 +73,14 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Where the worker's HTTP endpoints (<c>/health/live</c>, <c>/health/ready</c>) listen, from its start-up log.</summary>
+    public async Task<Uri> ListeningAddressAsync(CancellationToken cancellationToken = default)
+    {
+        await Process.WaitForLogAsync(l => ListeningLine().IsMatch(l), "listening address", TimeSpan.FromSeconds(30), cancellationToken);
+        var match = ReadLog().Split('\n').Select(l => ListeningLine().Match(l)).First(m => m.Success);
+        return new Uri(match.Groups["url"].Value);
+    }
+
     /// <summary>SIGKILL: the worker dies holding its leases, sending nothing.</summary>
     public void KillHard() => Process.KillHard();
 
@@ -83,6 +92,10 @@ public sealed class WorkerProcess : IAsyncDisposable
 
     /// <summary>Kills the worker if it still runs.</summary>
     public ValueTask DisposeAsync() => Process.DisposeAsync();
+
+    // The host's start-up line, in the text and the JSON console formats alike.
+    [GeneratedRegex(@"Now listening on: (?<url>http://[^\s""]+)")]
+    private static partial Regex ListeningLine();
 
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";

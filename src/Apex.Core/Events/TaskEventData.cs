@@ -1,4 +1,5 @@
 using Apex.Contracts.Tasks;
+using Apex.Core.Storage;
 
 namespace Apex.Core.Events;
 
@@ -38,8 +39,33 @@ public sealed record TaskCreatedData
     /// <summary>The JSON Schema the output must satisfy (raw JSON), if the task set one.</summary>
     public string? OutputSchema { get; init; }
 
+    /// <summary>W3C traceparent of the submission, carried to every attempt (null when nobody traced it).</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>W3C tracestate of the submission, or null.</summary>
+    public string? TraceState { get; init; }
+
     /// <summary>Dependency keys, for DAG tasks.</summary>
     public IReadOnlyList<string>? DependsOn { get; init; }
+
+    /// <summary>The payload recording the insertion of <paramref name="task"/>.</summary>
+    public static TaskCreatedData Of(NewTask task, Guid? dagId, string? key, TaskState status, IReadOnlyList<string>? dependsOn) => new()
+    {
+        DagId = dagId,
+        Key = key,
+        Name = task.Name,
+        Instruction = task.Instruction,
+        Agent = task.Agent,
+        Status = status,
+        Priority = task.Priority,
+        MaxAttempts = task.MaxAttempts,
+        Limits = task.Limits,
+        Metadata = task.Metadata,
+        OutputSchema = task.OutputSchema,
+        TraceParent = task.TraceParent,
+        TraceState = task.TraceState,
+        DependsOn = dependsOn,
+    };
 }
 
 /// <summary>Payload of <see cref="EventTypes.TaskQueued"/>.</summary>

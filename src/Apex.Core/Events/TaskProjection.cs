@@ -43,6 +43,8 @@ public static class TaskProjection
                 Limits = created.Limits,
                 Metadata = created.Metadata,
                 OutputSchema = created.OutputSchema,
+                TraceParent = created.TraceParent,
+                TraceState = created.TraceState,
                 CreatedAt = e.CreatedAt,
                 Version = e.Version,
             };

@@ -51,6 +51,12 @@ public sealed record NewTask
     /// <summary>The JSON Schema the output must satisfy (raw JSON), or null.</summary>
     public string? OutputSchema { get; init; }
 
+    /// <summary>W3C traceparent of the submission, carried to every attempt (null when nobody traced it).</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>W3C tracestate of the submission, or null.</summary>
+    public string? TraceState { get; init; }
+
     /// <summary>The row a store inserts for this standalone task: queued, version 1.</summary>
     public TaskRecord ToQueuedRecord(DateTimeOffset createdAt) => new()
     {
@@ -65,6 +71,8 @@ public sealed record NewTask
         Limits = Limits,
         Metadata = Metadata,
         OutputSchema = OutputSchema,
+        TraceParent = TraceParent,
+        TraceState = TraceState,
         CreatedAt = createdAt,
         Version = 1,
     };

@@ -68,6 +68,12 @@ public sealed record TaskRecord
     /// <summary>The JSON Schema the output must satisfy (raw JSON), or null: the agent's own applies.</summary>
     public string? OutputSchema { get; init; }
 
+    /// <summary>W3C traceparent of the submission, carried to every attempt (null when nobody traced it).</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>W3C tracestate of the submission, or null.</summary>
+    public string? TraceState { get; init; }
+
     /// <summary>Accepted at.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 

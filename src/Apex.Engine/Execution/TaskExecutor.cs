@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Apex.Agents.Approvals;
 using Apex.Agents.Runtime;
 using Apex.Contracts.Tasks;
@@ -8,6 +9,7 @@ using Apex.Core.Events;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
+using Apex.Engine.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Apex.Engine.Execution;
@@ -30,11 +32,18 @@ public sealed partial class TaskExecutor(
     /// <param name="stopping">Host shutdown: an attempt interrupted by it is left for recovery, not reported.</param>
     public async Task<TransitionOutcome> ExecuteAsync(DispatchItem item, string worker, CancellationToken stopping)
     {
+        // Span times are the tracer's wall clock, not the injected TimeProvider; read only when somebody listens.
+        var claimedFrom = TaskTracing.Source.HasListeners() ? DateTimeOffset.UtcNow : default;
         var task = await store.ClaimAsync(item.Id, worker, stopping);
         if (task is null)
         {
             return TransitionOutcome.Ignored; // cancelled or already taken: the store said no
         }
+        // The attempt joins its submission's trace: claim, the agent's LLM and tool calls, and the completion below it.
+        using var activity = TaskTracing.StartTask("apex.task.run", ActivityKind.Internal, task.TraceParent, task.TraceState,
+            new TaskSpanIds(task.Id, task.DagId, task.Agent, task.Attempt), claimedFrom);
+        TaskTracing.RecordChild(activity, "apex.task.claim", claimedFrom);
+        using var scope = logger.BeginTaskScope(task.Id, task.DagId, task.Attempt);
 
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(task.Limits.TimeLimitSeconds ?? int.MaxValue / 1000), timeProvider);
@@ -54,6 +63,11 @@ public sealed partial class TaskExecutor(
         {
             running.Remove(task.Id);
         }
+        if (activity is not null)
+        {
+            TaskTracing.SetOutcome(activity, result.Outcome.ToString(), result.Error?.Code);
+        }
+        using var complete = TaskTracing.Source.StartActivity("apex.task.complete");
         return await ReportAsync(result, stopping);
     }
 

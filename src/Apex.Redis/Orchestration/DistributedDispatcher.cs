@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Apex.Agents.Approvals;
 using Apex.Core.Approvals;
 using Apex.Core.Events;
@@ -7,6 +8,7 @@ using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
 using Apex.Engine.Dispatch;
+using Apex.Engine.Telemetry;
 using Apex.Redis.Queue;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -113,6 +115,7 @@ public sealed partial class DistributedDispatcher(
         var grants = approvals.IsEmpty ? [] : await store.ListGrantsAsync([.. claimed.Select(t => t.Id)], cancellationToken);
         var budgets = await DagBudgetsAsync(claimed, cancellationToken);
         var messages = new List<WorkMessage>(claimed.Count);
+        var spans = TaskTracing.Source.HasListeners() ? new List<Activity?>(claimed.Count) : null;
         foreach (var task in claimed)
         {
             var held = grants.Where(g => g.TaskId == task.Id).ToList();
@@ -132,6 +135,15 @@ public sealed partial class DistributedDispatcher(
                 continue;
             }
             var message = ToMessage(task, now) with { ApprovalTools = approvals.ToolRulesFor(task.Agent), Approvals = held };
+            if (spans is not null)
+            {
+                // One producer span per task, in its submission's trace; the worker's spans are its children.
+                var span = TaskTracing.StartDetached("apex.task.dispatch", ActivityKind.Producer, task.TraceParent, task.TraceState,
+                    new TaskSpanIds(task.Id, task.DagId, task.Agent, task.Attempt));
+                spans.Add(span);
+                var (traceParent, traceState) = TaskTracing.ContextOf(span);
+                message = message with { Traceparent = traceParent ?? "", Tracestate = traceState ?? "" };
+            }
             messages.Add(task.DagId is { } dagId && budgets.TryGetValue(dagId, out var dagBudget)
                 ? message with { DagLimits = dagBudget.Limits, DagUsed = dagBudget.Used }
                 : message);
@@ -140,7 +152,14 @@ public sealed partial class DistributedDispatcher(
         {
             return claimed.Count;
         }
-        await redis.DispatchAsync(messages, cancellationToken);
+        try
+        {
+            await redis.DispatchAsync(messages, cancellationToken);
+        }
+        finally
+        {
+            spans?.ForEach(TaskTracing.StopDetached);
+        }
         Interlocked.Add(ref _backlog, messages.Count);
         return claimed.Count;
     }

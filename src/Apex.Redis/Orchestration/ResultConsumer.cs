@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Apex.Agents.Approvals;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine;
+using Apex.Engine.Telemetry;
 using Apex.Redis.Queue;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -125,6 +127,9 @@ public sealed partial class ResultConsumer(
 
     private async Task<bool> ApplyOneAsync(ResultMessage result, CancellationToken cancellationToken)
     {
+        // The attempt's result joins its trace (the worker's span is the parent); the agent is not on the wire here.
+        using var activity = TaskTracing.StartTask("apex.task.complete", ActivityKind.Consumer, result.Traceparent, result.Tracestate,
+            new TaskSpanIds(result.TaskId, null, null, result.Attempt));
         if (result.Outcome == ResultOutcome.Released)
         {
             return await store.RequeueAsync(result.TaskId, result.Attempt, "released", cancellationToken);

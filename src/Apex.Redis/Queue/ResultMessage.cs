@@ -62,8 +62,20 @@ public sealed record ResultMessage
     /// <summary>When it finished (millisecond precision on the wire).</summary>
     public required DateTimeOffset FinishedAt { get; init; }
 
+    /// <summary>
+    /// W3C traceparent of the attempt's span (protocol 1.4, field <c>traceparent</c>, sent only when not empty): the
+    /// orchestrator's completion span is its child.
+    /// </summary>
+    public string Traceparent { get; init; } = "";
+
+    /// <summary>W3C tracestate that goes with <see cref="Traceparent"/> (protocol 1.4, field <c>tracestate</c>).</summary>
+    public string Tracestate { get; init; } = "";
+
     /// <summary>The stream fields of this message, all strings.</summary>
     public NameValueEntry[] ToEntries() =>
+        Traceparent.Length == 0 ? Fields() : [.. Fields(), new("traceparent", Traceparent), new("tracestate", Tracestate)];
+
+    private NameValueEntry[] Fields() =>
     [
         new("v", StreamFields.Version),
         new("task_id", StreamFields.Id(TaskId)),
@@ -105,6 +117,7 @@ public sealed record ResultMessage
         string? errorCode = null, errorMessage = null, retryable = null, inputTokens = null, outputTokens = null;
         string? costUsd = null, apiCalls = null, startedAt = null, finishedAt = null, calls = null;
         string? approvalAction = null, approvalTool = null, approvalHash = null, approvalRisk = null, approvalSummary = null, approvalsUsed = null;
+        string? traceparent = null, tracestate = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -133,6 +146,8 @@ public sealed record ResultMessage
                 case "approval_risk": approvalRisk = value; break;
                 case "approval_summary": approvalSummary = value; break;
                 case "approvals_used": approvalsUsed = value; break;
+                case "traceparent": traceparent = value; break;
+                case "tracestate": tracestate = value; break;
                 default: break;
             }
         }
@@ -167,6 +182,8 @@ public sealed record ResultMessage
                 : new ApprovalRequest(approvalAction, approvalTool ?? "", StreamFields.Text(approvalHash, "approval_args_hash"),
                     string.IsNullOrEmpty(approvalRisk) ? "medium" : approvalRisk, approvalSummary ?? ""),
             ApprovalsUsed = StreamFields.Ids(approvalsUsed, "approvals_used"),
+            Traceparent = traceparent ?? "",
+            Tracestate = tracestate ?? "",
         };
     }
 

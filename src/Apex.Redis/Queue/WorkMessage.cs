@@ -75,8 +75,11 @@ public sealed record WorkMessage
     /// <summary>When the orchestrator dispatched it (millisecond precision on the wire).</summary>
     public required DateTimeOffset DispatchedAt { get; init; }
 
-    /// <summary>W3C trace context of the dispatch; may be empty.</summary>
+    /// <summary>W3C traceparent of the dispatch (the worker's spans are its children); may be empty.</summary>
     public string Traceparent { get; init; } = "";
+
+    /// <summary>W3C tracestate that goes with <see cref="Traceparent"/> (protocol 1.4; sent only when not empty).</summary>
+    public string Tracestate { get; init; } = "";
 
     /// <summary>Tools whose calls need a human's approval for this agent (protocol 1.2, JSON field <c>approval_tools</c>).</summary>
     public IReadOnlyList<ApprovalToolRule> ApprovalTools { get; init; } = [];
@@ -85,7 +88,9 @@ public sealed record WorkMessage
     public IReadOnlyList<ApprovalGrant> Approvals { get; init; } = [];
 
     /// <summary>The stream fields of this message, all strings.</summary>
-    public NameValueEntry[] ToEntries() =>
+    public NameValueEntry[] ToEntries() => Tracestate.Length == 0 ? Fields() : [.. Fields(), new("tracestate", Tracestate)];
+
+    private NameValueEntry[] Fields() =>
     [
         new("v", StreamFields.Version),
         new("task_id", StreamFields.Id(TaskId)),
@@ -126,7 +131,7 @@ public sealed record WorkMessage
         string? systemPrompt = null, instruction = null, timeLimit = null, dispatchedAt = null, traceparent = null;
         string? agentSettings = null, dagId = null, tokenLimit = null, costLimit = null, callLimit = null, usedTokens = null, usedCost = null, usedCalls = null;
         string? dagTokenLimit = null, dagCostLimit = null, dagCallLimit = null, dagUsedTokens = null, dagUsedCost = null, dagUsedCalls = null;
-        string? approvalTools = null, approvals = null, outputSchema = null;
+        string? approvalTools = null, approvals = null, outputSchema = null, tracestate = null;
         foreach (var entry in entries)
         {
             var value = (string?)entry.Value ?? "";
@@ -144,6 +149,7 @@ public sealed record WorkMessage
                 case "time_limit_ms": timeLimit = value; break;
                 case "dispatched_at": dispatchedAt = value; break;
                 case "traceparent": traceparent = value; break;
+                case "tracestate": tracestate = value; break;
                 case "dag_id": dagId = value; break;
                 case "agent_settings": agentSettings = value; break;
                 case "output_schema": outputSchema = value; break;
@@ -178,6 +184,7 @@ public sealed record WorkMessage
             TimeLimitMs = string.IsNullOrEmpty(timeLimit) ? null : StreamFields.Long(timeLimit, "time_limit_ms"),
             DispatchedAt = StreamFields.Time(dispatchedAt, "dispatched_at"),
             Traceparent = traceparent ?? "",
+            Tracestate = tracestate ?? "",
             // Contract fields came with protocol 1.1; a 1.0 orchestrator sends none, which reads as no limit.
             AgentSettings = ParseSettings(agentSettings),
             // Protocol 1.3: a task's own output schema; absent from older orchestrators (the agent's applies).

@@ -7,6 +7,7 @@ using Apex.Engine;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Execution;
 using Apex.Redis.Queue;
+using Apex.ServiceDefaults.Health;
 using Apex.Server.Caching;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -32,41 +33,56 @@ internal static class HealthApi
         return group;
     }
 
-    private static async Task<Results<Ok<object>, JsonHttpResult<object>>> ReadyAsync(IApexStore store, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ready when the store answers and, in distributed mode, Redis does, each within <see cref="HealthOptions.ProbeTimeout"/>:
+    /// never cached, so a dependency that dies turns readiness off at the next probe.
+    /// </summary>
+    private static async Task<Results<Ok<object>, JsonHttpResult<object>>> ReadyAsync(IApexStore store, [FromServices] IConnectionMultiplexer? redis,
+        IOptions<HealthOptions> options, CancellationToken cancellationToken)
     {
+        var timeout = options.Value.ProbeTimeout;
+        var reason = await PingStoreAsync(store, timeout, cancellationToken)
+            ?? (redis is null ? null : await RedisProbe.CheckAsync(redis, timeout, cancellationToken));
+        return reason is null
+            ? TypedResults.Ok<object>(new { status = "ready" })
+            : TypedResults.Json<object>(new { status = "not_ready", reason }, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    /// <summary>Null when the store answered within <paramref name="timeout"/>; otherwise why not.</summary>
+    private static async Task<string?> PingStoreAsync(IApexStore store, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            await store.PingAsync(cancellationToken);
-            return TypedResults.Ok<object>(new { status = "ready" });
+            await store.PingAsync(deadline.Token);
+            return null;
         }
         catch (ApexUnavailableException e)
         {
-            return TypedResults.Json<object>(new { status = "not_ready", reason = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return e.Message;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"The {store.Backend} store did not answer within {timeout.TotalMilliseconds:0} ms.";
         }
     }
 
     /// <summary>The document, reused for <c>Apex:Cache:HealthTtl</c> so a health storm does not reach the store.</summary>
     private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(HealthCache cache, IApexStore store, [FromServices] IStoreStatistics? statistics,
         ITaskDispatcher dispatcher, InProcessTaskQueue queue, WorkerPool workers, IOptions<EngineOptions> engine, [FromServices] RedisDispatcher? redis,
-        CancellationToken cancellationToken)
+        IOptions<HealthOptions> health, CancellationToken cancellationToken)
     {
-        var health = await cache.GetAsync(ct => ComputeAsync(store, statistics, dispatcher, queue, workers, engine.Value, redis, ct), cancellationToken);
-        return TypedResults.Json(health.Body, statusCode: health.StatusCode);
+        var document = await cache.GetAsync(ct => ComputeAsync(store, statistics, dispatcher, queue, workers, engine.Value, redis, health.Value.ProbeTimeout, ct),
+            cancellationToken);
+        return TypedResults.Json(document.Body, statusCode: document.StatusCode);
     }
 
     private static async Task<CachedHealth> ComputeAsync(IApexStore store, IStoreStatistics? statistics, ITaskDispatcher dispatcher,
-        InProcessTaskQueue queue, WorkerPool workers, EngineOptions engine, RedisDispatcher? redis, CancellationToken cancellationToken)
+        InProcessTaskQueue queue, WorkerPool workers, EngineOptions engine, RedisDispatcher? redis, TimeSpan probeTimeout, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        string? error = null;
-        try
-        {
-            await store.PingAsync(cancellationToken);
-        }
-        catch (ApexUnavailableException e)
-        {
-            error = e.Message;
-        }
+        var error = await PingStoreAsync(store, probeTimeout, cancellationToken);
         var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var healthy = error is null;
         var embedded = dispatcher.Backend == "in-process";

@@ -5,6 +5,7 @@ using Apex.Server.Hosting;
 using Apex.Server.Live;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Npgsql;
 using Scalar.AspNetCore;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,7 @@ internal static class ServerHostingExtensions
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCodes.Complete);
         builder.Services.AddExceptionHandler<ApexExceptionHandler>();
         builder.Services.AddOpenApi();
+        builder.AddApexServiceDefaults("apex-server", tracing => tracing.AddNpgsql());
 
         // ConnectionStrings:Postgres moves the store to PostgreSQL (shared by every API server); ConnectionStrings:Redis
         // switches to distributed mode: dispatch to worker processes through Redis Streams.

@@ -34,7 +34,7 @@ public sealed class RedisRestartTests
     public async Task KillRedis_MidRunThenRestartEmpty_NoTaskLostAndApiNeverAnswers500()
     {
         var ct = TestContext.Current.CancellationToken;
-        if (!CanRun(out var why))
+        if (!ThrowawayRedis.CanRun(out var why))
         {
             if (DistributedCluster.IsCi)
             {
@@ -42,12 +42,12 @@ public sealed class RedisRestartTests
             }
             Assert.Skip(why);
         }
-        var port = FreePort();
+        var port = ThrowawayRedis.FreePort();
         var endpoint = $"127.0.0.1:{port}";
         await using var cluster = await DistributedCluster.CreateAsync(endpoint, DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
-            var redis = await StartRedisAsync(port, cluster.LogDirectory, 1, ct);
+            var redis = await ThrowawayRedis.StartAsync(port, cluster.LogDirectory, 1, ct);
             cluster.Own(redis);
             var server = await cluster.StartServerAsync(cancellationToken: ct);
             await cluster.StartWorkerAsync("redis-fault-1", Concurrency, cancellationToken: ct);
@@ -88,7 +88,7 @@ public sealed class RedisRestartTests
             }
 
             // A fresh, empty Redis on the same port.
-            redis = await StartRedisAsync(port, cluster.LogDirectory, 2, ct);
+            redis = await ThrowawayRedis.StartAsync(port, cluster.LogDirectory, 2, ct);
             cluster.Own(redis);
             var backAt = DateTimeOffset.UtcNow;
             Report.Line($"Redis down {(backAt - killedAt).TotalSeconds:F2} s; restarted empty on port {port}.");
@@ -140,53 +140,5 @@ public sealed class RedisRestartTests
             await onResponse(response);
         }
         return (call, response.StatusCode, took);
-    }
-
-    private static bool CanRun(out string why)
-    {
-        why = "";
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo("redis-server", "--version") { RedirectStandardOutput = true, UseShellExecute = false });
-            probe?.WaitForExit();
-            return true;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            why = "redis-server is not on the PATH; the Redis restart test needs a throwaway one.";
-            return false;
-        }
-    }
-
-    /// <summary>A throwaway redis-server (no persistence, in the foreground) as a child process; ready once it says so.</summary>
-    private static async Task<ChildProcess> StartRedisAsync(int port, string logDirectory, int start, CancellationToken cancellationToken)
-    {
-        var info = new ProcessStartInfo("redis-server") { WorkingDirectory = logDirectory };
-        foreach (var argument in new[]
-        {
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--daemonize", "no", "--dir", logDirectory,
-        })
-        {
-            info.ArgumentList.Add(argument);
-        }
-        var redis = ChildProcess.Start($"redis-server #{start}", info, Path.Combine(logDirectory, $"redis-{start}.log"));
-        try
-        {
-            await redis.WaitForLogAsync(l => l.Contains("Ready to accept connections", StringComparison.Ordinal), "readiness line", TimeSpan.FromSeconds(15), cancellationToken);
-            return redis;
-        }
-        catch
-        {
-            await redis.DisposeAsync();
-            throw;
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -53,7 +53,7 @@ public sealed partial class DistributedBackend : ApexBackend
         settings["Apex:Worker:Concurrency"] = "32";
         settings["Apex:Simulated:LatencyMs"] = "0";
         _worker = await WorkerProcess.StartAsync(WorkerId, settings, _logDirectory);
-        _workerHealth = new HttpClient { BaseAddress = await ListeningAddressAsync(_worker), Timeout = TimeSpan.FromSeconds(10) };
+        _workerHealth = new HttpClient { BaseAddress = await _worker.ListeningAddressAsync(), Timeout = TimeSpan.FromSeconds(10) };
     }
 
     /// <inheritdoc />
@@ -191,13 +191,6 @@ public sealed partial class DistributedBackend : ApexBackend
         return (await response.ReadAsync(ApexJsonContext.Default.PageTaskResponse, cancellationToken)).Items.Count;
     }
 
-    private static async Task<Uri> ListeningAddressAsync(WorkerProcess worker)
-    {
-        await worker.Process.WaitForLogAsync(l => ListeningLine().IsMatch(l), "listening address", TimeSpan.FromSeconds(30));
-        var match = worker.ReadLog().Split('\n').Select(l => ListeningLine().Match(l)).First(m => m.Success);
-        return new Uri(match.Groups["url"].Value);
-    }
-
     private string WorkerLogTail()
     {
         var lines = _worker?.ReadLog().Split('\n') ?? [];
@@ -227,7 +220,4 @@ public sealed partial class DistributedBackend : ApexBackend
 
     [GeneratedRegex(@"ready: .*, (?<busy>\d+) busy")]
     private static partial Regex BusyCount();
-
-    [GeneratedRegex(@"Now listening on: (?<url>http://\S+)")]
-    private static partial Regex ListeningLine();
 }
