@@ -18,6 +18,7 @@ internal static class WorkerHostingExtensions
             // The LLM response cache's second level: an answer one worker got serves every worker and API server.
             services.AddApexRedisDistributedCache(configuration);
         }
+        services.AddApexWorkerMetrics(configuration);
         return services;
     }
 
@@ -37,6 +38,7 @@ internal static class WorkerHostingExtensions
                 return Results.Text($"not ready: {e.Message}", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         });
+        app.MapWorkerMetrics();
         return app;
     }
 }
