@@ -6,8 +6,16 @@ using static Apex.Testing.Specs;
 
 namespace Apex.Server.Tests.Telemetry;
 
+/// <summary>
+/// Alone: an OpenTelemetry meter provider listens to every meter of its name in the process, so a server hosted by
+/// another test at the same time would add its own gauges (another worker pool) to this one's scrape.
+/// </summary>
+[Collection(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class MetricsTests
 {
+    private const string Name = "Metrics";
+
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     [Fact]
