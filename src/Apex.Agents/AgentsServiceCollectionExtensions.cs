@@ -45,11 +45,12 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>());
         services.TryAddSingleton<ApprovalPolicy>();
         services.AddApexTools();
+        services.TryAddSingleton<AgentMetrics>();
         services.TryAddSingleton(sp => new AgentRunner(
             sp.GetRequiredService<IChatClientProvider>(), sp.GetRequiredService<IOptionsMonitor<PricingOptions>>(),
             sp.GetRequiredService<IOptionsMonitor<ContractOptions>>(), sp.GetRequiredService<IBudgetLedger>(), sp.GetRequiredService<ToolCatalog>(), sp.GetRequiredService<CascadeRouter>(),
             sp.GetRequiredService<IOptionsMonitor<RoutingOptions>>(),
-            sp.GetRequiredService<SecretRedactor>(), sp.GetRequiredService<LlmResponseCache>(), sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<SecretRedactor>(), sp.GetRequiredService<LlmResponseCache>(), sp.GetRequiredService<AgentMetrics>(), sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
         return services;
     }

@@ -23,14 +23,14 @@ public sealed partial class PostgresApexStore(
 {
     private readonly PostgresOptions _options = options.Value;
     private readonly SemaphoreSlim _initialize = new(1, 1);
+    private readonly PostgresPoolStatistics _pool = new(dataSource);
     private PostgresWriter? _writer;
-    private int _readsActive;
 
     /// <inheritdoc />
     public string Backend => "postgres";
 
-    /// <summary>Connections this store holds right now: reads in flight plus the writer's while it commits a group.</summary>
-    public int ConnectionsActive => Volatile.Read(ref _readsActive) + (_writer is { Busy: true } ? 1 : 0);
+    /// <summary>Connections of the pool in use right now (reads, group commits, migrations), as Npgsql counts them.</summary>
+    public int ConnectionsActive => _pool.Used;
 
     /// <summary>The pool's limit (<see cref="PostgresOptions.MaxPoolSize"/>).</summary>
     public int ConnectionsMax => _options.MaxPoolSize;
@@ -77,6 +77,7 @@ public sealed partial class PostgresApexStore(
             await _writer.DisposeAsync();
         }
         _initialize.Dispose();
+        _pool.Dispose();
     }
 
     /// <summary>
@@ -126,7 +127,6 @@ public sealed partial class PostgresApexStore(
 
     private async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _readsActive);
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -135,10 +135,6 @@ public sealed partial class PostgresApexStore(
         catch (Exception e) when (PostgresErrors.IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
         {
             throw new ApexUnavailableException("The PostgreSQL store cannot be read right now.", e);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _readsActive);
         }
     }
 

@@ -40,7 +40,6 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task[] _loops;
     private readonly SemaphoreSlim _appendTurn = new(1, 1);
-    private int _busy;
 
     public PostgresWriter(NpgsqlDataSource dataSource, IEventBus bus, PostgresOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -144,21 +143,10 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>True while a group holds a connection.</summary>
-    public bool Busy => Volatile.Read(ref _busy) > 0;
-
     private async Task RunTransactionAsync(IReadOnlyList<WriteOp> ops)
     {
-        Interlocked.Increment(ref _busy);
         var started = Stopwatch.GetTimestamp();
-        try
-        {
-            await CommitGroupAsync(ops);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _busy);
-        }
+        await CommitGroupAsync(ops);
         CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("store", "postgres"));
         CommitWrites.Record(ops.Count, new KeyValuePair<string, object?>("store", "postgres"));
     }

@@ -45,6 +45,8 @@ public static class RedisServiceCollectionExtensions
             options.LoggerFactory ??= sp.GetService<ILoggerFactory>();
             return ConnectionMultiplexer.Connect(options);
         });
+        services.AddMetrics();
+        services.TryAddSingleton<RedisConnectionMetrics>();
         services.TryAddSingleton<RedisDispatcher>();
         services.TryAddSingleton<RedisWorkerClient>();
         services.TryAddSingleton<CacheInvalidation>();

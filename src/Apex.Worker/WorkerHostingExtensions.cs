@@ -20,6 +20,7 @@ internal static class WorkerHostingExtensions
             // The LLM response cache's second level: an answer one worker got serves every worker and API server.
             services.AddApexRedisDistributedCache(configuration);
         }
+        services.AddApexWorkerMetrics(configuration);
         return services;
     }
 
@@ -31,6 +32,7 @@ internal static class WorkerHostingExtensions
             await RedisProbe.CheckAsync(redis, options.Value.ProbeTimeout, cancellationToken) is { } reason
                 ? Results.Text($"not ready: {reason}", statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Text($"ready: {worker.WorkerId}, {worker.Busy} busy"));
+        app.MapWorkerMetrics();
         return app;
     }
 }

@@ -16,7 +16,7 @@ internal static class ProviderResilience
     /// <summary>A Retry-After longer than this is not waited out inside one call; the failure goes back to the engine.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(60);
 
-    public static ResiliencePipeline Build(string provider, ProviderOptions options, TimeProvider timeProvider, ILogger logger)
+    public static ResiliencePipeline Build(string provider, ProviderOptions options, CircuitBreakerStateProvider circuit, TimeProvider timeProvider, ILogger logger)
     {
         var builder = new ResiliencePipelineBuilder { Name = $"Apex.Providers.{provider}", TimeProvider = timeProvider };
         if (options.MaxRetries > 0)
@@ -49,6 +49,7 @@ internal static class ProviderResilience
             MinimumThroughput = breaker.FailureThreshold,
             SamplingDuration = TimeSpan.FromSeconds(breaker.SamplingSeconds),
             BreakDuration = TimeSpan.FromSeconds(breaker.BreakSeconds),
+            StateProvider = circuit,
             // Our own rate limiter's refusals never reached the provider: they say nothing of its health.
             ShouldHandle = args => ValueTask.FromResult(
                 args.Outcome.Exception is AgentExecutionException { Retryable: true } and not RateLimitRefusedException),

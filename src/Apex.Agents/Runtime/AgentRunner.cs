@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Apex.Agents.Approvals;
 using Apex.Agents.Contracts;
 using Apex.Agents.Pricing;
 using Apex.Agents.ResponseCache;
@@ -34,12 +35,13 @@ public sealed class AgentRunner
     private readonly IOptionsMonitor<RoutingOptions> _routing;
     private readonly SecretRedactor _redactor;
     private readonly LlmResponseCache _cache;
+    private readonly AgentMetrics _metrics;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
 
     internal AgentRunner(IChatClientProvider clients, IOptionsMonitor<PricingOptions> pricing, IOptionsMonitor<ContractOptions> contracts,
         IBudgetLedger budgets, ToolCatalog tools, CascadeRouter router, IOptionsMonitor<RoutingOptions> routing, SecretRedactor redactor,
-        LlmResponseCache cache, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+        LlmResponseCache cache, AgentMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         _clients = clients;
         _pricing = pricing;
@@ -50,6 +52,7 @@ public sealed class AgentRunner
         _routing = routing;
         _redactor = redactor;
         _cache = cache;
+        _metrics = metrics;
         _loggerFactory = loggerFactory;
         _timeProvider = timeProvider;
     }
@@ -59,6 +62,8 @@ public sealed class AgentRunner
     public async Task<AgentRunResult> RunAsync(AgentRun run, IEventBus bus, CancellationToken cancellationToken = default)
     {
         var agent = run.Agent;
+        var started = _timeProvider.GetTimestamp();
+        string? outcome = null;
         var live = new LiveTaskEvents(bus, run, _timeProvider);
         var calls = new AttemptCalls();
         var meter = new ContractMeter(run.Limits, run.UsedBefore, agent.Model, _pricing.CurrentValue, _contracts.CurrentValue, (warning, _) =>
@@ -93,6 +98,7 @@ public sealed class AgentRunner
                 }
             }
             run.Approvals.ThrowIfPending();
+            outcome = AgentMetrics.Succeeded;
             return new AgentRunResult(_redactor.Redact(output), calls.Total, calls.ByModel);
         }
         catch (SimulatedProviderException e)
@@ -106,6 +112,12 @@ public sealed class AgentRunner
         catch (AgentExecutionException e)
         {
             throw Charged(e);
+        }
+        finally
+        {
+            // An exception that is no AgentExecutionException is an interruption (cancellation, time limit) or a crash.
+            outcome ??= cancellationToken.IsCancellationRequested ? AgentMetrics.Interrupted : AgentMetrics.Failed;
+            _metrics.AttemptEnded(agent.Name, outcome, _timeProvider.GetElapsedTime(started), calls.ByModel, meter.Violation);
         }
 
         ChatOptions Options(string model, IList<AITool>? tools) => new() { ModelId = model, Tools = tools, ResponseFormat = responseFormat };
@@ -121,6 +133,7 @@ public sealed class AgentRunner
 
         AgentExecutionException Charged(AgentExecutionException e)
         {
+            outcome = e is ApprovalRequiredException ? AgentMetrics.AwaitingApproval : AgentMetrics.Failed;
             var redacted = _redactor.Redact(e.Message);
             // Derived exceptions (a contract violation, an approval request) keep their type: they carry more than a message.
             var charged = redacted == e.Message || e.GetType() != typeof(AgentExecutionException)

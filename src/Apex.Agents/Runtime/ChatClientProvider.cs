@@ -1,17 +1,21 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Apex.Agents.Providers;
 using Apex.Agents.Simulated;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.CircuitBreaker;
 
 namespace Apex.Agents.Runtime;
 
 /// <summary>
 /// Builds one <see cref="IChatClient"/> pipeline per (provider, model) and keeps it. A real provider's pipeline is,
 /// outermost first: logging and telemetry → rate limit, retry and circuit breaker (shared by all models of the
-/// provider) → timeout and error mapping → the provider's SDK client.
+/// provider) → timeout and error mapping → the provider's SDK client. The state of each configured provider's circuit
+/// is the gauge <c>apex_circuit_breaker_state</c> (meter <c>Apex.Agents</c>, tag <c>provider</c>; 0 closed, 1 open,
+/// 2 half-open, 3 isolated: Polly's <see cref="CircuitState"/>); a provider not called yet is closed.
 /// </summary>
 internal sealed class ChatClientProvider : IChatClientProvider
 {
@@ -23,10 +27,11 @@ internal sealed class ChatClientProvider : IChatClientProvider
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Provider, string Model), IChatClient> _clients = new();
-    private readonly ConcurrentDictionary<string, ResiliencePipeline> _pipelines = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit)> _pipelines =
+        new(StringComparer.OrdinalIgnoreCase);
 
     public ChatClientProvider(IOptions<ProvidersOptions> providers, IOptions<SimulatedOptions> simulated, ProviderClientFactory factory,
-        IProviderRateLimiter rateLimiter, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+        IProviderRateLimiter rateLimiter, TimeProvider timeProvider, ILoggerFactory loggerFactory, IMeterFactory meterFactory)
     {
         _providers = providers.Value;
         _simulated = simulated.Value;
@@ -37,6 +42,8 @@ internal sealed class ChatClientProvider : IChatClientProvider
         _logger = loggerFactory.CreateLogger<ChatClientProvider>();
         Providers = [.. _providers.Items.Keys.Append(SimulatedChatClient.ProviderName).Distinct(StringComparer.OrdinalIgnoreCase)];
         DefaultProvider = ChooseDefault(_providers);
+        meterFactory.Create(AgentTelemetry.SourceName).CreateObservableGauge("apex.circuit_breaker.state", CircuitStates,
+            description: "Circuit breaker of each configured LLM provider: 0 closed, 1 open, 2 half-open, 3 isolated.");
     }
 
     public IReadOnlyCollection<string> Providers { get; }
@@ -62,7 +69,11 @@ internal sealed class ChatClientProvider : IChatClientProvider
         }
         else
         {
-            var pipeline = _pipelines.GetOrAdd(provider, name => ProviderResilience.Build(name, options, _timeProvider, _logger));
+            var (pipeline, _) = _pipelines.GetOrAdd(provider, name =>
+            {
+                var circuit = new CircuitBreakerStateProvider();
+                return (ProviderResilience.Build(name, options, circuit, _timeProvider, _logger), circuit);
+            });
             var sdk = _factory.Create(provider, kind, options, model);
             client = new ResilientChatClient(
                 new ProviderErrorChatClient(sdk, provider, TimeSpan.FromSeconds(options.TimeoutSeconds), options.ApiKey),
@@ -72,6 +83,19 @@ internal sealed class ChatClientProvider : IChatClientProvider
             .UseLogging(_loggerFactory)
             .UseOpenTelemetry(_loggerFactory, sourceName: AgentTelemetry.SourceName)
             .Build();
+    }
+
+    private IEnumerable<Measurement<int>> CircuitStates()
+    {
+        foreach (var (name, options) in _providers.Items)
+        {
+            if (ProviderDefaults.KindOf(name, options) is null or ProviderKind.Simulated)
+            {
+                continue;
+            }
+            var state = _pipelines.TryGetValue(name, out var built) ? built.Circuit.CircuitState : CircuitState.Closed;
+            yield return new Measurement<int>((int)state, new KeyValuePair<string, object?>("provider", name));
+        }
     }
 
     private (ProviderKind Kind, ProviderOptions? Options) Find(string provider)

@@ -58,7 +58,8 @@ internal static class CacheServiceCollectionExtensions
         return services;
     }
 
-    private static T Resolve<T>(IServiceProvider services, ServiceDescriptor descriptor) where T : class =>
+    /// <summary>What <paramref name="descriptor"/> provides: the way to wrap a registered service in a decorator.</summary>
+    internal static T Resolve<T>(IServiceProvider services, ServiceDescriptor descriptor) where T : class =>
         (T)(descriptor.ImplementationInstance
             ?? descriptor.ImplementationFactory?.Invoke(services)
             ?? ActivatorUtilities.GetServiceOrCreateInstance(services, descriptor.ImplementationType!));

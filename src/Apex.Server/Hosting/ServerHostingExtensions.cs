@@ -51,12 +51,14 @@ internal static class ServerHostingExtensions
         }
         builder.Services.AddApexCaching(builder.Configuration, distributed);
         builder.Services.AddApexLive(builder.Configuration);
+        builder.AddApexMetrics();
         return builder;
     }
 
     /// <summary>Error handling for everything mapped after it.</summary>
     public static WebApplication UseApexServer(this WebApplication app)
     {
+        app.UseApexMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapLiveApi();

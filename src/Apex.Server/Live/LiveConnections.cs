@@ -4,7 +4,8 @@ namespace Apex.Server.Live;
 
 /// <summary>
 /// The sockets this server holds: admission against <see cref="LiveOptions.MaxConnections"/>, and how they ended
-/// (meter <c>Apex.Server.Live</c>: <c>apex.ws.connections</c>, <c>apex.ws.closed</c> tagged <c>reason</c>).
+/// (meter <c>Apex.Server.Live</c>: <c>apex.websocket.connections.active</c>, the seed's <c>apex_websocket_connections_active</c>, and
+/// <c>apex.ws.closed</c> tagged <c>reason</c>).
 /// </summary>
 internal sealed class LiveConnections
 {
@@ -18,7 +19,7 @@ internal sealed class LiveConnections
     public LiveConnections(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        meter.CreateObservableUpDownCounter("apex.ws.connections", () => Active, description: "WebSocket connections open on this server.");
+        meter.CreateObservableUpDownCounter("apex.websocket.connections.active", () => Active, description: "WebSocket connections open on this server.");
         _closed = meter.CreateCounter<long>("apex.ws.closed", description: "WebSocket connections ended, by reason.");
     }
 
