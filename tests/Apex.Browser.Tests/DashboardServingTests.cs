@@ -26,7 +26,7 @@ public sealed class DashboardServingTests(DashboardServer fixture)
     [Theory]
     [InlineData("/api/v1/nothing-here")]
     [InlineData("/health/nothing-here")]
-    [InlineData("/metrics")]
+    [InlineData("/metrics/nothing-here")]
     [InlineData("/assets/missing.js")]
     public async Task Get_UnknownApiPathOrAsset_Is404ProblemNotThePage(string path)
     {
