@@ -287,7 +287,7 @@ internal static partial class WebSocketFanOut
 
     private sealed record Load(int Clients, int Tasks, int Warmup, int Rate, string Synchronous);
 
-    [GeneratedRegex(@"Now listening on: (?<url>http://\S+)")]
+    [GeneratedRegex(@"Now listening on: (?<url>http://[^\s""]+)")]
     private static partial Regex ListeningLine();
 
     /// <summary>The measurements every client adds to, and the wait for every client to have seen N tasks succeed.</summary>
