@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { AuthBanner } from './components/AuthBanner';
 import { useConnection, usePolling, useSubscription } from './live/connection';
 import { Link, match, useRoute } from './router';
 import { useTheme } from './stores/theme';
@@ -113,6 +114,7 @@ export function App() {
         </button>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
+        <AuthBanner />
         <Page path={path} />
       </main>
     </div>

@@ -30,5 +30,6 @@ internal static class ApexCommandLine
         RunCommand.Create(console),
         ApprovalsCommand.Create(console),
         UsageCommand.Create(console),
+        KeysCommand.Create(console),
     };
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -18,10 +19,23 @@ public sealed partial class ApexClient
     private const string IdempotencyKeyHeader = "Idempotency-Key";
 
     private readonly HttpClient _http;
+    private readonly AuthenticationHeaderValue? _authorization;
 
     /// <summary>Creates a client over <paramref name="httpClient"/>, which must have a <see cref="HttpClient.BaseAddress"/>.</summary>
     /// <exception cref="ArgumentException">The client has no base address.</exception>
     public ApexClient(HttpClient httpClient)
+        : this(httpClient, apiKey: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a client that sends <paramref name="apiKey"/> (an <c>apex_…</c> key, or a JWT) as <c>Authorization: Bearer</c>
+    /// on every request, without changing <paramref name="httpClient"/>'s default headers.
+    /// </summary>
+    /// <param name="httpClient">The transport, with a <see cref="HttpClient.BaseAddress"/>.</param>
+    /// <param name="apiKey">The credential; null or empty sends none (a server in open mode needs none).</param>
+    /// <exception cref="ArgumentException">The client has no base address.</exception>
+    public ApexClient(HttpClient httpClient, string? apiKey)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
         if (httpClient.BaseAddress is null)
@@ -29,6 +43,7 @@ public sealed partial class ApexClient
             throw new ArgumentException("The HttpClient needs a BaseAddress, such as http://127.0.0.1:5000/.", nameof(httpClient));
         }
         _http = httpClient;
+        _authorization = string.IsNullOrWhiteSpace(apiKey) ? null : new AuthenticationHeaderValue("Bearer", apiKey.Trim());
     }
 
     /// <summary>The server root this client talks to.</summary>
@@ -43,14 +58,15 @@ public sealed partial class ApexClient
         {
             request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
         }
-        using var response = await _http.SendAsync(request, cancellationToken);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         return await ReadAsync(response, responseType, cancellationToken)
             ?? throw new JsonException($"{method} {path} answered {(int)response.StatusCode} with no body.");
     }
 
     private async Task<TResponse> GetAsync<TResponse>(string path, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync(path, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         return await ReadAsync(response, responseType, cancellationToken)
             ?? throw new JsonException($"GET {path} answered {(int)response.StatusCode} with no body.");
     }
@@ -59,14 +75,26 @@ public sealed partial class ApexClient
     private async Task<TResponse?> PostActionAsync<TResponse>(string path, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)
         where TResponse : class
     {
-        using var response = await _http.PostAsync(path, content: null, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         return await ReadAsync(response, responseType, cancellationToken);
     }
 
     private async Task DeleteAsync(string path, CancellationToken cancellationToken)
     {
-        using var response = await _http.DeleteAsync(path, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         await EnsureSuccessAsync(response, cancellationToken);
+    }
+
+    /// <summary>Every request goes out here, with the credential when there is one.</summary>
+    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        if (_authorization is not null)
+        {
+            request.Headers.Authorization = _authorization;
+        }
+        return _http.SendAsync(request, completion, cancellationToken);
     }
 
     private static async Task<TResponse?> ReadAsync<TResponse>(HttpResponseMessage response, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using Apex.Contracts.Approvals;
 using Apex.Contracts.Common;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Health;
+using Apex.Contracts.Keys;
 using Apex.Contracts.Tasks;
 using Apex.Contracts.Usage;
 
@@ -18,6 +19,9 @@ namespace Apex.Contracts;
     AllowTrailingCommas = false,
     MaxDepth = 64)]
 [JsonSerializable(typeof(CreateTaskRequest))]
+[JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(CreatedApiKeyResponse))]
+[JsonSerializable(typeof(Page<ApiKeyResponse>))]
 [JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(CreateTaskBatchRequest))]
 [JsonSerializable(typeof(CreateTaskBatchResponse))]

@@ -33,6 +33,7 @@ internal static class PostgresMigrations
         (6, "llm_usage_cascade", LlmUsageCascade),
         (7, "task_output_schema", TaskOutputSchema),
         (8, "task_trace_context", TaskTraceContext),
+        (9, "api_keys", ApiKeys),
     ];
 
     /// <summary>
@@ -40,6 +41,24 @@ internal static class PostgresMigrations
     /// null when nobody traced the submission.
     /// </summary>
     private const string TaskTraceContext = "ALTER TABLE tasks ADD COLUMN traceparent text NULL, ADD COLUMN tracestate text NULL;";
+
+    /// <summary>API keys: the secret's hash only; found by prefix on every authenticated request (through a cache).</summary>
+    private const string ApiKeys = """
+        CREATE TABLE api_keys (
+            id uuid PRIMARY KEY,
+            tenant_id text NOT NULL,
+            prefix text NOT NULL,
+            hash bytea NOT NULL,
+            name text NOT NULL,
+            roles text NOT NULL,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NULL,
+            revoked_at timestamptz NULL,
+            last_used_at timestamptz NULL
+        );
+        CREATE UNIQUE INDEX idx_api_keys_prefix ON api_keys (prefix);
+        CREATE INDEX idx_api_keys_tenant_created ON api_keys (tenant_id, created_at DESC, id DESC);
+        """;
 
     /// <summary>A task's own JSON Schema for its output (null for almost every task: no cost to the others).</summary>
     private const string TaskOutputSchema = "ALTER TABLE tasks ADD COLUMN output_schema text NULL;";

@@ -1,3 +1,4 @@
+using Apex.Core.Security;
 using Apex.Core.Storage;
 using Apex.Postgres;
 using Microsoft.Extensions.Configuration;
@@ -40,6 +41,7 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<PostgresApexStore>();
         services.TryAddSingleton<IApexStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<PostgresApexStore>());
+        services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         return services;
     }
 }

@@ -148,6 +148,22 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS idx_approvals_task ON approvals (task_id, status);
         CREATE INDEX IF NOT EXISTS idx_approvals_expiry ON approvals (expires_at) WHERE status = 'pending';
 
+        -- API keys: the secret's hash only; found by prefix on every authenticated request (through a cache).
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            hash BLOB NOT NULL,
+            name TEXT NOT NULL,
+            roles TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NULL,
+            revoked_at INTEGER NULL,
+            last_used_at INTEGER NULL
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS idx_api_keys_prefix ON api_keys (prefix);
+        CREATE INDEX IF NOT EXISTS idx_api_keys_tenant_created ON api_keys (tenant_id, created_at DESC, id DESC);
+
         CREATE TABLE IF NOT EXISTS idempotency_keys (
             tenant_id TEXT NOT NULL,
             key TEXT NOT NULL,

@@ -1,3 +1,4 @@
+using Apex.Core.Security;
 using Apex.Core.Storage;
 using Apex.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -19,6 +20,7 @@ public static class SqliteServiceCollectionExtensions
         services.TryAddSingleton<SqliteApexStore>();
         services.TryAddSingleton<IApexStore>(sp => sp.GetRequiredService<SqliteApexStore>());
         services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<SqliteApexStore>());
+        services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteApexStore>());
         return services;
     }
 }

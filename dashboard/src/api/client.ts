@@ -11,6 +11,7 @@ import type {
   TaskEvent,
   UsageReport,
 } from './types';
+import { authHeaders } from './credential';
 
 /** A non-2xx answer; `problem` is the parsed problem+json body when there was one. */
 export class ApiError extends Error {
@@ -28,7 +29,11 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   const response = await fetch(path, {
     method,
     signal,
-    headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+    headers: {
+      Accept: 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...authHeaders(),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

@@ -124,6 +124,8 @@ export interface Health {
   status: string;
   version: string;
   mode: string;
+  /** `open`: the server asks no credential (loopback only, docs/security.md). */
+  auth?: 'open' | 'required';
   uptime_seconds: number;
   components: {
     database: { status: string; backend: string; latency_ms: number };

@@ -1,3 +1,4 @@
+import { socketProtocols, withAccessToken } from '../api/credential';
 import type { TaskEvent } from '../api/types';
 import { fromTaskEvent, fromWsMessage, matches, streamEventTypes, type Channel, type Filter, type LiveEvent } from './events';
 
@@ -44,8 +45,8 @@ export interface TransportOptions {
 const recentCapacity = 8192;
 
 const browser: TransportEnvironment = {
-  createSocket: (url) => new WebSocket(url),
-  createEventSource: (url) => new EventSource(url),
+  createSocket: (url) => new WebSocket(url, socketProtocols()),
+  createEventSource: (url) => new EventSource(withAccessToken(url)),
   setTimeout: (fn, ms) => window.setTimeout(fn, ms),
   clearTimeout: (h) => window.clearTimeout(h as number),
   random: Math.random,

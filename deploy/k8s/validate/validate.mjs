@@ -449,7 +449,8 @@ function composeChecks() {
       else problems.push(`${name}: mounted ${src} does not exist`);
     }
     for (const [k, v] of Object.entries(s.environment ?? {})) {
-      if (/\$\{(?![A-Z_][A-Z0-9_]*(:?-[^}]*)?\})/.test(String(v))) problems.push(`${name}: ${k} has a malformed \${...}`);
+      // ${VAR}, ${VAR-default}, ${VAR:-default}, and ${VAR?message} / ${VAR:?message} (required: compose stops with the message).
+      if (/\$\{(?![A-Z_][A-Z0-9_]*(:?[-?][^}]*)?\})/.test(String(v))) problems.push(`${name}: ${k} has a malformed \${...}`);
     }
   }
   const env = (s) => services[s]?.environment ?? {};

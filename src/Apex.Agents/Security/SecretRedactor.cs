@@ -82,7 +82,7 @@ public sealed partial class SecretRedactor
     }
 
     /// <summary>
-    /// Credential shapes: PEM private keys; OpenAI, Anthropic, AWS access key ids, GitHub, Slack tokens; the token of
+    /// Credential shapes: PEM private keys; OpenAI, Anthropic, AWS access key ids, GitHub, Slack tokens, Apex API keys; the token of
     /// an <c>Authorization: Bearer</c>; and the value of <c>password=</c>, <c>api_key:</c>, <c>"secret": "…"</c> and
     /// similar assignments (the name stays, so the text still reads).
     /// </summary>
@@ -92,6 +92,7 @@ public sealed partial class SecretRedactor
         | \b(?:AKIA|ASIA)[0-9A-Z]{16}\b
         | \b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}
         | \bgithub_pat_[A-Za-z0-9_]{22,}
+        | \bapex_[a-z2-7]{10}_[a-z2-7]{52}
         | \bxox[baprs]-[A-Za-z0-9\-]{10,}
         | (?<=\b(?i:bearer)\s+)[A-Za-z0-9\-._~+/]{8,}=*
         | (?<=(?i:password|passwd|pwd|secret|secret[_\-]?key|api[_\-]?key|access[_\-]?key|access[_\-]?token|auth[_\-]?token|private[_\-]?key)["']?\s*[:=]\s*)

@@ -21,8 +21,9 @@ internal static class ApprovalsCommand
     {
         var all = new Option<bool>("--all") { Description = "Every approval, not only the pending ones." };
         var server = ServerConnection.CreateOption();
-        var command = new Command("list", "List pending approvals, newest first.") { all, server };
-        command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(parse.GetValue(server)!, console,
+        var apiKey = ServerConnection.CreateApiKeyOption();
+        var command = new Command("list", "List pending approvals, newest first.") { all, server, apiKey };
+        command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(parse.GetValue(server)!, parse.GetValue(apiKey), console,
             client => ListAsync(client, parse.GetValue(all), console, cancellationToken), cancellationToken));
         return command;
     }
@@ -32,10 +33,11 @@ internal static class ApprovalsCommand
         var id = new Argument<Guid>("id") { Description = "The approval id (see `apex approvals list`)." };
         var reason = new Option<string?>("--reason", "-r") { Description = "Why; recorded with the decision." };
         var server = ServerConnection.CreateOption();
+        var apiKey = ServerConnection.CreateApiKeyOption();
         var command = approve
-            ? new Command("approve", "Approve: the task runs again and may take exactly this action once.") { id, reason, server }
-            : new Command("reject", "Reject: the task fails with approval_rejected.") { id, reason, server };
-        command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(parse.GetValue(server)!, console, async client =>
+            ? new Command("approve", "Approve: the task runs again and may take exactly this action once.") { id, reason, server, apiKey }
+            : new Command("reject", "Reject: the task fails with approval_rejected.") { id, reason, server, apiKey };
+        command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(parse.GetValue(server)!, parse.GetValue(apiKey), console, async client =>
         {
             var decision = new DecideApprovalRequest { Reason = parse.GetValue(reason), DecidedBy = Decider };
             var approval = approve

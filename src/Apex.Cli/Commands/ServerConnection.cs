@@ -3,12 +3,22 @@ using Apex.Client;
 
 namespace Apex.Cli.Commands;
 
-/// <summary>The <c>--server</c> option and the HTTP client behind it.</summary>
+/// <summary>The <c>--server</c> and <c>--api-key</c> options and the HTTP client behind them.</summary>
 internal static class ServerConnection
 {
     public const string DefaultServer = "http://127.0.0.1:5000";
 
     public const string EnvironmentVariable = "APEX_SERVER";
+
+    public const string ApiKeyEnvironmentVariable = "APEX_API_KEY";
+
+    /// <summary><c>--api-key</c>: sent as <c>Authorization: Bearer</c>; prefer the environment variable, which stays out of shell history.</summary>
+    public static Option<string?> CreateApiKeyOption() => new("--api-key")
+    {
+        Description = $"API key (or token) for the server (or set ${ApiKeyEnvironmentVariable}; not needed on an open, local server).",
+        HelpName = "key",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ApiKeyEnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
+    };
 
     public static Option<string> CreateOption() => new("--server", "-s")
     {
@@ -33,7 +43,8 @@ internal static class ServerConnection
     }
 
     /// <summary>Runs <paramref name="action"/> with a client; reports API and connection failures and returns their exit code.</summary>
-    public static async Task<int> WithClientAsync(string server, CliConsole console, Func<ApexClient, Task<int>> action, CancellationToken cancellationToken)
+    public static async Task<int> WithClientAsync(string server, string? apiKey, CliConsole console, Func<ApexClient, Task<int>> action,
+        CancellationToken cancellationToken)
     {
         using var http = CreateHttpClient(server, console);
         if (http is null)
@@ -42,7 +53,7 @@ internal static class ServerConnection
         }
         try
         {
-            return await action(new ApexClient(http));
+            return await action(new ApexClient(http, apiKey));
         }
         catch (ApexApiException e)
         {

@@ -17,9 +17,10 @@ internal static class StatusCommand
     {
         var id = new Argument<Guid>("id") { Description = "A DAG id or a task id." };
         var server = ServerConnection.CreateOption();
-        var command = new Command("status", "Show the status of a DAG (with its tasks) or of a task.") { id, server };
+        var apiKey = ServerConnection.CreateApiKeyOption();
+        var command = new Command("status", "Show the status of a DAG (with its tasks) or of a task.") { id, server, apiKey };
         command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(
-            parse.GetValue(server)!, console, client => ShowAsync(client, parse.GetValue(id), console, cancellationToken), cancellationToken));
+            parse.GetValue(server)!, parse.GetValue(apiKey), console, client => ShowAsync(client, parse.GetValue(id), console, cancellationToken), cancellationToken));
         return command;
     }
 

@@ -14,6 +14,7 @@ internal static class SubmitCommand
     {
         var file = new Argument<FileInfo>("file") { Description = "The DAG file: YAML (.yaml, .yml) or JSON (.json)." };
         var server = ServerConnection.CreateOption();
+        var apiKey = ServerConnection.CreateApiKeyOption();
         var idempotencyKey = new Option<string?>("--idempotency-key")
         {
             Description = "Submitting again with the same key returns the DAG created the first time.",
@@ -22,14 +23,14 @@ internal static class SubmitCommand
         var watch = new Option<bool>("--watch", "-w") { Description = "Then follow the DAG until it finishes, as `apex watch`." };
         var command = new Command("submit", "Submit a DAG file to an Apex server; prints the DAG id and the id of each task.")
         {
-            file, server, idempotencyKey, watch,
+            file, server, apiKey, idempotencyKey, watch,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            console, parse.GetValue(file)!, parse.GetValue(server)!, parse.GetValue(idempotencyKey), parse.GetValue(watch), cancellationToken));
+            console, parse.GetValue(file)!, parse.GetValue(server)!, parse.GetValue(apiKey), parse.GetValue(idempotencyKey), parse.GetValue(watch), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliConsole console, FileInfo file, string server, string? idempotencyKey, bool watch, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliConsole console, FileInfo file, string server, string? apiKey, string? idempotencyKey, bool watch, CancellationToken cancellationToken)
     {
         CreateDagRequest request;
         try
@@ -41,7 +42,7 @@ internal static class SubmitCommand
             CliErrors.Write(console, e.Message);
             return ExitCodes.InvalidInput;
         }
-        return await ServerConnection.WithClientAsync(server, console, async client =>
+        return await ServerConnection.WithClientAsync(server, apiKey, console, async client =>
         {
             var dag = await client.SubmitDagAsync(request, idempotencyKey, cancellationToken);
             Write(console, dag, client, hint: !watch);

@@ -15,8 +15,9 @@ internal static class UsageCommand
         var since = new Option<DateTimeOffset?>("--from") { Description = "Start of the window (ISO 8601); since the beginning when absent." };
         var until = new Option<DateTimeOffset?>("--to") { Description = "End of the window (ISO 8601); until now when absent." };
         var server = ServerConnection.CreateOption();
-        var command = new Command("usage", "What LLM calls spent, by model, agent or DAG, and what cascade routing saved.") { groupBy, since, until, server };
-        command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(parse.GetValue(server)!, console, async client =>
+        var apiKey = ServerConnection.CreateApiKeyOption();
+        var command = new Command("usage", "What LLM calls spent, by model, agent or DAG, and what cascade routing saved.") { groupBy, since, until, server, apiKey };
+        command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(parse.GetValue(server)!, parse.GetValue(apiKey), console, async client =>
         {
             var report = await client.GetUsageAsync(parse.GetValue(groupBy)!, parse.GetValue(since), parse.GetValue(until), cancellationToken);
             Render(report, console);

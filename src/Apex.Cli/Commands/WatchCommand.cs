@@ -9,9 +9,10 @@ internal static class WatchCommand
     {
         var dagId = new Argument<Guid>("dag-id") { Description = "The DAG to follow." };
         var server = ServerConnection.CreateOption();
-        var command = new Command("watch", "Show a DAG's progress live until it finishes; exits 0 iff it succeeded.") { dagId, server };
+        var apiKey = ServerConnection.CreateApiKeyOption();
+        var command = new Command("watch", "Show a DAG's progress live until it finishes; exits 0 iff it succeeded.") { dagId, server, apiKey };
         command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(
-            parse.GetValue(server)!, console,
+            parse.GetValue(server)!, parse.GetValue(apiKey), console,
             client => DagWatcher.WatchAsync(client, parse.GetValue(dagId), console, TimeProvider.System, cancellationToken),
             cancellationToken));
         return command;

@@ -12,6 +12,11 @@ public sealed record HealthResponse
     /// <summary><c>embedded</c> or <c>distributed</c>.</summary>
     public required string Mode { get; init; }
 
+    /// <summary>
+    /// <c>open</c> when this server asks no credential (loopback, no key: docs/security.md), <c>required</c> otherwise.
+    /// </summary>
+    public string Auth { get; init; } = "required";
+
     /// <summary>Seconds since start.</summary>
     public long UptimeSeconds { get; init; }
 

@@ -14,6 +14,7 @@ using Apex.Engine.Execution;
 using Apex.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Apex.Server.Security;
 
 namespace Apex.Server.Agents;
 
@@ -27,11 +28,11 @@ internal static partial class AgentsApi
     public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/agents").WithTags("Agents");
-        group.MapGet("/", ListAsync).WithName("ListAgents");
-        group.MapPost("/", CreateAsync).WithName("CreateAgent");
-        group.MapGet("/{id:guid}", GetAsync).WithName("GetAgent");
-        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateAgent");
-        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteAgent");
+        group.MapGet("/", ListAsync).WithName("ListAgents").RequireAuthorization(ApexPolicies.Read);
+        group.MapPost("/", CreateAsync).WithName("CreateAgent").RequireAuthorization(ApexPolicies.Operate);
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetAgent").RequireAuthorization(ApexPolicies.Read);
+        group.MapPut("/{id:guid}", UpdateAsync).WithName("UpdateAgent").RequireAuthorization(ApexPolicies.Operate);
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteAgent").RequireAuthorization(ApexPolicies.Operate);
         return group;
     }
 

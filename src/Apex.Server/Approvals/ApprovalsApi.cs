@@ -10,6 +10,7 @@ using Apex.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Apex.Server.Security;
 
 namespace Apex.Server.Approvals;
 
@@ -23,11 +24,11 @@ internal static class ApprovalsApi
     public static RouteGroupBuilder MapApprovalsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/approvals").WithTags("Approvals");
-        group.MapGet("/", ListAsync).WithName("ListApprovals").WithSummary("List approvals, newest first.");
-        group.MapGet("/{id:guid}", GetAsync).WithName("GetApproval");
+        group.MapGet("/", ListAsync).WithName("ListApprovals").WithSummary("List approvals, newest first.").RequireAuthorization(ApexPolicies.Read);
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetApproval").RequireAuthorization(ApexPolicies.Read);
         group.MapPost("/{id:guid}/approve", ApproveAsync).WithName("ApproveApproval")
-            .WithSummary("Approve: the task runs again and may take exactly this action once.");
-        group.MapPost("/{id:guid}/reject", RejectAsync).WithName("RejectApproval").WithSummary("Reject: the task fails with approval_rejected.");
+            .WithSummary("Approve: the task runs again and may take exactly this action once.").RequireAuthorization(ApexPolicies.Approve);
+        group.MapPost("/{id:guid}/reject", RejectAsync).WithName("RejectApproval").WithSummary("Reject: the task fails with approval_rejected.").RequireAuthorization(ApexPolicies.Approve);
         return group;
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Apex.Redis.Events;
+using Apex.Server.Security;
 using StackExchange.Redis;
 
 namespace Apex.Server.Caching;
@@ -9,6 +10,9 @@ internal interface ICacheInvalidationPublisher
 {
     /// <summary>Fire-and-forget; never blocks or throws.</summary>
     void Publish(string tenantId, Guid taskId, int version);
+
+    /// <summary>An API key was created or revoked: the other servers drop their cached copy. Fire-and-forget.</summary>
+    void PublishApiKey(string prefix);
 }
 
 /// <summary>Embedded mode: there is no other server.</summary>
@@ -17,20 +21,27 @@ internal sealed class LocalOnlyInvalidation : ICacheInvalidationPublisher
     public void Publish(string tenantId, Guid taskId, int version)
     {
     }
+
+    public void PublishApiKey(string prefix)
+    {
+    }
 }
 
 /// <summary>
 /// Distributed mode: publishes <c>task:{tenant}:{id}:{version}</c> on <c>{prefix}:cache:invalidate</c> (the seed's
 /// event-based invalidation) and, as a hosted service, applies what the other servers publish. A server hears its
-/// own messages too; evicting twice is harmless.
+/// own messages too; evicting twice is harmless. API keys go the same way as <c>apikey:{prefix}</c>.
 /// </summary>
-internal sealed partial class RedisCacheInvalidationRelay(CacheInvalidation channel, TaskCacheCoherence cache, ILogger<RedisCacheInvalidationRelay> logger)
+internal sealed partial class RedisCacheInvalidationRelay(CacheInvalidation channel, TaskCacheCoherence cache, ApiKeyCache keys,
+    ILogger<RedisCacheInvalidationRelay> logger)
     : ICacheInvalidationPublisher, IHostedService
 {
     private IAsyncDisposable? _subscription;
 
     public void Publish(string tenantId, Guid taskId, int version) =>
         _ = PublishAsync(string.Concat(TaskCacheCoherence.Key(tenantId, taskId), ":", version.ToString(CultureInfo.InvariantCulture)));
+
+    public void PublishApiKey(string prefix) => _ = PublishAsync(ApiKeyCache.Message(prefix));
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -77,7 +88,11 @@ internal sealed partial class RedisCacheInvalidationRelay(CacheInvalidation chan
 
     private void Apply(string message)
     {
-        if (TryParse(message, out var tenantId, out var taskId, out var version))
+        if (ApiKeyCache.TryParseMessage(message, out var prefix))
+        {
+            _ = keys.ChangedAsync(prefix);
+        }
+        else if (TryParse(message, out var tenantId, out var taskId, out var version))
         {
             _ = cache.Invalidate(tenantId, taskId, version);
         }

@@ -15,6 +15,7 @@ using Apex.Server.Tasks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Apex.Server.Security;
 
 namespace Apex.Server.Dags;
 
@@ -24,12 +25,12 @@ internal static class DagsApi
     public static RouteGroupBuilder MapDagsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/dags").WithTags("DAGs");
-        group.MapPost("/", CreateAsync).WithName("CreateDag").WithSummary("Validate and submit a DAG of tasks.");
-        group.MapGet("/", ListAsync).WithName("ListDags");
-        group.MapGet("/{id:guid}", GetAsync).WithName("GetDag").WithSummary("A DAG with its tasks.");
-        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelDag");
-        group.MapGet("/{id:guid}/events", EventsAsync).WithName("GetDagEvents").WithSummary("Events of the DAG and its tasks.");
-        group.MapGet("/{id:guid}/stream", Stream).WithName("StreamDag").WithSummary("Server-sent events of the DAG and its tasks until it ends.");
+        group.MapPost("/", CreateAsync).WithName("CreateDag").WithSummary("Validate and submit a DAG of tasks.").RequireAuthorization(ApexPolicies.Operate);
+        group.MapGet("/", ListAsync).WithName("ListDags").RequireAuthorization(ApexPolicies.Read);
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetDag").WithSummary("A DAG with its tasks.").RequireAuthorization(ApexPolicies.Read);
+        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelDag").RequireAuthorization(ApexPolicies.Operate);
+        group.MapGet("/{id:guid}/events", EventsAsync).WithName("GetDagEvents").WithSummary("Events of the DAG and its tasks.").RequireAuthorization(ApexPolicies.Read);
+        group.MapGet("/{id:guid}/stream", Stream).WithName("StreamDag").WithSummary("Server-sent events of the DAG and its tasks until it ends.").RequireAuthorization(ApexPolicies.Read).AcceptUrlCredential();
         return group;
     }
 

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using Apex.Server.Security;
 
 namespace Apex.Server.Health;
 
@@ -27,9 +28,9 @@ internal static class HealthApi
     public static RouteGroupBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/health").WithTags("Health");
-        group.MapGet("/live", () => TypedResults.Ok(new { status = "healthy" })).WithName("Liveness");
-        group.MapGet("/ready", ReadyAsync).WithName("Readiness");
-        group.MapGet("/", DetailedAsync).WithName("HealthDetailed");
+        group.MapGet("/live", () => TypedResults.Ok(new { status = "healthy" })).WithName("Liveness").AllowAnonymous();
+        group.MapGet("/ready", ReadyAsync).WithName("Readiness").AllowAnonymous();
+        group.MapGet("/", DetailedAsync).WithName("HealthDetailed").RequireAuthorization(ApexPolicies.Read);
         return group;
     }
 
@@ -71,15 +72,15 @@ internal static class HealthApi
     /// <summary>The document, reused for <c>Apex:Cache:HealthTtl</c> so a health storm does not reach the store.</summary>
     private static async Task<JsonHttpResult<HealthResponse>> DetailedAsync(HealthCache cache, IApexStore store, [FromServices] IStoreStatistics? statistics,
         ITaskDispatcher dispatcher, InProcessTaskQueue queue, WorkerPool workers, IOptions<EngineOptions> engine, [FromServices] RedisDispatcher? redis,
-        IOptions<HealthOptions> health, CancellationToken cancellationToken)
+        IOptions<HealthOptions> health, AuthState auth, CancellationToken cancellationToken)
     {
-        var document = await cache.GetAsync(ct => ComputeAsync(store, statistics, dispatcher, queue, workers, engine.Value, redis, health.Value.ProbeTimeout, ct),
+        var document = await cache.GetAsync(ct => ComputeAsync(store, statistics, dispatcher, queue, workers, engine.Value, redis, health.Value.ProbeTimeout, auth, ct),
             cancellationToken);
         return TypedResults.Json(document.Body, statusCode: document.StatusCode);
     }
 
     private static async Task<CachedHealth> ComputeAsync(IApexStore store, IStoreStatistics? statistics, ITaskDispatcher dispatcher,
-        InProcessTaskQueue queue, WorkerPool workers, EngineOptions engine, RedisDispatcher? redis, TimeSpan probeTimeout, CancellationToken cancellationToken)
+        InProcessTaskQueue queue, WorkerPool workers, EngineOptions engine, RedisDispatcher? redis, TimeSpan probeTimeout, AuthState auth, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var error = await PingStoreAsync(store, probeTimeout, cancellationToken);
@@ -94,6 +95,7 @@ internal static class HealthApi
             Status = !healthy ? "unhealthy" : queueHealthy ? "healthy" : "degraded",
             Version = Version,
             Mode = embedded ? "embedded" : "distributed",
+            Auth = auth.IsOpen ? "open" : "required",
             UptimeSeconds = (long)Stopwatch.GetElapsedTime(StartedAt).TotalSeconds,
             Components = new HealthComponents
             {

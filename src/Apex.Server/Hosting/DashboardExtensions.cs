@@ -1,5 +1,6 @@
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Net.Http.Headers;
+using Apex.Server.Security;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -21,7 +22,7 @@ internal static class DashboardExtensions
         var index = Path.Combine(root, "index.html");
         if (!File.Exists(index))
         {
-            app.MapGet("/", () => TypedResults.Redirect("/docs")).ExcludeFromDescription();
+            app.MapGet("/", () => TypedResults.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
             return app;
         }
 
@@ -48,7 +49,7 @@ internal static class DashboardExtensions
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.Headers[HeaderNames.CacheControl] = "no-cache";
             await context.Response.SendFileAsync(files.GetFileInfo("index.html"), context.RequestAborted);
-        }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head])).ExcludeFromDescription();
+        }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head])).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 }

@@ -52,15 +52,17 @@ internal static class ServerHostingExtensions
         builder.Services.AddApexCaching(builder.Configuration, distributed);
         builder.Services.AddApexLive(builder.Configuration);
         builder.AddApexMetrics();
+        builder.AddApexAuth();
         return builder;
     }
 
-    /// <summary>Error handling for everything mapped after it.</summary>
+    /// <summary>Error handling and authentication for everything mapped after it.</summary>
     public static WebApplication UseApexServer(this WebApplication app)
     {
         app.UseApexMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApexAuth();
         app.MapLiveApi();
         return app;
     }
@@ -68,8 +70,9 @@ internal static class ServerHostingExtensions
     /// <summary>The OpenAPI document at <c>/openapi/v1.json</c> and a reference page at <c>/docs</c>.</summary>
     public static WebApplication MapApexDocs(this WebApplication app)
     {
-        app.MapOpenApi();
-        app.MapScalarApiReference("/docs", o => o.WithTitle("Apex API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        // The API's public description, readable without a credential (docs/security.md).
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Apex API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Apex.Server.Security;
 
 namespace Apex.Server.Live;
 
@@ -23,12 +24,13 @@ internal static class LiveApi
         });
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval, KeepAliveTimeout = options.KeepAliveTimeout });
         return app.MapGet(Path, AcceptAsync).WithTags("Live").WithName("LiveEvents")
-            .WithSummary("WebSocket: subscribe to task, DAG, agent and approval events, with replay from a seq (docs/websocket.md).");
+            .WithSummary("WebSocket: subscribe to task, DAG, agent and approval events, with replay from a seq (docs/websocket.md).")
+            .RequireAuthorization(ApexPolicies.Read).AcceptUrlCredential();
     }
 
     /// <summary>
-    /// The one place an upgrade is allowed or refused, before any socket exists. Apex has no authentication yet; when it
-    /// lands, it is checked here (401/403 problem+json) next to the origin check.
+    /// The one place an upgrade is allowed or refused, before any socket exists. The credential was checked before this
+    /// handler ran (the endpoint's policy: 401/403 problem+json, never a socket); what is left is the origin.
     /// </summary>
     internal static IResult? AuthorizeUpgrade(HttpContext context, LiveOptions options) =>
         OriginAllowed(context.Request, options)
@@ -61,6 +63,11 @@ internal static class LiveApi
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
             {
+                // A browser that sent its credential as a subprotocol also offers `apex`: selecting it completes the
+                // handshake without ever echoing the credential.
+                SubProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(ApexAuthentication.WebSocketProtocol)
+                    ? ApexAuthentication.WebSocketProtocol
+                    : null,
                 KeepAliveInterval = limits.KeepAliveInterval,
                 KeepAliveTimeout = limits.KeepAliveTimeout,
             });

@@ -6,6 +6,7 @@ using Apex.Engine.Agents;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Apex.Server.Security;
 
 namespace Apex.Server.Stats;
 
@@ -16,9 +17,9 @@ internal static class StatsApi
     {
         var group = routes.MapGroup("/api/v1/stats").WithTags("Stats");
         group.MapGet("/", (StatsCollector stats) => TypedResults.Ok(stats.Snapshot())).WithName("GetStats")
-            .WithSummary("Tasks finished per second, error rate, latency and cost per hour over the last 60 s, heard by this server.");
+            .WithSummary("Tasks finished per second, error rate, latency and cost per hour over the last 60 s, heard by this server.").RequireAuthorization(ApexPolicies.Read);
         group.MapGet("/routing", RoutingAsync).WithName("GetRoutingSavings")
-            .WithSummary("What cascading agents' tokens would have cost on their cascade's last model, against what they cost, in [from, to).");
+            .WithSummary("What cascading agents' tokens would have cost on their cascade's last model, against what they cost, in [from, to).").RequireAuthorization(ApexPolicies.Read);
         return group;
     }
 

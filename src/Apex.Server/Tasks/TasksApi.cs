@@ -13,6 +13,7 @@ using Apex.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Apex.Server.Security;
 
 namespace Apex.Server.Tasks;
 
@@ -22,14 +23,14 @@ internal static class TasksApi
     public static RouteGroupBuilder MapTasksApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/tasks").WithTags("Tasks");
-        group.MapPost("/", CreateAsync).WithName("CreateTask").WithSummary("Submit a task.");
-        group.MapPost("/batch", CreateBatchAsync).WithName("CreateTaskBatch").WithSummary("Submit up to 1,000 tasks, all or nothing.");
-        group.MapGet("/", ListAsync).WithName("ListTasks").WithSummary("List tasks, newest first.");
-        group.MapGet("/{id:guid}", GetAsync).WithName("GetTask");
-        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelTask");
-        group.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryTask");
-        group.MapGet("/{id:guid}/events", EventsAsync).WithName("GetTaskEvents").WithSummary("The task's event history.");
-        group.MapGet("/{id:guid}/stream", Stream).WithName("StreamTask").WithSummary("Server-sent events of the task until it ends.");
+        group.MapPost("/", CreateAsync).WithName("CreateTask").WithSummary("Submit a task.").RequireAuthorization(ApexPolicies.Operate);
+        group.MapPost("/batch", CreateBatchAsync).WithName("CreateTaskBatch").WithSummary("Submit up to 1,000 tasks, all or nothing.").RequireAuthorization(ApexPolicies.Operate);
+        group.MapGet("/", ListAsync).WithName("ListTasks").WithSummary("List tasks, newest first.").RequireAuthorization(ApexPolicies.Read);
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetTask").RequireAuthorization(ApexPolicies.Read);
+        group.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelTask").RequireAuthorization(ApexPolicies.Operate);
+        group.MapPost("/{id:guid}/retry", RetryAsync).WithName("RetryTask").RequireAuthorization(ApexPolicies.Operate);
+        group.MapGet("/{id:guid}/events", EventsAsync).WithName("GetTaskEvents").WithSummary("The task's event history.").RequireAuthorization(ApexPolicies.Read);
+        group.MapGet("/{id:guid}/stream", Stream).WithName("StreamTask").WithSummary("Server-sent events of the task until it ends.").RequireAuthorization(ApexPolicies.Read).AcceptUrlCredential();
         return group;
     }
 

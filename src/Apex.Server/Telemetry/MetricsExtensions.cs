@@ -56,7 +56,9 @@ internal static class MetricsExtensions
         app.Services.GetRequiredService<ServerMetrics>();
         app.Services.GetRequiredService<LiveConnections>();
         app.Services.GetService<RedisConnectionMetrics>();
-        app.MapPrometheusScrapingEndpoint(MetricsPath(app.Configuration));
+        // Anonymous like /health/live and /health/ready: Prometheus scrapes without credentials; keep it on the
+        // monitoring network (docs/operations.md).
+        app.MapPrometheusScrapingEndpoint(MetricsPath(app.Configuration)).AllowAnonymous();
         return app;
     }
 

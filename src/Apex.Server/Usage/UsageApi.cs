@@ -6,6 +6,7 @@ using Apex.Core.Storage;
 using Apex.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Apex.Server.Security;
 
 namespace Apex.Server.Usage;
 
@@ -16,7 +17,7 @@ internal static class UsageApi
     {
         var group = routes.MapGroup("/api/v1/usage").WithTags("Usage");
         group.MapGet("/", GetAsync).WithName("GetUsage")
-            .WithSummary("What LLM calls spent in [from, to), summed by model, agent or DAG. Without from, since the start; without to, until now.");
+            .WithSummary("What LLM calls spent in [from, to), summed by model, agent or DAG. Without from, since the start; without to, until now.").RequireAuthorization(ApexPolicies.Read);
         return group;
     }
 

@@ -26,6 +26,13 @@ public sealed class SecretRedactorTests
     }
 
     [Fact]
+    public void Redact_ApexApiKey_IsMasked()
+    {
+        var key = Apex.Core.Security.ApiKeyFormat.Generate();
+        Assert.Equal("key [REDACTED] used", new SecretRedactor().Redact($"key {key} used"));
+    }
+
+    [Fact]
     public void Redact_PemPrivateKeyBlock_IsMaskedWhole()
     {
         var text = $"before\n{FakeSecrets.PemPrivateKey}\nafter";

@@ -24,6 +24,9 @@ internal sealed class FakeApexServer : IAsyncDisposable
 
     public List<(string Method, string PathAndQuery, string Body, string? IdempotencyKey)> Requests { get; } = [];
 
+    /// <summary>The <c>Authorization</c> header of each request, in order (null when absent).</summary>
+    public List<string?> Authorizations { get; } = [];
+
     public static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -57,6 +60,7 @@ internal sealed class FakeApexServer : IAsyncDisposable
             lock (Requests)
             {
                 Requests.Add((context.Request.HttpMethod, path, body, context.Request.Headers["Idempotency-Key"]));
+                Authorizations.Add(context.Request.Headers["Authorization"]);
             }
             var (status, contentType, responseBody) = _respond(context.Request.HttpMethod, path);
             var bytes = Encoding.UTF8.GetBytes(responseBody);

@@ -1,0 +1,34 @@
+using System.Security.Claims;
+using Apex.Core;
+
+namespace Apex.Server.Security;
+
+/// <summary>The claims of an authenticated caller, whatever the credential.</summary>
+internal static class ApexClaims
+{
+    public const string Role = "apex:role";
+
+    public const string Tenant = "apex:tenant";
+
+    public const string Name = "apex:name";
+
+    public const string KeyId = "apex:key_id";
+
+    /// <summary>
+    /// The caller's tenant: the one of its key or token, or <see cref="Tenancy.DefaultTenant"/> for a caller of an open
+    /// server (stores still read the default tenant: tenant isolation is later work).
+    /// </summary>
+    public static string TenantId(this ClaimsPrincipal user) => user.FindFirst(Tenant)?.Value ?? Tenancy.DefaultTenant;
+
+    /// <summary>A principal of the Apex shape.</summary>
+    public static ClaimsPrincipal Principal(string authenticationType, string name, string tenant, IEnumerable<string> roles, string? keyId = null)
+    {
+        var claims = new List<Claim> { new(Name, name), new(Tenant, tenant) };
+        claims.AddRange(roles.Select(r => new Claim(Role, r)));
+        if (keyId is not null)
+        {
+            claims.Add(new Claim(KeyId, keyId));
+        }
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, Name, Role));
+    }
+}
