@@ -12,11 +12,13 @@ public sealed partial class PostgresApexStore
 {
     /// <summary>
     /// Claims one task (CAS queued → running); its DAG leaves pending in the same statement. DAG rows are locked in id
-    /// order, so two servers starting the same DAGs at once cannot deadlock on them.
+    /// order, so two servers starting the same DAGs at once cannot deadlock on them. <c>@now</c> is the claiming batch's
+    /// time, which can be a moment older than the commit that created the task (another writer's batch, stamped later,
+    /// committed first): a task never starts before it was created.
     /// </summary>
     internal const string ClaimSql = $"""
         WITH claimed AS (
-            UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = @now, run_at = NULL, worker = @worker,
+            UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = GREATEST(@now, created_at), run_at = NULL, worker = @worker,
                 version = version + 1
             WHERE id = @id AND status = 'queued'
             RETURNING {Rows.TaskColumns}
@@ -47,7 +49,7 @@ public sealed partial class PostgresApexStore
             LIMIT @max
             FOR UPDATE SKIP LOCKED
         ), claimed AS (
-            UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = @now, run_at = NULL, worker = @worker,
+            UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = GREATEST(@now, created_at), run_at = NULL, worker = @worker,
                 version = version + 1
             WHERE id = ANY(ARRAY(SELECT picked_id FROM picked))
             RETURNING {Rows.TaskColumns}

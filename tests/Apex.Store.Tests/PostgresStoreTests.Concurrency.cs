@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
@@ -241,9 +242,25 @@ public sealed partial class PostgresStoreTests
         }
     }
 
-    private async Task<PostgresApexStore> SecondServerAsync()
+    [Fact]
+    public async Task Claim_StampedBeforeAnotherServerCreatedTheTask_StartsItAtItsCreation_AndTheEventsFoldToThatRow()
     {
-        var other = NewServer(database.ConnectionString, new RecordingEventBus(), Time);
+        // Each writer stamps its batch when it builds it: a claim can be stamped a moment before another writer's batch
+        // that created the task and committed first. Here the creating server's clock is 3 ms ahead.
+        var ahead = new FakeTimeProvider(Time.GetUtcNow().AddMilliseconds(3));
+        var creator = await SecondServerAsync(ahead);
+        var task = (await creator.SubmitTasksAsync([Spec()], null, Ct)).Tasks[0];
+
+        var claimed = await ClaimAsync(task.Id);
+
+        Assert.Equal(task.CreatedAt, claimed.StartedAt);
+        Assert.True(claimed.StartedAt > Time.GetUtcNow());
+        AssertFoldsToRow(claimed, await EventsAsync(task.Id));
+    }
+
+    private async Task<PostgresApexStore> SecondServerAsync(TimeProvider? time = null)
+    {
+        var other = NewServer(database.ConnectionString, new RecordingEventBus(), time ?? Time);
         await other.InitializeAsync(Ct);
         return other;
     }

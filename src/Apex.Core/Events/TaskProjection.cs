@@ -79,7 +79,10 @@ public static class TaskProjection
     private static TaskRecord StartedFrom(TaskRecord state, StoredEvent e)
     {
         var data = Read(e, CoreJsonContext.Default.TaskStartedData);
-        return state with { Status = TaskState.Running, Attempt = data.Attempt, StartedAt = e.CreatedAt, RunAt = null };
+        // A task never starts before it was created: a claim stamped by one PostgreSQL writer a moment before another
+        // writer's batch that created the task (and committed first) is recorded at the creation time (the claim's SQL).
+        var started = e.CreatedAt > state.CreatedAt ? e.CreatedAt : state.CreatedAt;
+        return state with { Status = TaskState.Running, Attempt = data.Attempt, StartedAt = started, RunAt = null };
     }
 
     private static TaskRecord RetryFrom(TaskRecord state, StoredEvent e)
