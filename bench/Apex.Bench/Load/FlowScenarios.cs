@@ -5,9 +5,15 @@ using System.Text.Json;
 namespace Apex.Bench.Load;
 
 /// <summary>Submit → succeeded throughput of one workload.</summary>
-internal sealed record ThroughputResult(string Workload, int Tasks, int Succeeded, double SubmitSeconds, double Seconds, ResourceUsage Resources)
+internal sealed record ThroughputResult(string Workload, string Submission, int Tasks, int Succeeded, double SubmitSeconds, double Seconds, ResourceUsage Resources)
 {
     public double TasksPerSecond => Seconds > 0 ? Succeeded / Seconds : 0;
+}
+
+/// <summary>How a throughput run submits: 1,000 tasks a request or one a request, by how many concurrent clients.</summary>
+internal sealed record Submit(bool Batched, int Submitters)
+{
+    public override string ToString() => Batched ? $"batches of 1,000, {Submitters} clients" : $"one request per task, {Submitters} clients";
 }
 
 /// <summary>DAG runs at a fixed arrival rate and the hand-off time of their edges.</summary>
@@ -26,11 +32,12 @@ internal static class FlowScenarios
     public const string Sleep1s = "[[simulate:delay=1000]] Sleep one second.";
 
     /// <summary>
-    /// Submits <paramref name="count"/> tasks through <c>POST /api/v1/tasks/batch</c> (1,000 a request, 4 submitters) as
-    /// fast as the server takes them, then waits until the watcher saw every one finish: throughput is tasks succeeded
-    /// over first submission → last terminal event received.
+    /// Submits <paramref name="count"/> tasks as fast as the server takes them, by <paramref name="submit"/>'s
+    /// <c>Submitters</c> concurrent clients, through <c>POST /api/v1/tasks/batch</c> (1,000 a request) or one
+    /// <c>POST /api/v1/tasks</c> per task, then waits until the watcher saw every one finish: throughput is tasks
+    /// succeeded over first submission → last terminal event received.
     /// </summary>
-    public static async Task<ThroughputResult> ThroughputAsync(LoadTarget target, string workload, int count, TimeSpan timeout, CancellationToken ct)
+    public static async Task<ThroughputResult> ThroughputAsync(LoadTarget target, string workload, int count, Submit submit, TimeSpan timeout, CancellationToken ct)
     {
         var instruction = workload == "sleep-1s" ? Sleep1s + " {0}" : "No-op {0}.";
         var tracker = new TaskTracker();
@@ -38,25 +45,30 @@ internal static class FlowScenarios
         await using var monitor = ResourceMonitor.Start(target);
         tracker.Expect(count);
         var started = Stopwatch.GetTimestamp();
-        await SubmitBatchesAsync(target, tracker, count, instruction, ct);
+        await SubmitAsync(target, tracker, count, instruction, submit, ct);
         var submitted = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await WaitAsync(tracker.AllFinished, watcher, timeout, ct);
         var resources = await monitor.StopAsync();
-        return new ThroughputResult(workload, count, tracker.Succeeded, submitted, TaskTracker.Seconds(started, tracker.LastFinished), resources);
+        return new ThroughputResult(workload, submit.ToString(), count, tracker.Succeeded, submitted, TaskTracker.Seconds(started, tracker.LastFinished), resources);
     }
 
-    private static async Task SubmitBatchesAsync(LoadTarget target, TaskTracker tracker, int count, string instruction, CancellationToken ct)
+    private static Task SubmitBatchesAsync(LoadTarget target, TaskTracker tracker, int count, string instruction, CancellationToken ct) =>
+        SubmitAsync(target, tracker, count, instruction, new Submit(Batched: true, Submitters: 4), ct);
+
+    private static async Task SubmitAsync(LoadTarget target, TaskTracker tracker, int count, string instruction, Submit submit, CancellationToken ct)
     {
-        const int Batch = 1_000;
+        var batch = submit.Batched ? 1_000 : 1;
         var next = -1;
-        var batches = (count + Batch - 1) / Batch;
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(4, batches)).Select(_ => Task.Run(async () =>
+        var batches = (count + batch - 1) / batch;
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(submit.Submitters, batches)).Select(_ => Task.Run(async () =>
         {
             int b;
             while ((b = Interlocked.Increment(ref next)) < batches)
             {
-                var size = Math.Min(Batch, count - (b * Batch));
-                tracker.Register(await HttpScenarios.CreateTasksAsync(target.Http, size, ct, instruction));
+                var size = Math.Min(batch, count - (b * batch));
+                tracker.Register(submit.Batched
+                    ? await HttpScenarios.CreateTasksAsync(target.Http, size, ct, instruction)
+                    : [await HttpScenarios.SubmitTaskAsync(target.Http, string.Format(null, instruction, b), ct)]);
             }
         }, ct)));
     }
@@ -198,8 +210,8 @@ internal static class FlowScenarios
     }
 
     /// <summary>
-    /// Distributed only: <paramref name="count"/> tasks of <paramref name="taskMs"/> each start on the worker; once all
-    /// have started the worker is killed with SIGKILL and a replacement started at once (as a supervisor would). Measures
+    /// Distributed only: <paramref name="count"/> tasks of <paramref name="taskMs"/> each start on the worker; once it
+    /// reports them all running (<c>/health/ready</c>: "N busy") the worker is killed with SIGKILL and a replacement started at once (as a supervisor would). Measures
     /// kill → the first <c>task_requeued</c> (the lease sweeper noticing) and kill → every task succeeded.
     /// </summary>
     public static async Task<RecoveryResult> RecoveryAsync(LoadTarget target, int count, int taskMs, TimeSpan timeout, CancellationToken ct)
@@ -212,12 +224,13 @@ internal static class FlowScenarios
         await using var watcher = await EventWatcher.StartAsync(target.BaseAddress, "tasks", tracker.OnEvent, ct);
         tracker.Expect(count);
         await SubmitBatchesAsync(target, tracker, count, $"[[simulate:delay={taskMs}]] Recover {{0}}.", ct);
+        // task_started is written when the dispatcher claims a task, before a worker has it: wait for the worker to run them.
+        var victim = target.Worker;
         var clock = Stopwatch.StartNew();
-        while (tracker.Started < count && clock.Elapsed < timeout)
+        while ((await target.WorkerBusyAsync(victim, ct) ?? 0) < count && clock.Elapsed < timeout)
         {
             await Task.Delay(20, ct);
         }
-        var victim = target.Worker;
         var killed = Stopwatch.GetTimestamp();
         await victim.KillHardAsync();
         await target.StartWorkerAsync(ct);

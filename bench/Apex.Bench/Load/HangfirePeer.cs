@@ -51,13 +51,13 @@ public static class HangfireJobs
 /// <summary>
 /// Hangfire 1.8 as a peer: the same workloads (no-op, 1-second sleep) with the same worker count, on Hangfire.PostgreSql
 /// (a fresh database on the same PostgreSQL) and Hangfire.Redis.StackExchange (a key prefix of its own on the same
-/// Redis). Jobs are enqueued with <see cref="BackgroundJobClient"/> by 4 concurrent enqueuers and run by a
+/// Redis). Jobs are enqueued one by one with <see cref="BackgroundJobClient"/> (Hangfire has no batch enqueue) by as many concurrent enqueuers as Apex has submitters and run by a
 /// <see cref="BackgroundJobServer"/> in this process; throughput is jobs completed over first enqueue → last completion.
 /// CPU is this process's (the Hangfire server and the enqueuers; PostgreSQL and Redis not counted).
 /// </summary>
 internal static class HangfirePeer
 {
-    public static async Task<PeerResult> RunAsync(string storage, string workload, int jobs, int workers, string? postgres, string? redis, TimeSpan timeout, CancellationToken ct)
+    public static async Task<PeerResult> RunAsync(string storage, string workload, int jobs, int workers, int enqueuers, string? postgres, string? redis, TimeSpan timeout, CancellationToken ct)
     {
         var id = Guid.NewGuid().ToString("N")[..10];
         string? database = null;
@@ -97,7 +97,8 @@ internal static class HangfirePeer
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
             var next = -1;
-            await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+            // Hangfire's client is synchronous: each enqueuer gets a thread of its own rather than blocking the pool.
+            await Task.WhenAll(Enumerable.Range(0, enqueuers).Select(_ => Task.Factory.StartNew(() =>
             {
                 int n;
                 while ((n = Interlocked.Increment(ref next)) < jobs && !ct.IsCancellationRequested)
@@ -112,7 +113,7 @@ internal static class HangfirePeer
                         client.Enqueue(() => HangfireJobs.Noop(job));
                     }
                 }
-            }, ct)));
+            }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
             var enqueued = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var clock = Stopwatch.StartNew();
             while (HangfireJobs.Completed < jobs && clock.Elapsed < timeout)

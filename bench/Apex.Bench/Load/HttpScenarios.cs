@@ -71,7 +71,7 @@ internal static class HttpScenarios
 
     private static async Task<Outcome> CreateTaskAsync(HttpClient http, string instruction, CancellationToken ct)
     {
-        using var response = await PostJsonAsync(http, "api/v1/tasks", $$"""{"name":"load","instruction":{{JsonSerializer.Serialize(instruction)}}}""", ct);
+        using var response = await PostJsonAsync(http, "api/v1/tasks", TaskJson(instruction), ct);
         return Outcome.Of(response);
     }
 
@@ -81,11 +81,25 @@ internal static class HttpScenarios
         return await http.PostAsync(path, content, ct);
     }
 
+    /// <summary>Submits one task with <c>POST /api/v1/tasks</c> and returns its id.</summary>
+    public static async Task<Guid> SubmitTaskAsync(HttpClient http, string instruction, CancellationToken ct)
+    {
+        using var response = await PostJsonAsync(http, "api/v1/tasks", TaskJson(instruction), ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /api/v1/tasks answered {(int)response.StatusCode}: {body}");
+        }
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("id").GetGuid();
+    }
+
+    private static string TaskJson(string instruction) => $$"""{"name":"load","instruction":{{JsonSerializer.Serialize(instruction)}}}""";
+
     /// <summary>Submits <paramref name="count"/> tasks in one batch request and returns their ids.</summary>
     public static async Task<Guid[]> CreateTasksAsync(HttpClient http, int count, CancellationToken ct, string instruction = "Load {0}.")
     {
-        var tasks = string.Join(",", Enumerable.Range(0, count).Select(i =>
-            $$"""{"name":"load","instruction":{{JsonSerializer.Serialize(string.Format(null, instruction, i))}}}"""));
+        var tasks = string.Join(",", Enumerable.Range(0, count).Select(i => TaskJson(string.Format(null, instruction, i))));
         using var response = await PostJsonAsync(http, "api/v1/tasks/batch", $$"""{"tasks":[{{tasks}}]}""", ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)

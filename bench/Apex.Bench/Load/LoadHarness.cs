@@ -33,6 +33,9 @@ internal static class LoadHarness
         var stressRates = new Option<string>("--stress-rates") { DefaultValueFactory = _ => "100,500,1000,2000", Description = "Arrival rates of the stress ladder." };
         var stressMix = new Option<string>("--stress-mix") { DefaultValueFactory = _ => "mix", Description = "Stress requests: mix (1 create, 2 get, 1 list per 4) or one scenario name." };
         var tasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 2_000, Description = "Tasks (jobs) per end-to-end throughput workload." };
+        var submit = new Option<string>("--submit") { DefaultValueFactory = _ => "batch", Description = "End-to-end submissions: batch (POST /api/v1/tasks/batch, 1,000 a request) or request (one POST per task)." };
+        submit.AcceptOnlyFromAmong("batch", "request");
+        var submitters = new Option<int?>("--submitters") { Description = "Concurrent submitting clients (and Hangfire enqueuers); default 4 batched, 64 per request." };
         var sleepTasks = new Option<int>("--sleep-tasks") { DefaultValueFactory = _ => 256, Description = "Tasks (jobs) of the 1-second-sleep workload." };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 64, Description = "Agent executions at once (embedded workers, Apex.Worker, Hangfire WorkerCount)." };
         var agents = new Option<int>("--agents") { DefaultValueFactory = _ => 1_000, Description = "Concurrent agents scenario: tasks in flight at once (the issue's figure is 10,000)." };
@@ -44,7 +47,7 @@ internal static class LoadHarness
         var runTimeout = new Option<double>("--run-timeout") { DefaultValueFactory = _ => 900, Description = "Seconds the whole run may take before the harness gives up." };
         var command = new Command("load", "Load harness: the seed's load-test tables (open model, coordinated-omission corrected), optionally with Hangfire as a peer.")
         {
-            scenario, mode, url, pg, redis, rate, duration, warmup, maxRequests, maxInFlight, requestTimeout, stressRates, stressMix, tasks, sleepTasks,
+            scenario, mode, url, pg, redis, rate, duration, warmup, maxRequests, maxInFlight, requestTimeout, stressRates, stressMix, tasks, submit, submitters, sleepTasks,
             concurrency, agents, agentLatency, leaseTtl, peer, peerStorages, json, runTimeout,
         };
         command.SetAction(async (parse, ct) =>
@@ -58,7 +61,8 @@ internal static class LoadHarness
                 parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
                 parse.GetValue(maxRequests), parse.GetValue(maxInFlight), TimeSpan.FromSeconds(parse.GetValue(requestTimeout)),
                 [.. parse.GetValue(stressRates)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
-                parse.GetValue(stressMix)!, parse.GetValue(tasks), parse.GetValue(sleepTasks), parse.GetValue(agents), parse.GetValue(agentLatency),
+                parse.GetValue(stressMix)!, parse.GetValue(tasks),
+                new Submit(parse.GetValue(submit) == "batch", parse.GetValue(submitters) ?? (parse.GetValue(submit) == "batch" ? 4 : 64)), parse.GetValue(sleepTasks), parse.GetValue(agents), parse.GetValue(agentLatency),
                 TimeSpan.FromSeconds(parse.GetValue(leaseTtl)), parse.GetValue(peer),
                 [.. parse.GetValue(peerStorages)!.Split(',', StringSplitOptions.RemoveEmptyEntries)],
                 parse.GetValue(json) ?? $"apex-load-{parse.GetValue(scenario)}-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss}.json",
@@ -144,7 +148,7 @@ internal static class LoadHarness
                 foreach (var (workload, count) in new[] { ("no-op", s.Tasks), ("sleep-1s", s.SleepTasks) })
                 {
                     Console.Error.WriteLine($"[load] end to end, {workload}, {count} tasks");
-                    var result = await FlowScenarios.ThroughputAsync(target, workload, count, TimeSpan.FromSeconds(120), ct);
+                    var result = await FlowScenarios.ThroughputAsync(target, workload, count, s.Submit, TimeSpan.FromSeconds(120), ct);
                     report.Throughput.Add(result);
                     failed |= result.Succeeded < count;
                 }
@@ -158,7 +162,7 @@ internal static class LoadHarness
                 foreach (var (workload, count) in new[] { ("no-op", s.Tasks), ("sleep-1s", s.SleepTasks) })
                 {
                     Console.Error.WriteLine($"[load] Hangfire on {storage}, {workload}, {count} jobs");
-                    var peer = await HangfirePeer.RunAsync(storage, workload, count, s.Target.Concurrency, s.Target.Postgres, s.Target.Redis, TimeSpan.FromSeconds(120), ct);
+                    var peer = await HangfirePeer.RunAsync(storage, workload, count, s.Target.Concurrency, s.Submit.Submitters, s.Target.Postgres, s.Target.Redis, TimeSpan.FromSeconds(120), ct);
                     report.Peers.Add(peer);
                     failed |= peer.Completed < count;
                 }
@@ -227,6 +231,7 @@ internal static class LoadHarness
         double[] StressRates,
         string StressMix,
         int Tasks,
+        Submit Submit,
         int SleepTasks,
         int Agents,
         int AgentLatencyMs,

@@ -99,12 +99,12 @@ internal sealed class LoadReport(string machine, string commandLine)
         if (Throughput.Count > 0)
         {
             md.AppendLine().AppendLine("### End-to-end throughput (submit → succeeded)").AppendLine();
-            md.AppendLine("| Workload | Tasks | Succeeded | Submitted in | Tasks/s (first submit → last succeeded) | Server CPU | RSS | DB Connections |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|");
+            md.AppendLine("| Workload | Submission | Tasks | Succeeded | Submitted in | Tasks/s (first submit → last succeeded) | Server CPU | RSS | DB Connections |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var t in Throughput)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {t.Workload} | {t.Tasks:N0} | {t.Succeeded:N0} | {t.SubmitSeconds:N2} s | **{t.TasksPerSecond:N0}** | {Cpu(t.Resources)} | {Memory(t.Resources)} | {Db(t.Resources)} |");
+                    $"| {t.Workload} | {t.Submission} | {t.Tasks:N0} | {t.Succeeded:N0} | {t.SubmitSeconds:N2} s | **{t.TasksPerSecond:N0}** | {Cpu(t.Resources)} | {Memory(t.Resources)} | {Db(t.Resources)} |");
             }
         }
         if (Peers.Count > 0)

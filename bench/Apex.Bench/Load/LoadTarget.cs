@@ -68,6 +68,24 @@ internal sealed class LoadTarget : IAsyncDisposable
         }
     }
 
+    private void Connect(string url)
+    {
+        BaseAddress = new Uri(url);
+        if (!BaseAddress.IsLoopback)
+        {
+            throw new ArgumentException("The load harness only targets loopback addresses.");
+        }
+        Http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = 4_096,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
     private async Task StartCoreAsync(IReadOnlyDictionary<string, string> extra, CancellationToken ct)
     {
         var concurrency = Options.Concurrency.ToString(CultureInfo.InvariantCulture);
@@ -101,25 +119,16 @@ internal sealed class LoadTarget : IAsyncDisposable
                 ServerSettings[key] = value;
             }
             _processes.Add(await ApexProcess.StartServerAsync(ServerSettings, ct));
+            Connect(Server!.Url);
             if (Options.Distributed)
             {
                 await StartWorkerAsync(ct);
             }
         }
-        BaseAddress = new Uri(Options.Url ?? Server!.Url);
-        if (!BaseAddress.IsLoopback)
+        else
         {
-            throw new ArgumentException("The load harness only targets loopback addresses.");
+            Connect(Options.Url);
         }
-        Http = new HttpClient(new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = 4_096,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        })
-        {
-            BaseAddress = BaseAddress,
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
         await WaitReadyAsync(ct);
     }
 
@@ -138,7 +147,29 @@ internal sealed class LoadTarget : IAsyncDisposable
         }
         var worker = await ApexProcess.StartWorkerAsync(settings, ct);
         _processes.Add(worker);
+        var clock = Stopwatch.StartNew();
+        while (await WorkerBusyAsync(worker, ct) is null && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(100, ct);
+        }
         return worker;
+    }
+
+    /// <summary>Agent executions the worker is running now (its <c>/health/ready</c> says "ready: id, N busy"); null when not ready.</summary>
+    public async Task<int?> WorkerBusyAsync(ApexProcess worker, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(new Uri(new Uri(worker.Url), "health/ready"), ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            var busy = text.LastIndexOf(" busy", StringComparison.Ordinal);
+            var comma = text.LastIndexOf(", ", StringComparison.Ordinal);
+            return response.IsSuccessStatusCode && busy > comma && comma > 0 && int.TryParse(text.AsSpan(comma + 2, busy - comma - 2), out var n) ? n : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
     }
 
     private async Task WaitReadyAsync(CancellationToken ct)
