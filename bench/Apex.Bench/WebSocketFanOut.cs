@@ -34,6 +34,10 @@ internal static class WebSocketFanOut
         return command;
     }
 
+    /// <summary>The same measurement against a running server (the load harness's <c>ws-delivery</c> scenario); prints its table.</summary>
+    internal static Task<int> RunAgainstAsync(string url, int clients, int tasks, int warmup, int rate, TimeSpan timeout, CancellationToken ct) =>
+        RunAsync(url, new Load(clients, tasks, warmup, rate, "FULL"), timeout, ct);
+
     private static async Task<int> RunAsync(string? url, Load load, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var (clients, tasks, warmup, rate, synchronous) = load;

@@ -13,7 +13,7 @@ namespace Apex.Bench.Load;
 internal static class LoadHarness
 {
     public static readonly string[] Scenarios =
-        ["health", "create-task", "get-task", "list-tasks", "ws-connect", "baseline", "stress", "dag", "e2e", "agents", "recovery", "all"];
+        ["health", "create-task", "get-task", "list-tasks", "ws-connect", "ws-delivery", "baseline", "stress", "dag", "e2e", "agents", "recovery", "all"];
 
     public static Command Command()
     {
@@ -41,6 +41,8 @@ internal static class LoadHarness
         var agents = new Option<int>("--agents") { DefaultValueFactory = _ => 1_000, Description = "Concurrent agents scenario: tasks in flight at once (the issue's figure is 10,000)." };
         var agentLatency = new Option<int>("--agent-latency-ms") { DefaultValueFactory = _ => 2_000, Description = "Concurrent agents scenario: simulated LLM latency." };
         var leaseTtl = new Option<double>("--lease-ttl") { DefaultValueFactory = _ => 5, Description = "Recovery scenario: Apex:Redis:LeaseTtl in seconds (default of the service: 30)." };
+        var wsClients = new Option<int>("--ws-clients") { DefaultValueFactory = _ => 100, Description = "ws-delivery: WebSocket clients subscribed to every task event (the ws bench; its figures: 1,000)." };
+        var wsRate = new Option<int>("--ws-rate") { DefaultValueFactory = _ => 10, Description = "ws-delivery: tasks submitted per second (three stored events each)." };
         var peer = new Option<string?>("--peer") { Description = "hangfire: run the throughput workloads on Hangfire 1.8 too (PostgreSQL and Redis storages) and print Apex/Hangfire ratios." };
         var peerStorages = new Option<string>("--peer-storages") { DefaultValueFactory = _ => "postgresql,redis", Description = "Hangfire storages to run." };
         var json = new Option<string?>("--json") { Description = "Where to write the JSON results (default: apex-load-<scenario>-<UTC time>.json in the current directory)." };
@@ -48,13 +50,13 @@ internal static class LoadHarness
         var command = new Command("load", "Load harness: the seed's load-test tables (open model, coordinated-omission corrected), optionally with Hangfire as a peer.")
         {
             scenario, mode, url, pg, redis, rate, duration, warmup, maxRequests, maxInFlight, requestTimeout, stressRates, stressMix, tasks, submit, submitters, sleepTasks,
-            concurrency, agents, agentLatency, leaseTtl, peer, peerStorages, json, runTimeout,
+            concurrency, agents, agentLatency, leaseTtl, wsClients, wsRate, peer, peerStorages, json, runTimeout,
         };
         command.SetAction(async (parse, ct) =>
         {
             var settings = new Settings(
                 parse.GetValue(scenario)!,
-                new TargetOptions(parse.GetValue(mode)!, parse.GetValue(url), null,
+                new TargetOptions(parse.GetValue(mode)!, parse.GetValue(url),
                     parse.GetValue(pg) ?? Environment.GetEnvironmentVariable("APEX_TEST_PG"),
                     parse.GetValue(redis) ?? Environment.GetEnvironmentVariable("APEX_TEST_REDIS"),
                     parse.GetValue(concurrency)),
@@ -63,7 +65,7 @@ internal static class LoadHarness
                 [.. parse.GetValue(stressRates)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
                 parse.GetValue(stressMix)!, parse.GetValue(tasks),
                 new Submit(parse.GetValue(submit) == "batch", parse.GetValue(submitters) ?? (parse.GetValue(submit) == "batch" ? 4 : 64)), parse.GetValue(sleepTasks), parse.GetValue(agents), parse.GetValue(agentLatency),
-                TimeSpan.FromSeconds(parse.GetValue(leaseTtl)), parse.GetValue(peer),
+                TimeSpan.FromSeconds(parse.GetValue(leaseTtl)), parse.GetValue(wsClients), parse.GetValue(wsRate), parse.GetValue(peer),
                 [.. parse.GetValue(peerStorages)!.Split(',', StringSplitOptions.RemoveEmptyEntries)],
                 parse.GetValue(json) ?? $"apex-load-{parse.GetValue(scenario)}-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss}.json",
                 "dotnet run -c Release --project bench/Apex.Bench -- " + string.Join(' ', parse.Tokens.Select(t => t.Value)));
@@ -121,6 +123,17 @@ internal static class LoadHarness
                 var row = await RequestPhaseAsync(target, name, s.Rate ?? DefaultRate(name), s, ct);
                 report.Baseline.Add(new BaselineRow(HttpScenarios.Title(name), row.Run, row.Resources));
                 failed |= row.Run.Succeeded == 0;
+            }
+            if (Runs("ws-delivery", "baseline"))
+            {
+                // Event delivery is the ws bench's measurement (commit → client, fan-out spread), run on this target.
+                var tasks = Math.Max(1, (int)(s.WsRate * s.Duration.TotalSeconds));
+                Console.Error.WriteLine($"[load] ws-delivery: {s.WsClients} clients, {tasks} tasks at {s.WsRate}/s");
+                Console.WriteLine("### WebSocket event delivery (the ws bench on the same target)");
+                Console.WriteLine();
+                failed |= await WebSocketFanOut.RunAgainstAsync(target.BaseAddress.ToString(), s.WsClients, tasks, Math.Max(1, (int)(s.WsRate * s.Warmup.TotalSeconds)),
+                    s.WsRate, TimeSpan.FromSeconds(120), ct) != 0;
+                Console.WriteLine();
             }
             if (Runs("dag", "baseline"))
             {
@@ -236,6 +249,8 @@ internal static class LoadHarness
         int Agents,
         int AgentLatencyMs,
         TimeSpan LeaseTtl,
+        int WsClients,
+        int WsRate,
         string? Peer,
         string[] PeerStorages,
         string Json,

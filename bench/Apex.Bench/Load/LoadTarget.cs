@@ -6,12 +6,11 @@ namespace Apex.Bench.Load;
 
 /// <summary>Where the load goes and what the harness may start.</summary>
 /// <param name="Mode">embedded (SQLite, in-process workers) or distributed (PostgreSQL + Redis + a worker process).</param>
-/// <param name="Url">A running server to target instead of starting one (loopback only; no CPU or memory figures then
-/// unless <paramref name="ServerPid"/> is given).</param>
+/// <param name="Url">A running server to target instead of starting one (loopback only; no CPU or memory figures then).</param>
 /// <param name="Postgres">Distributed: a PostgreSQL connection string whose user may create databases.</param>
 /// <param name="Redis">Distributed: a Redis endpoint (<c>127.0.0.1:6379</c>).</param>
 /// <param name="Concurrency">Agent executions at once: the embedded engine's or the worker's.</param>
-internal sealed record TargetOptions(string Mode, string? Url, int? ServerPid, string? Postgres, string? Redis, int Concurrency)
+internal sealed record TargetOptions(string Mode, string? Url, string? Postgres, string? Redis, int Concurrency)
 {
     public bool Distributed => Mode == "distributed";
 }
