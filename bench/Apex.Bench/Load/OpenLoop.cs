@@ -106,12 +106,13 @@ internal static class OpenLoop
         for (var i = 0; i < arrivals; i++)
         {
             var intended = start + (long)(i * period);
+            // Never early: sleep until it is due (at least a timer tick, about 1 ms, so the scheduler does not spin on
+            // a box it shares with the server); every arrival due by then goes at once (catch-up, never skipped).
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), intended);
-            if (wait > TimeSpan.FromMilliseconds(1))
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, ct);
+                await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, ct);
             }
-            // Late by the timer's resolution at best; every arrival already due goes now (catch-up, never skipped).
             maxLag = Math.Max(maxLag, Stopwatch.GetElapsedTime(intended).TotalMilliseconds);
             var index = i;
             pending.Add(Task.Run(() => OneAsync(index, intended), ct));
