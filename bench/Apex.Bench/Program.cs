@@ -8,4 +8,5 @@ root.Subcommands.Add(DistributedThroughput.Command());
 root.Subcommands.Add(CascadeReplay.Command());
 root.Subcommands.Add(WebSocketFanOut.Command());
 root.Subcommands.Add(SocketFanOutFloor.Command());
+root.Subcommands.Add(Apex.Bench.Load.LoadHarness.Command());
 return await root.Parse(args).InvokeAsync();

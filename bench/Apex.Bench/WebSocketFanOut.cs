@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Apex.Bench.Load;
 
 namespace Apex.Bench;
 
@@ -17,7 +17,7 @@ namespace Apex.Bench;
 /// client). Starts the built Apex.Server (embedded, SQLite) on a free loopback port unless <c>--url</c> names one.
 /// Bounded by the task count and <c>--timeout</c>.
 /// </summary>
-internal static partial class WebSocketFanOut
+internal static class WebSocketFanOut
 {
     public static Command Command()
     {
@@ -34,13 +34,17 @@ internal static partial class WebSocketFanOut
         return command;
     }
 
+    /// <summary>The same measurement against a running server (the load harness's <c>ws-delivery</c> scenario); prints its table.</summary>
+    internal static Task<int> RunAgainstAsync(string url, int clients, int tasks, int warmup, int rate, TimeSpan timeout, CancellationToken ct) =>
+        RunAsync(url, new Load(clients, tasks, warmup, rate, "FULL"), timeout, ct);
+
     private static async Task<int> RunAsync(string? url, Load load, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var (clients, tasks, warmup, rate, synchronous) = load;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var ct = deadline.Token;
-        await using var server = url is null ? await StartServerAsync(synchronous, ct) : null;
+        await using var server = url is null ? await ApexProcess.StartServerAsync([new("Apex:Sqlite:Synchronous", synchronous)], ct) : null;
         var baseAddress = new Uri(url ?? server!.Url);
         if (!baseAddress.IsLoopback)
         {
@@ -102,11 +106,12 @@ internal static partial class WebSocketFanOut
         }
     }
 
-    private static async Task<ClientWebSocket> SubscribeAsync(Uri ws, CancellationToken ct)
+    /// <summary>Connects and subscribes to every event of <paramref name="channel"/>; returns once the server said <c>subscribed</c>.</summary>
+    internal static async Task<ClientWebSocket> SubscribeAsync(Uri ws, CancellationToken ct, string channel = "tasks")
     {
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(ws, ct);
-        await socket.SendAsync("""{"type":"subscribe","id":"all","channel":"tasks"}"""u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, ct);
+        await socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"subscribe","id":"all","channel":"{{channel}}"}"""), WebSocketMessageType.Text, endOfMessage: true, ct);
         var buffer = new byte[4096];
         var result = await socket.ReceiveAsync(buffer, ct);
         if (!Encoding.UTF8.GetString(buffer, 0, result.Count).Contains("\"subscribed\"", StringComparison.Ordinal))
@@ -146,61 +151,23 @@ internal static partial class WebSocketFanOut
         var buffer = new byte[256 * 1024];
         while (true)
         {
-            var length = 0;
-            ValueWebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(buffer.AsMemory(length), ct);
-                length += result.Count;
-            }
-            while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-            if (result.MessageType == WebSocketMessageType.Close)
+            (buffer, var length) = await EventWatcher.ReceiveMessageAsync(socket, buffer, ct);
+            if (length < 0)
             {
                 throw new InvalidOperationException($"The server closed a client: {socket.CloseStatus} {socket.CloseStatusDescription}");
             }
             var now = Stopwatch.GetTimestamp();
             var wall = DateTimeOffset.UtcNow;
-            var (seq, type, createdAt) = Parse(buffer.AsSpan(0, length));
-            if (seq <= 0)
+            if (EventWatcher.Parse(buffer.AsSpan(0, length), now) is not { } e)
             {
                 continue; // Live-only events (output deltas): not committed, no commit time to measure from.
             }
-            run.Delivered(seq, createdAt, wall, now);
-            if (type == "task_succeeded")
+            run.Delivered(e.Seq, e.CreatedAt, wall, now);
+            if (e.Type == "task_succeeded")
             {
                 run.Succeeded(client);
             }
         }
-    }
-
-    private static (long Seq, string? Type, DateTimeOffset CreatedAt) Parse(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        long seq = 0;
-        string? type = null;
-        while (reader.Read())
-        {
-            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1)
-            {
-                continue;
-            }
-            if (reader.ValueTextEquals("seq"u8))
-            {
-                reader.Read();
-                seq = reader.GetInt64();
-            }
-            else if (reader.ValueTextEquals("event_type"u8))
-            {
-                reader.Read();
-                type = reader.GetString();
-            }
-            else if (reader.ValueTextEquals("created_at"u8))
-            {
-                reader.Read();
-                return (seq, type, reader.GetDateTimeOffset());
-            }
-        }
-        return (0, null, default);
     }
 
     private static void Report(Load load, string server, double connectSeconds, double seconds, Run run)
@@ -223,72 +190,7 @@ internal static partial class WebSocketFanOut
 
     private static double P(List<double> sorted, double p) => Machine.Percentile(sorted, p);
 
-    private static async Task<ServerProcess> StartServerAsync(string synchronous, CancellationToken ct)
-    {
-        var root = AppContext.BaseDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root, "Apex.slnx")))
-        {
-            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar));
-        }
-        var dll = root is null ? null : Path.Combine(root, "src", "Apex.Server", "bin", "Release", "net10.0", "Apex.Server.dll");
-        if (dll is null || !File.Exists(dll))
-        {
-            throw new InvalidOperationException("Build the server first (dotnet build Apex.slnx -c Release), or pass --url.");
-        }
-        var data = Directory.CreateTempSubdirectory("apex-ws-bench-");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            dll, "--urls", "http://127.0.0.1:0",
-            $"--Apex:Sqlite:Path={Path.Combine(data.FullName, "apex.db")}",
-            $"--Apex:Sqlite:Synchronous={synchronous}",
-            "--Apex:Simulated:LatencyMs=0",
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server.");
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line && ListeningLine().Match(line) is { Success: true } match)
-            {
-                listening.TrySetResult(match.Groups["url"].Value);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { Length: > 0 } line)
-            {
-                Console.Error.WriteLine($"server: {line}");
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new ServerProcess(process, data);
-        try
-        {
-            server.Url = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-    }
-
     private sealed record Load(int Clients, int Tasks, int Warmup, int Rate, string Synchronous);
-
-    [GeneratedRegex(@"Now listening on: (?<url>http://[^\s""]+)")]
-    private static partial Regex ListeningLine();
 
     /// <summary>The measurements every client adds to, and the wait for every client to have seen N tasks succeed.</summary>
     private sealed class Run(int clients)
@@ -353,23 +255,6 @@ internal static partial class WebSocketFanOut
             {
                 _done.TrySetResult();
             }
-        }
-    }
-
-    /// <summary>The server child process and its data directory.</summary>
-    private sealed class ServerProcess(Process process, DirectoryInfo data) : IAsyncDisposable
-    {
-        public string Url { get; set; } = "";
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-            process.Dispose();
-            data.Delete(recursive: true);
         }
     }
 }
