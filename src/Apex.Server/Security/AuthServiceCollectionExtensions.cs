@@ -57,7 +57,10 @@ internal static class AuthServiceCollectionExtensions
     /// <summary>Authenticates and authorizes every request mapped after it (call it before the WebSocket middleware).</summary>
     public static WebApplication UseApexAuth(this WebApplication app)
     {
-        app.UseAuthentication();
+        // An open server has nothing a credential could match (a key, the bootstrap key or JWT would have closed it), so
+        // its requests skip the authentication handler instead of building one to find nothing.
+        var state = app.Services.GetRequiredService<AuthState>();
+        app.UseWhen(_ => !state.IsOpen, authenticated => authenticated.UseAuthentication());
         app.UseAuthorization();
         return app;
     }
