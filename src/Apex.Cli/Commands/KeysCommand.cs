@@ -27,9 +27,10 @@ internal static class KeysCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var expiresIn = new Option<TimeSpan?>("--expires-in") { Description = "Lifetime, such as 90.00:00:00 (90 days); never expires when absent.", HelpName = "d.hh:mm:ss" };
+        var tenant = new Option<string?>("--tenant", "-t") { Description = "The tenant the key acts for; yours when absent. Another tenant needs an admin of the default tenant." };
         var server = ServerConnection.CreateOption();
         var apiKey = ServerConnection.CreateApiKeyOption();
-        var command = new Command("create", "Create a key; prints it once (Apex keeps only its hash).") { name, roles, expiresIn, server, apiKey };
+        var command = new Command("create", "Create a key; prints it once (Apex keeps only its hash).") { name, roles, expiresIn, tenant, server, apiKey };
         command.SetAction((parse, cancellationToken) => ServerConnection.WithClientAsync(parse.GetValue(server)!, parse.GetValue(apiKey), console, async client =>
         {
             var request = new CreateApiKeyRequest
@@ -37,11 +38,12 @@ internal static class KeysCommand
                 Name = parse.GetValue(name),
                 Roles = parse.GetValue(roles),
                 ExpiresAt = parse.GetValue(expiresIn) is { } lifetime ? DateTimeOffset.UtcNow + lifetime : null,
+                Tenant = parse.GetValue(tenant),
             };
             var created = await client.CreateApiKeyAsync(request, cancellationToken);
             // The key alone on stdout, so `KEY=$(apex keys create …)` works; the rest on stderr.
             console.Out.WriteLine(created.Key);
-            console.Error.MarkupLine($"Key [bold]{Markup.Escape(created.ApiKey.Name)}[/] ({string.Join(", ", created.ApiKey.Roles)}), id {created.ApiKey.Id}. " +
+            console.Error.MarkupLine($"Key [bold]{Markup.Escape(created.ApiKey.Name)}[/] ({string.Join(", ", created.ApiKey.Roles)}) of tenant {Markup.Escape(created.ApiKey.Tenant)}, id {created.ApiKey.Id}. " +
                 "Store it now: it is not shown again.");
             return ExitCodes.Success;
         }, cancellationToken));

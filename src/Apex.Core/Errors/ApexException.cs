@@ -22,6 +22,9 @@ public sealed class ApexValidationException(string code, string message, IReadOn
 public sealed class ApexNotFoundException(string kind, string id)
     : ApexException($"{kind}_not_found", $"No {kind} with id '{id}'.");
 
+/// <summary>The caller is authenticated but may not do this (HTTP 403), beyond what a route's role policy decides.</summary>
+public sealed class ApexForbiddenException(string message) : ApexException("forbidden", message);
+
 /// <summary>The request conflicts with the object's current state (HTTP 409).</summary>
 public sealed class ApexConflictException(string code, string message) : ApexException(code, message);
 

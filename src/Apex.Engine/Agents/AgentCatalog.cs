@@ -71,15 +71,19 @@ public sealed class AgentCatalog(IApexStore store, IChatClientProvider providers
         }
     }
 
-    /// <summary>The agent named <paramref name="name"/> of <paramref name="tenantId"/>.</summary>
+    /// <summary>
+    /// The agent named <paramref name="name"/> of <paramref name="tenantId"/>. A tenant that has not made its own
+    /// <c>default</c> agent uses the installation's (the default tenant's): every tenant can submit without an agent.
+    /// </summary>
     public bool TryGet(string tenantId, string name, out AgentDefinition agent) =>
-        _byName.TryGetValue((tenantId, name), out agent!);
+        _byName.TryGetValue((tenantId, name), out agent!)
+        || (name == AgentDefinition.DefaultName && _byName.TryGetValue((Tenancy.DefaultTenant, name), out agent!));
 
     /// <summary>Concurrency cap of an agent (by its dispatch key, <c>tenant/name</c>).</summary>
     public int ConcurrencyOf(string laneKey)
     {
         var slash = laneKey.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 && _byName.TryGetValue((laneKey[..slash], laneKey[(slash + 1)..]), out var agent)
+        return slash > 0 && TryGet(laneKey[..slash], laneKey[(slash + 1)..], out var agent)
             ? agent.MaxConcurrency
             : options.Value.DefaultAgentMaxConcurrency;
     }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Apex.Agents.Routing;
@@ -36,29 +37,29 @@ internal static partial class AgentsApi
         return group;
     }
 
-    private static async Task<Ok<Page<AgentResponse>>> ListAsync(AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken,
+    private static async Task<Ok<Page<AgentResponse>>> ListAsync(ClaimsPrincipal user, AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken,
         [FromQuery(Name = "include_stats")] bool includeStats = false)
     {
         var items = new List<AgentResponse>();
-        foreach (var agent in catalog.All.Where(a => a.TenantId == Tenancy.DefaultTenant).OrderBy(a => a.Name, StringComparer.Ordinal))
+        foreach (var agent in catalog.All.Where(a => a.TenantId == user.TenantId()).OrderBy(a => a.Name, StringComparer.Ordinal))
         {
             items.Add(await ToResponseAsync(agent, includeStats, store, cancellationToken));
         }
         return TypedResults.Ok(new Page<AgentResponse>(items, null));
     }
 
-    private static async Task<Ok<AgentResponse>> GetAsync(Guid id, AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken,
+    private static async Task<Ok<AgentResponse>> GetAsync(Guid id, ClaimsPrincipal user, AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken,
         [FromQuery(Name = "include_stats")] bool includeStats = false) =>
-        TypedResults.Ok(await ToResponseAsync(Find(catalog, id), includeStats, store, cancellationToken));
+        TypedResults.Ok(await ToResponseAsync(Find(catalog, user, id), includeStats, store, cancellationToken));
 
-    private static async Task<Created<AgentResponse>> CreateAsync(AgentRequest request, AgentCatalog catalog, IApexStore store,
+    private static async Task<Created<AgentResponse>> CreateAsync(AgentRequest request, ClaimsPrincipal user, AgentCatalog catalog, IApexStore store,
         IChatClientProvider providers, TimeProvider time, CancellationToken cancellationToken)
     {
         Validate(request, providers);
         var now = time.GetUtcNow();
         var agent = new AgentDefinition
         {
-            TenantId = Tenancy.DefaultTenant,
+            TenantId = user.TenantId(),
             Id = Guid.CreateVersion7(now),
             Name = request.Name!,
             Provider = request.Provider ?? providers.DefaultProvider,
@@ -74,10 +75,10 @@ internal static partial class AgentsApi
         return TypedResults.Created($"/api/v1/agents/{agent.Id}", await ToResponseAsync(agent, false, store, cancellationToken));
     }
 
-    private static async Task<Ok<AgentResponse>> UpdateAsync(Guid id, AgentRequest request, AgentCatalog catalog, IApexStore store,
+    private static async Task<Ok<AgentResponse>> UpdateAsync(Guid id, AgentRequest request, ClaimsPrincipal user, AgentCatalog catalog, IApexStore store,
         IChatClientProvider providers, TimeProvider time, CancellationToken cancellationToken)
     {
-        var existing = Find(catalog, id);
+        var existing = Find(catalog, user, id);
         Validate(request with { Name = request.Name ?? existing.Name }, providers);
         if (existing.Name == AgentDefinition.DefaultName && request.Name is { } renamed && renamed != existing.Name)
         {
@@ -98,20 +99,20 @@ internal static partial class AgentsApi
         return TypedResults.Ok(await ToResponseAsync(agent, false, store, cancellationToken));
     }
 
-    private static async Task<NoContent> DeleteAsync(Guid id, AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken)
+    private static async Task<NoContent> DeleteAsync(Guid id, ClaimsPrincipal user, AgentCatalog catalog, IApexStore store, CancellationToken cancellationToken)
     {
-        var agent = Find(catalog, id);
+        var agent = Find(catalog, user, id);
         if (agent.Name == AgentDefinition.DefaultName)
         {
             throw new ApexConflictException("agent_protected", "The default agent cannot be deleted.");
         }
-        await store.DeleteAgentAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        await store.DeleteAgentAsync(user.TenantId(), id, cancellationToken);
         await catalog.RefreshAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
-    private static AgentDefinition Find(AgentCatalog catalog, Guid id) =>
-        catalog.All.FirstOrDefault(a => a.Id == id && a.TenantId == Tenancy.DefaultTenant) ?? throw new ApexNotFoundException("agent", id.ToString());
+    private static AgentDefinition Find(AgentCatalog catalog, ClaimsPrincipal user, Guid id) =>
+        catalog.All.FirstOrDefault(a => a.Id == id && a.TenantId == user.TenantId()) ?? throw new ApexNotFoundException("agent", id.ToString());
 
     private static void Validate(AgentRequest request, IChatClientProvider providers)
     {

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Apex.Contracts.Approvals;
 using Apex.Contracts.Common;
 using Apex.Core;
@@ -33,12 +34,12 @@ internal static class ApprovalsApi
     }
 
     private static async Task<Ok<Page<ApprovalResponse>>> ListAsync(
-        IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+        ClaimsPrincipal user, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
         string? status = null, [FromQuery(Name = "task_id")] Guid? taskId = null, int? limit = null, string? cursor = null)
     {
         var page = await store.ListApprovalsAsync(new ApprovalQuery
         {
-            TenantId = Tenancy.DefaultTenant,
+            TenantId = user.TenantId(),
             Status = Query.ParseEnum<ApprovalState>(status, "status"),
             TaskId = taskId,
             Limit = Query.PageSize(limit, options.Value),
@@ -47,28 +48,36 @@ internal static class ApprovalsApi
         return TypedResults.Ok(new Page<ApprovalResponse>([.. page.Items.Select(ToResponse)], page.NextCursor));
     }
 
-    private static async Task<Ok<ApprovalResponse>> GetAsync(Guid id, IApexStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(ToResponse(await store.GetApprovalAsync(Tenancy.DefaultTenant, id, cancellationToken)
+    private static async Task<Ok<ApprovalResponse>> GetAsync(Guid id, ClaimsPrincipal user, IApexStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ToResponse(await store.GetApprovalAsync(user.TenantId(), id, cancellationToken)
             ?? throw new ApexNotFoundException("approval", id.ToString())));
 
-    private static Task<Ok<ApprovalResponse>> ApproveAsync(Guid id, DecideApprovalRequest? request, ApexEngine engine, IApexStore store, TaskCache cache,
+    private static Task<Ok<ApprovalResponse>> ApproveAsync(Guid id, DecideApprovalRequest? request, ClaimsPrincipal user, ApexEngine engine, IApexStore store, TaskCache cache,
         CancellationToken cancellationToken) =>
-        DecideAsync(id, approve: true, request, engine, store, cache, cancellationToken);
+        DecideAsync(id, approve: true, request, user, engine, store, cache, cancellationToken);
 
-    private static Task<Ok<ApprovalResponse>> RejectAsync(Guid id, DecideApprovalRequest? request, ApexEngine engine, IApexStore store, TaskCache cache,
+    private static Task<Ok<ApprovalResponse>> RejectAsync(Guid id, DecideApprovalRequest? request, ClaimsPrincipal user, ApexEngine engine, IApexStore store, TaskCache cache,
         CancellationToken cancellationToken) =>
-        DecideAsync(id, approve: false, request, engine, store, cache, cancellationToken);
+        DecideAsync(id, approve: false, request, user, engine, store, cache, cancellationToken);
 
-    private static async Task<Ok<ApprovalResponse>> DecideAsync(Guid id, bool approve, DecideApprovalRequest? request, ApexEngine engine, IApexStore store,
+    private static async Task<Ok<ApprovalResponse>> DecideAsync(Guid id, bool approve, DecideApprovalRequest? request, ClaimsPrincipal user, ApexEngine engine, IApexStore store,
         TaskCache cache, CancellationToken cancellationToken)
     {
-        var decidedBy = string.IsNullOrWhiteSpace(request?.DecidedBy) ? DefaultDecider : request.DecidedBy.Trim();
-        await engine.DecideApprovalAsync(Tenancy.DefaultTenant, id, new ApprovalDecision(approve, decidedBy, request?.Reason), cancellationToken);
-        var approval = await store.GetApprovalAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("approval", id.ToString());
+        var decidedBy = DecidedBy(user, request?.DecidedBy);
+        await engine.DecideApprovalAsync(user.TenantId(), id, new ApprovalDecision(approve, decidedBy, request?.Reason), cancellationToken);
+        var approval = await store.GetApprovalAsync(user.TenantId(), id, cancellationToken) ?? throw new ApexNotFoundException("approval", id.ToString());
         // Before answering: a read of the task that began before the decision must not answer a caller who saw this response.
         cache.Coherence.Changed(approval.TaskId);
         return TypedResults.Ok(ToResponse(approval));
     }
+
+    /// <summary>
+    /// Who decided: the authenticated caller (its key's name or its token's subject), whatever the body claims. Only an
+    /// open server, where nobody authenticates, records the body's <c>decided_by</c> (or <c>api</c>).
+    /// </summary>
+    private static string DecidedBy(ClaimsPrincipal user, string? claimed) =>
+        user.Identity?.IsAuthenticated == true && user.FindFirst(ApexClaims.Name)?.Value is { Length: > 0 } name ? name
+        : string.IsNullOrWhiteSpace(claimed) ? DefaultDecider : claimed.Trim();
 
     private static ApprovalResponse ToResponse(ApprovalRecord approval) => new()
     {

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Apex.Contracts;
 using Apex.Contracts.Common;
@@ -35,22 +36,22 @@ internal static class DagsApi
     }
 
     private static async Task<Results<Created<DagResponse>, Ok<DagResponse>>> CreateAsync(
-        CreateDagRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
+        CreateDagRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user, ApexEngine engine, CancellationToken cancellationToken)
     {
         OutputSchemas.ThrowIfInvalid((request.Tasks ?? []).Select((t, i) => (t?.OutputSchema, $"tasks[{i}].output_schema")));
         var hash = string.IsNullOrEmpty(idempotencyKey) ? null
             : ApexEngine.HashRequest(JsonSerializer.SerializeToUtf8Bytes(request, ApexJsonContext.Default.CreateDagRequest));
-        var submission = await engine.SubmitDagAsync(Tenancy.DefaultTenant, request, idempotencyKey, hash, cancellationToken);
+        var submission = await engine.SubmitDagAsync(user.TenantId(), request, idempotencyKey, hash, cancellationToken);
         var response = ToResponse(submission.Dag, submission.Tasks, usage: null);
         return submission.Created ? TypedResults.Created($"/api/v1/dags/{response.Id}", response) : TypedResults.Ok(response);
     }
 
-    private static async Task<Ok<Page<DagResponse>>> ListAsync(IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+    private static async Task<Ok<Page<DagResponse>>> ListAsync(ClaimsPrincipal user, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
         string? status = null, int? limit = null, string? cursor = null)
     {
         var page = await store.ListDagsAsync(new DagQuery
         {
-            TenantId = Tenancy.DefaultTenant,
+            TenantId = user.TenantId(),
             Status = Query.ParseEnum<DagState>(status, "status"),
             Limit = Query.PageSize(limit, options.Value),
             Cursor = cursor,
@@ -58,40 +59,41 @@ internal static class DagsApi
         return TypedResults.Ok(new Page<DagResponse>([.. page.Items.Select(d => ToResponse(d, null, null))], page.NextCursor));
     }
 
-    private static async Task<Ok<DagResponse>> GetAsync(Guid id, IApexStore store, CancellationToken cancellationToken)
+    private static async Task<Ok<DagResponse>> GetAsync(Guid id, ClaimsPrincipal user, IApexStore store, CancellationToken cancellationToken)
     {
-        var dag = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
-        var tasks = await store.GetDagTasksAsync(Tenancy.DefaultTenant, id, cancellationToken);
-        var usage = await store.GetDagUsageAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        var dag = await store.GetDagAsync(user.TenantId(), id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        var tasks = await store.GetDagTasksAsync(user.TenantId(), id, cancellationToken);
+        var usage = await store.GetDagUsageAsync(user.TenantId(), id, cancellationToken);
         return TypedResults.Ok(ToResponse(dag, tasks, usage));
     }
 
-    private static async Task<Accepted<DagResponse>> CancelAsync(Guid id, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
+    private static async Task<Accepted<DagResponse>> CancelAsync(Guid id, ClaimsPrincipal user, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
     {
-        await engine.CancelDagAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        await engine.CancelDagAsync(user.TenantId(), id, cancellationToken);
         // Its tasks changed; a task read that began before this must not answer a caller who saw this response.
         cache.Coherence.ChangedAll();
-        var dag = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
-        var tasks = await store.GetDagTasksAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        var dag = await store.GetDagAsync(user.TenantId(), id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        var tasks = await store.GetDagTasksAsync(user.TenantId(), id, cancellationToken);
         return TypedResults.Accepted($"/api/v1/dags/{id}", ToResponse(dag, tasks, null));
     }
 
-    private static async Task<Ok<Page<TaskEventResponse>>> EventsAsync(Guid id, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+    private static async Task<Ok<Page<TaskEventResponse>>> EventsAsync(Guid id, ClaimsPrincipal user, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
         int? limit = null, string? cursor = null)
     {
-        _ = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        _ = await store.GetDagAsync(user.TenantId(), id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
         var size = Query.PageSize(limit, options.Value);
-        var events = await store.GetDagStreamAsync(Tenancy.DefaultTenant, id, Query.SeqCursor(cursor), size + 1, cancellationToken);
+        var events = await store.GetDagStreamAsync(user.TenantId(), id, Query.SeqCursor(cursor), size + 1, cancellationToken);
         var items = events.Take(size).Select(e => e.ToResponse()).ToList();
         return TypedResults.Ok(new Page<TaskEventResponse>(items, events.Count > size ? items[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
     }
 
-    private static async Task<IResult> Stream(Guid id, HttpRequest request, IApexStore store, IEventBus bus, CancellationToken cancellationToken)
+    private static async Task<IResult> Stream(Guid id, HttpRequest request, ClaimsPrincipal user, IApexStore store, IEventBus bus, CancellationToken cancellationToken)
     {
-        var dag = await store.GetDagAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
+        var tenant = user.TenantId();
+        var dag = await store.GetDagAsync(tenant, id, cancellationToken) ?? throw new ApexNotFoundException("dag", id.ToString());
         return TypedResults.ServerSentEvents(EventStreams.StreamAsync(bus,
-            e => e.DagId == id,
-            (after, ct) => store.GetDagStreamAsync(Tenancy.DefaultTenant, id, after, EventStreams.PageSize, ct),
+            e => e.DagId == id && e.TenantId == tenant,
+            (after, ct) => store.GetDagStreamAsync(tenant, id, after, EventStreams.PageSize, ct),
             e => e.AggregateType == EventTypes.Dag && e.EventType is EventTypes.DagSucceeded or EventTypes.DagFailed or EventTypes.DagCancelled,
             dag.Status is DagState.Succeeded or DagState.Failed or DagState.Cancelled,
             EventStreams.LastEventId(request),

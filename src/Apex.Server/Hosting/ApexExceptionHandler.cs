@@ -14,6 +14,7 @@ internal sealed partial class ApexExceptionHandler(IProblemDetailsService proble
         {
             ApexValidationException e => (StatusCodes.Status422UnprocessableEntity, e.Code, "The request is invalid.", e.Message),
             ApexNotFoundException e => (StatusCodes.Status404NotFound, e.Code, "Not found.", e.Message),
+            ApexForbiddenException e => (StatusCodes.Status403Forbidden, e.Code, "Forbidden.", e.Message),
             ApexConflictException e => (StatusCodes.Status409Conflict, e.Code, "The request conflicts with the current state.", e.Message),
             ApexCapacityException e => (StatusCodes.Status429TooManyRequests, e.Code, "Too many requests.", e.Message),
             ApexUnavailableException e => (StatusCodes.Status503ServiceUnavailable, e.Code, "The service is temporarily unavailable.", e.Message),

@@ -43,16 +43,25 @@ internal static class KeysApi
         {
             errors["expires_at"] = ["Must be in the future."];
         }
+        var tenant = request.Tenant ?? user.TenantId();
+        if (!Apex.Core.Tenancy.IsValid(tenant))
+        {
+            errors["tenant"] = ["1–64 of a-z, 0-9, '_' and '-', starting with a letter or digit."];
+        }
         if (errors.Count > 0)
         {
             throw new ApexValidationException("invalid_api_key_request", "The key request is invalid.", errors);
+        }
+        if (tenant != user.TenantId() && !user.IsPlatformAdmin())
+        {
+            throw new ApexForbiddenException("Only an admin of the default tenant creates keys for another tenant.");
         }
         var key = ApiKeyFormat.Generate();
         _ = ApiKeyFormat.TryParse(key, out var prefix);
         var record = new ApiKeyRecord
         {
             Id = Guid.CreateVersion7(now),
-            TenantId = user.TenantId(),
+            TenantId = tenant,
             Prefix = prefix,
             Hash = hasher.Hash(key),
             Name = name,

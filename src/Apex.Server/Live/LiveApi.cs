@@ -72,7 +72,7 @@ internal static class LiveApi
                 KeepAliveTimeout = limits.KeepAliveTimeout,
             });
             var stream = (context.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
-            var connection = new LiveConnection(socket, stream, services, context.TraceIdentifier);
+            var connection = new LiveConnection(socket, stream, services, context.TraceIdentifier, context.User.TenantId());
             reason = await connection.RunAsync(lifetime.ApplicationStopping);
         }
         finally

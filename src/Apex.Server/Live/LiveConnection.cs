@@ -27,9 +27,10 @@ internal sealed partial class LiveConnection
     private int _nextId;
     private int _invalidInARow;
 
-    public LiveConnection(WebSocket socket, CoalescingStream? stream, LiveServices services, string connectionId)
+    public LiveConnection(WebSocket socket, CoalescingStream? stream, LiveServices services, string connectionId, string tenantId)
     {
         _socket = socket;
+        TenantId = tenantId;
         _stream = stream;
         _services = services;
         Id = connectionId;
@@ -42,6 +43,9 @@ internal sealed partial class LiveConnection
     }
 
     public string Id { get; }
+
+    /// <summary>The tenant of the credential that opened the socket: its subscriptions see that tenant's events only.</summary>
+    public string TenantId { get; }
 
     public LiveServices Services => _services;
 

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Net.WebSockets;
 using System.Threading.Channels;
-using Apex.Core;
 using Apex.Core.Errors;
 using Apex.Core.Events;
 
@@ -49,12 +48,13 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
     }
 
     /// <summary>What can be decided from the event alone (called by the hub before it resolves the event).</summary>
-    public bool MayMatch(StoredEvent e) => LiveChannels.MayMatch(Channel, filter, e);
+    /// <remarks>Another tenant's event never matches: not its payload, not its existence.</remarks>
+    public bool MayMatch(StoredEvent e) => string.Equals(e.TenantId, connection.TenantId, StringComparison.Ordinal) && LiveChannels.MayMatch(Channel, filter, e);
 
     /// <summary>Called by the hub's one thread, in publication order; never waits.</summary>
     public void Offer(LiveEvent e)
     {
-        if (!LiveChannels.Matches(Channel, filter, e))
+        if (!MayMatch(e.Event) || !LiveChannels.Matches(Channel, filter, e))
         {
             return;
         }
@@ -176,13 +176,13 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
         var services = connection.Services;
         if (filter.TaskId is { } task && Channel != LiveChannel.Approvals)
         {
-            return services.Store.GetEventsAsync(Tenancy.DefaultTenant, EventTypes.Task, task, after, HistoryPage, cancellationToken);
+            return services.Store.GetEventsAsync(connection.TenantId, EventTypes.Task, task, after, HistoryPage, cancellationToken);
         }
         if (filter.DagId is { } dag)
         {
-            return services.Store.GetDagStreamAsync(Tenancy.DefaultTenant, dag, after, HistoryPage, cancellationToken);
+            return services.Store.GetDagStreamAsync(connection.TenantId, dag, after, HistoryPage, cancellationToken);
         }
-        return services.Store.GetEventLogAsync(Tenancy.DefaultTenant, after, HistoryPage, cancellationToken);
+        return services.Store.GetEventLogAsync(connection.TenantId, after, HistoryPage, cancellationToken);
     }
 
     private void Fail(string code, string message)

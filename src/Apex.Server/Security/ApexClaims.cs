@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Apex.Core;
+using Apex.Core.Security;
 
 namespace Apex.Server.Security;
 
@@ -16,9 +17,16 @@ internal static class ApexClaims
 
     /// <summary>
     /// The caller's tenant: the one of its key or token, or <see cref="Tenancy.DefaultTenant"/> for a caller of an open
-    /// server (stores still read the default tenant: tenant isolation is later work).
+    /// server. Every object route reads and writes this tenant's rows only.
     /// </summary>
     public static string TenantId(this ClaimsPrincipal user) => user.FindFirst(Tenant)?.Value ?? Tenancy.DefaultTenant;
+
+    /// <summary>
+    /// A platform admin: an admin of the <see cref="Tenancy.DefaultTenant"/> (the bootstrap key is one; so is every caller of
+    /// an open server). Only a platform admin acts on other tenants (creates their keys).
+    /// </summary>
+    public static bool IsPlatformAdmin(this ClaimsPrincipal user) =>
+        user.TenantId() == Tenancy.DefaultTenant && (user.Identity?.IsAuthenticated != true || user.HasClaim(Role, ApexRoles.Admin));
 
     /// <summary>A principal of the Apex shape.</summary>
     public static ClaimsPrincipal Principal(string authenticationType, string name, string tenant, IEnumerable<string> roles, string? keyId = null)

@@ -4,9 +4,9 @@ using Apex.Core.Events;
 namespace Apex.Server.Stats;
 
 /// <summary>
-/// Rates for the dashboard's overview, from the event bus (every server hears every task event): per-second buckets of
-/// finished tasks, cost and latency over the last <see cref="WindowSeconds"/> seconds. In memory only; a restarted
-/// server starts from zero, and a task submitted before it started has no latency sample.
+/// Rates for the dashboard's overview, from the event bus (every server hears every task event): per tenant, per-second
+/// buckets of finished tasks, cost and latency over the last <see cref="WindowSeconds"/> seconds. In memory only; a
+/// restarted server starts from zero, and a task submitted before it started has no latency sample.
 /// </summary>
 internal sealed partial class StatsCollector(IEventBus bus, TimeProvider time, ILogger<StatsCollector> logger) : BackgroundService
 {
@@ -16,11 +16,11 @@ internal sealed partial class StatsCollector(IEventBus bus, TimeProvider time, I
     private const int MaxSamplesPerSecond = 512;
 
     private readonly Lock _lock = new();
-    private readonly Bucket[] _buckets = [.. Enumerable.Range(0, WindowSeconds).Select(_ => new Bucket())];
+    private readonly Dictionary<string, Bucket[]> _tenants = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, DateTimeOffset> _submitted = [];
 
-    /// <summary>The window ending now.</summary>
-    public StatsResponse Snapshot()
+    /// <summary>The window of <paramref name="tenantId"/> ending now.</summary>
+    public StatsResponse Snapshot(string tenantId)
     {
         var now = time.GetUtcNow();
         var second = now.ToUnixTimeSeconds();
@@ -28,9 +28,15 @@ internal sealed partial class StatsCollector(IEventBus bus, TimeProvider time, I
         var latencies = new List<double>();
         lock (_lock)
         {
+            var buckets = _tenants.GetValueOrDefault(tenantId);
             for (var s = second - WindowSeconds + 1; s <= second; s++)
             {
-                var bucket = _buckets[Index(s)];
+                if (buckets is null)
+                {
+                    points.Add(new StatsPoint(DateTimeOffset.FromUnixTimeSeconds(s), 0, 0, 0m));
+                    continue;
+                }
+                var bucket = buckets[Index(s)];
                 var current = bucket.Second == s;
                 points.Add(new StatsPoint(DateTimeOffset.FromUnixTimeSeconds(s), current ? bucket.Succeeded : 0, current ? bucket.Failed : 0,
                     current ? bucket.CostUsd : 0m));
@@ -75,7 +81,12 @@ internal sealed partial class StatsCollector(IEventBus bus, TimeProvider time, I
                 }
                 return;
             }
-            var bucket = _buckets[Index(second)];
+            if (!_tenants.TryGetValue(e.TenantId, out var buckets))
+            {
+                buckets = [.. Enumerable.Range(0, WindowSeconds).Select(_ => new Bucket())];
+                _tenants[e.TenantId] = buckets;
+            }
+            var bucket = buckets[Index(second)];
             if (bucket.Second != second)
             {
                 bucket.Reset(second);

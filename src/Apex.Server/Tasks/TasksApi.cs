@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Apex.Contracts;
 using Apex.Contracts.Common;
@@ -35,32 +36,32 @@ internal static class TasksApi
     }
 
     private static async Task<Results<Created<TaskResponse>, Ok<TaskResponse>>> CreateAsync(
-        CreateTaskRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
+        CreateTaskRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user, ApexEngine engine, CancellationToken cancellationToken)
     {
         OutputSchemas.ThrowIfInvalid([(request.OutputSchema, "output_schema")]);
         var hash = Hash(idempotencyKey, request, ApexJsonContext.Default.CreateTaskRequest);
-        var submission = await engine.SubmitTaskAsync(Tenancy.DefaultTenant, request, idempotencyKey, hash, cancellationToken);
+        var submission = await engine.SubmitTaskAsync(user.TenantId(), request, idempotencyKey, hash, cancellationToken);
         var response = submission.Task.ToResponse();
         return submission.Created ? TypedResults.Created($"/api/v1/tasks/{response.Id}", response) : TypedResults.Ok(response);
     }
 
     private static async Task<Results<Created<CreateTaskBatchResponse>, Ok<CreateTaskBatchResponse>>> CreateBatchAsync(
-        CreateTaskBatchRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ApexEngine engine, CancellationToken cancellationToken)
+        CreateTaskBatchRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, ClaimsPrincipal user, ApexEngine engine, CancellationToken cancellationToken)
     {
         OutputSchemas.ThrowIfInvalid((request.Tasks ?? []).Select((t, i) => (t?.OutputSchema, $"tasks[{i}].output_schema")));
         var hash = Hash(idempotencyKey, request, ApexJsonContext.Default.CreateTaskBatchRequest);
-        var outcome = await engine.SubmitBatchAsync(Tenancy.DefaultTenant, request.Tasks!, idempotencyKey, hash, cancellationToken);
+        var outcome = await engine.SubmitBatchAsync(user.TenantId(), request.Tasks!, idempotencyKey, hash, cancellationToken);
         var response = new CreateTaskBatchResponse(outcome.Ids);
         return outcome.Created ? TypedResults.Created("/api/v1/tasks", response) : TypedResults.Ok(response);
     }
 
     private static async Task<Ok<Page<TaskResponse>>> ListAsync(
-        IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+        ClaimsPrincipal user, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
         string? status = null, [FromQuery(Name = "dag_id")] Guid? dagId = null, string? agent = null, int? limit = null, string? cursor = null)
     {
         var page = await store.ListTasksAsync(new TaskQuery
         {
-            TenantId = Tenancy.DefaultTenant,
+            TenantId = user.TenantId(),
             Status = Query.ParseEnum<TaskState>(status, "status"),
             DagId = dagId,
             Agent = agent,
@@ -70,48 +71,49 @@ internal static class TasksApi
         return TypedResults.Ok(new Page<TaskResponse>([.. page.Items.Select(t => t.ToResponse())], page.NextCursor));
     }
 
-    private static async Task<Ok<TaskResponse>> GetAsync(Guid id, TaskCache cache, CancellationToken cancellationToken)
+    private static async Task<Ok<TaskResponse>> GetAsync(Guid id, ClaimsPrincipal user, TaskCache cache, CancellationToken cancellationToken)
     {
-        var task = await cache.GetAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        var task = await cache.GetAsync(user.TenantId(), id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
         return TypedResults.Ok(task);
     }
 
-    private static async Task<Accepted<TaskResponse>> CancelAsync(Guid id, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
+    private static async Task<Accepted<TaskResponse>> CancelAsync(Guid id, ClaimsPrincipal user, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
     {
-        await engine.CancelTaskAsync(Tenancy.DefaultTenant, id, cancellationToken);
+        await engine.CancelTaskAsync(user.TenantId(), id, cancellationToken);
         // Before answering: a read that began before the cancel must not answer a caller who saw this response.
         cache.Coherence.Changed(id);
-        var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        var task = await store.GetTaskAsync(user.TenantId(), id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
         return TypedResults.Accepted($"/api/v1/tasks/{id}", task.ToResponse());
     }
 
-    private static async Task<Accepted<TaskResponse>> RetryAsync(Guid id, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
+    private static async Task<Accepted<TaskResponse>> RetryAsync(Guid id, ClaimsPrincipal user, ApexEngine engine, IApexStore store, TaskCache cache, CancellationToken cancellationToken)
     {
-        await engine.RetryTaskAsync(Tenancy.DefaultTenant, id, cancellationToken);
-        var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        await engine.RetryTaskAsync(user.TenantId(), id, cancellationToken);
+        var task = await store.GetTaskAsync(user.TenantId(), id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
         // Before answering (the committed events reach the event bus, and so the other servers, just after the
         // writer acknowledges): the finished copy cached here must be gone when the caller reads again.
-        await cache.Coherence.Invalidate(Tenancy.DefaultTenant, id, task.Version);
+        await cache.Coherence.Invalidate(user.TenantId(), id, task.Version);
         return TypedResults.Accepted($"/api/v1/tasks/{id}", task.ToResponse());
     }
 
-    private static async Task<Ok<Page<TaskEventResponse>>> EventsAsync(Guid id, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
+    private static async Task<Ok<Page<TaskEventResponse>>> EventsAsync(Guid id, ClaimsPrincipal user, IApexStore store, IOptions<ApiOptions> options, CancellationToken cancellationToken,
         int? limit = null, string? cursor = null)
     {
-        _ = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        _ = await store.GetTaskAsync(user.TenantId(), id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
         var size = Query.PageSize(limit, options.Value);
         var after = Query.SeqCursor(cursor);
-        var events = await store.GetEventsAsync(Tenancy.DefaultTenant, EventTypes.Task, id, after, size + 1, cancellationToken);
+        var events = await store.GetEventsAsync(user.TenantId(), EventTypes.Task, id, after, size + 1, cancellationToken);
         var items = events.Take(size).Select(e => e.ToResponse()).ToList();
         return TypedResults.Ok(new Page<TaskEventResponse>(items, events.Count > size ? items[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : null));
     }
 
-    private static async Task<IResult> Stream(Guid id, HttpRequest request, IApexStore store, IEventBus bus, CancellationToken cancellationToken)
+    private static async Task<IResult> Stream(Guid id, HttpRequest request, ClaimsPrincipal user, IApexStore store, IEventBus bus, CancellationToken cancellationToken)
     {
-        var task = await store.GetTaskAsync(Tenancy.DefaultTenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
+        var tenant = user.TenantId();
+        var task = await store.GetTaskAsync(tenant, id, cancellationToken) ?? throw new ApexNotFoundException("task", id.ToString());
         return TypedResults.ServerSentEvents(EventStreams.StreamAsync(bus,
-            e => e.AggregateId == id,
-            (after, ct) => store.GetEventsAsync(Tenancy.DefaultTenant, EventTypes.Task, id, after, EventStreams.PageSize, ct),
+            e => e.AggregateId == id && e.TenantId == tenant,
+            (after, ct) => store.GetEventsAsync(tenant, EventTypes.Task, id, after, EventStreams.PageSize, ct),
             e => EventTypes.IsTerminal(e.EventType),
             task.Status.IsTerminal(),
             EventStreams.LastEventId(request),

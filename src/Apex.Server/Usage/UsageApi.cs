@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Globalization;
 using Apex.Contracts.Usage;
 using Apex.Core;
@@ -21,12 +22,12 @@ internal static class UsageApi
         return group;
     }
 
-    private static async Task<Ok<UsageReport>> GetAsync(IApexStore store, TimeProvider time, CancellationToken cancellationToken,
+    private static async Task<Ok<UsageReport>> GetAsync(ClaimsPrincipal user, IApexStore store, TimeProvider time, CancellationToken cancellationToken,
         [FromQuery(Name = "group_by")] string? groupBy = null, [FromQuery] string? from = null, [FromQuery] string? to = null)
     {
         var grouping = Query.ParseEnum<UsageGrouping>(groupBy, "group_by") ?? UsageGrouping.Model;
         var (start, end) = Query.Window(Time(from, "from"), Time(to, "to"), time);
-        var groups = await store.GetUsageAsync(Tenancy.DefaultTenant, grouping, start, end, cancellationToken);
+        var groups = await store.GetUsageAsync(user.TenantId(), grouping, start, end, cancellationToken);
         var items = groups.Select(g => new UsageLine
         {
             Key = g.Key,

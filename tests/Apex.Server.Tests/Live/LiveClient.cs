@@ -20,10 +20,18 @@ internal sealed class LiveClient : IAsyncDisposable
 
     public WebSocket Socket => _socket;
 
-    /// <summary>Connects; <paramref name="receiveBufferBytes"/> shrinks the kernel's receive buffer (a client that stops reading then blocks the server soon).</summary>
-    public static async Task<LiveClient> ConnectAsync(Uri uri, CancellationToken cancellationToken, string? origin = null, int? receiveBufferBytes = null)
+    /// <summary>
+    /// Connects; <paramref name="receiveBufferBytes"/> shrinks the kernel's receive buffer (a client that stops reading then
+    /// blocks the server soon); <paramref name="bearer"/> is sent as the <c>Authorization</c> header.
+    /// </summary>
+    public static async Task<LiveClient> ConnectAsync(Uri uri, CancellationToken cancellationToken, string? origin = null, int? receiveBufferBytes = null,
+        string? bearer = null)
     {
         var socket = new ClientWebSocket();
+        if (bearer is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", $"Bearer {bearer}");
+        }
         if (origin is not null)
         {
             socket.Options.SetRequestHeader("Origin", origin);

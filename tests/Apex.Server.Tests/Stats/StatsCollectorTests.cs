@@ -19,13 +19,13 @@ public sealed class StatsCollectorTests
         _time.Advance(TimeSpan.FromMilliseconds(250));
         stats.Apply(Event(task, EventTypes.TaskSucceeded, """{"attempt":1,"output":"x","usage":{"input_tokens":1,"output_tokens":2,"cost_usd":0.5,"api_calls":1}}""", _time.GetUtcNow()));
 
-        var now = stats.Snapshot();
+        var now = stats.Snapshot("default");
         Assert.Equal((1L, 0L), (now.Succeeded, now.Failed));
         Assert.Equal(250, now.LatencyMs.P50);
         Assert.Equal(30m, now.CostPerHourUsd);
 
         _time.Advance(TimeSpan.FromSeconds(StatsCollector.WindowSeconds));
-        var later = stats.Snapshot();
+        var later = stats.Snapshot("default");
         Assert.Equal((0L, 0L, 0), (later.Succeeded, later.Failed, later.LatencyMs.Samples));
         Assert.Equal(0m, later.CostPerHourUsd);
         Assert.Null(later.LatencyMs.P50);
@@ -40,7 +40,7 @@ public sealed class StatsCollectorTests
         stats.Apply(Event(task, EventTypes.TaskRetryScheduled, $$"""{"attempt":1,{{usage}}}""", _time.GetUtcNow()));
         stats.Apply(Event(task, EventTypes.TaskFailed, $$"""{"attempt":2,{{usage}}}""", _time.GetUtcNow()));
 
-        var snapshot = stats.Snapshot();
+        var snapshot = stats.Snapshot("default");
         Assert.Equal((0L, 1L, 1.0), (snapshot.Succeeded, snapshot.Failed, snapshot.ErrorRate));
         Assert.Equal(0.5m * 60, snapshot.CostPerHourUsd);
         Assert.Equal(0, snapshot.LatencyMs.Samples);
