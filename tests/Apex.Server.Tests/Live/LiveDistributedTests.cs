@@ -67,6 +67,86 @@ public sealed class LiveDistributedTests(PostgresDatabase database) : IClassFixt
         }
     }
 
+    [Fact]
+    public async Task Tenants_OnTwoServers_EachSocketSeesOnlyItsTenant()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        PostgresDatabase.RequireServer();
+        var redis = TestServices.Require(TestServices.RedisVariable, "a Redis server");
+        var prefix = $"apexws:{Guid.NewGuid():N}";
+        var bootstrap = Apex.Core.Security.ApiKeyFormat.Generate();
+        var settings = new Dictionary<string, string?>
+        {
+            // A database of its own: keys in the store turn every server on it to Required mode, the other test's included.
+            ["ConnectionStrings:Postgres"] = await database.CreateDatabaseAsync(),
+            ["ConnectionStrings:Redis"] = redis,
+            ["Apex:Redis:Prefix"] = prefix,
+            ["Apex:Auth:BootstrapAdminKey"] = bootstrap,
+            ["Logging:LogLevel:StackExchange.Redis"] = "Warning",
+        };
+        try
+        {
+            await using var a = LiveServer.Start(settings);
+            await using var b = LiveServer.Start(settings);
+            var acme = await KeyAsync(a, bootstrap, "acme", ct);
+            var globex = await KeyAsync(a, bootstrap, "globex", ct);
+            await using var acmeOnB = await LiveClient.ConnectAsync(b.Ws, ct, bearer: acme);
+            await using var globexOnB = await LiveClient.ConnectAsync(b.Ws, ct, bearer: globex);
+            foreach (var socket in new[] { acmeOnB, globexOnB })
+            {
+                await socket.SubscribeAsync("all", "tasks", ct);
+                await socket.ReceiveUntilAsync("subscribed", ct);
+            }
+
+            using var acmeOnA = Authorized(a, acme);
+            using var globexOnA = Authorized(a, globex);
+            // Interleaved commits through A: each socket on B reads up to its tenant's last task and sees nothing else.
+            var acmeTasks = new List<Guid>();
+            var globexTasks = new List<Guid>();
+            for (var i = 0; i < 2; i++)
+            {
+                acmeTasks.Add((await acmeOnA.CreateTaskAsync(TaskRequest($"Acme's {i}, through A."), ct)).Id);
+                globexTasks.Add((await globexOnA.CreateTaskAsync(TaskRequest($"Globex's {i}, through A."), ct)).Id);
+            }
+            foreach (var (socket, own) in new[] { (acmeOnB, acmeTasks), (globexOnB, globexTasks) })
+            {
+                Guid seen;
+                do
+                {
+                    seen = (await socket.ReceiveUntilAsync("event", ct)).GetProperty("task_id").GetGuid();
+                    Assert.Contains(seen, own);
+                }
+                while (seen != own[^1]);
+            }
+            var globexTask = globexTasks[0];
+
+            // And the other server's REST answers 404 across tenants too.
+            using var acmeOnB2 = Authorized(b, acme);
+            using var foreign = await acmeOnB2.GetAsync($"/api/v1/tasks/{globexTask}", ct);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, foreign.StatusCode);
+        }
+        finally
+        {
+            await DeleteKeysAsync(redis, prefix);
+        }
+    }
+
+    private static HttpClient Authorized(LiveServer server, string key)
+    {
+        var client = new HttpClient { BaseAddress = server.Http };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    private static async Task<string> KeyAsync(LiveServer server, string bootstrap, string tenant, CancellationToken ct)
+    {
+        using var admin = Authorized(server, bootstrap);
+        using var response = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(admin, "/api/v1/admin/keys",
+            new Apex.Contracts.Keys.CreateApiKeyRequest { Name = tenant, Roles = ["operator", "viewer"], Tenant = tenant },
+            Apex.Contracts.ApexJsonContext.Default.CreateApiKeyRequest, ct);
+        return (await response.ReadAsync(Apex.Contracts.ApexJsonContext.Default.CreatedApiKeyResponse, ct)).Key;
+    }
+
     private static async Task DeleteKeysAsync(string endpoint, string prefix)
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(endpoint);
