@@ -26,15 +26,25 @@ internal sealed partial class AuditWriter(AuditTrail trail, IAuditStore store, I
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // shutting down: flush below
+            // shutting down: StopAsync appends the rest
         }
-        while (trail.Reader.TryPeek(out _))
+    }
+
+    /// <summary>
+    /// Stops the loop, then appends what is still queued. Here rather than at the end of <see cref="ExecuteAsync"/>: a
+    /// host stopping right after it started cancels the loop before it ever runs.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        do
         {
             if (!await WriteAsync(CancellationToken.None, retry: false))
             {
                 break;
             }
         }
+        while (trail.Reader.TryPeek(out _));
     }
 
     /// <summary>Appends one batch of what is queued (and the drop count); false when the store refused it and retry is off.</summary>

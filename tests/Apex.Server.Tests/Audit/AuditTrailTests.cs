@@ -46,6 +46,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
         var entry = await WaitForEntryAsync(e => e.Action == AuditActions.AuthFailed && e.Target == "GET /api/v1/tasks");
         Assert.Equal(($"key:{created.ApiKey.Id}", "default", AuditOutcomes.Failure, "The key is revoked."), (entry.Actor, entry.Tenant, entry.Outcome, entry.Detail));
         Assert.Equal(TraceId, entry.TraceId);
+        Assert.Single(await ListAsync(), e => e.Action == AuditActions.AuthFailed && e.Target == "GET /api/v1/tasks");
         var jwt = await WaitForEntryAsync(e => e.Action == AuditActions.AuthFailed && e.Target == "GET /api/v1/dags");
         Assert.Equal(("anonymous", "JWT: expired"), (jwt.Actor, jwt.Detail));
         Assert.DoesNotContain(created.Key, await ListJsonAsync(), StringComparison.Ordinal);
@@ -145,6 +146,12 @@ public sealed class AuditTrailTests : IAsyncLifetime
     {
         client.DefaultRequestHeaders.Add("traceparent", $"00-{TraceId}-00f067aa0ba902b7-01");
         return client;
+    }
+
+    private async Task<IReadOnlyList<AuditEntryResponse>> ListAsync()
+    {
+        using var admin = _auth.Client(_auth.BootstrapKey);
+        return (await admin.GetFromJsonAsync("/api/v1/admin/audit?limit=500", ApexJsonContext.Default.PageAuditEntryResponse, Ct))!.Items;
     }
 
     private async Task<string> ListJsonAsync()

@@ -75,6 +75,23 @@ public sealed class AuditWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stop_AppendsWhatIsStillQueued()
+    {
+        var trail = Trail(new AuditOptions());
+        for (var i = 0; i < 50; i++)
+        {
+            trail.Record(Event($"t{i}"));
+        }
+        using var writer = Writer(trail, new AuditOptions { MaxBatch = 1 });
+
+        await writer.StartAsync(Ct);
+        await writer.StopAsync(Ct);
+
+        Assert.Equal(50, (await _store.ReadAuditAsync(0, 100, Ct)).Count);
+        Assert.False(trail.Reader.TryPeek(out _));
+    }
+
+    [Fact]
     public void Record_CutsLongFields_AndTakesTheCallerFromTheRequest()
     {
         var trail = Trail(new AuditOptions { MaxFieldLength = 64 });
