@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Apex.Contracts.Agents;
 using Apex.Contracts.Approvals;
+using Apex.Contracts.Audit;
 using Apex.Contracts.Common;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Health;
@@ -22,6 +23,8 @@ namespace Apex.Contracts;
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(CreatedApiKeyResponse))]
 [JsonSerializable(typeof(Page<ApiKeyResponse>))]
+[JsonSerializable(typeof(Page<AuditEntryResponse>))]
+[JsonSerializable(typeof(AuditVerificationResponse))]
 [JsonSerializable(typeof(UsageReport))]
 [JsonSerializable(typeof(CreateTaskBatchRequest))]
 [JsonSerializable(typeof(CreateTaskBatchResponse))]

@@ -15,6 +15,12 @@ internal static class PostgresMigrations
     /// </summary>
     public const long EventAppendLock = 0x41504558_00000002;
 
+    /// <summary>
+    /// Key of the transaction advisory lock an audit append holds while it reads the chain's last entry and inserts after
+    /// it, so appends of several servers extend the chain one after the other (the low word is the migration's number).
+    /// </summary>
+    public const long AuditAppendLock = 0x41504558_0000000A;
+
     public const string CreateMigrationsTable = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version integer PRIMARY KEY,
@@ -34,7 +40,38 @@ internal static class PostgresMigrations
         (7, "task_output_schema", TaskOutputSchema),
         (8, "task_trace_context", TaskTraceContext),
         (9, "api_keys", ApiKeys),
+        (10, "audit_log", AuditLog),
     ];
+
+    /// <summary>
+    /// The audit log: one global hash chain, seq from 1 without gaps (given under <see cref="AuditAppendLock"/>, not by a
+    /// sequence, so a rolled-back append leaves no hole). Rows are never changed: the triggers refuse UPDATE, DELETE and
+    /// TRUNCATE, and the chain check catches what gets past them.
+    /// </summary>
+    private const string AuditLog = """
+        CREATE TABLE audit_log (
+            seq bigint PRIMARY KEY,
+            occurred_at timestamptz NOT NULL,
+            tenant_id text NOT NULL,
+            actor text NOT NULL,
+            action text NOT NULL,
+            target text NOT NULL,
+            outcome text NOT NULL,
+            detail text NULL,
+            trace_id text NULL,
+            client_address text NULL,
+            prev_hash text NOT NULL,
+            hash text NOT NULL
+        );
+        CREATE INDEX idx_audit_log_tenant_seq ON audit_log (tenant_id, seq DESC);
+        CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+        END
+        $$;
+        CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+        CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+        """;
 
     /// <summary>
     /// The W3C trace context of a task's submission, so its attempts (in any process, at any later time) join its trace;

@@ -42,6 +42,7 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<IApexStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresApexStore>());
+        services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using Apex.Server.Agents;
 using Apex.Server.Approvals;
+using Apex.Server.Audit;
 using Apex.Server.Dags;
 using Apex.Server.Health;
 using Apex.Server.Keys;
@@ -22,6 +23,7 @@ app.MapUsageApi();
 app.MapApprovalsApi();
 app.MapStatsApi();
 app.MapKeysApi();
+app.MapAuditApi();
 app.MapApexDocs();
 app.MapApexDashboard();
 app.Run();

@@ -21,6 +21,7 @@ public static class SqliteServiceCollectionExtensions
         services.TryAddSingleton<IApexStore>(sp => sp.GetRequiredService<SqliteApexStore>());
         services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<SqliteApexStore>());
         services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteApexStore>());
+        services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteApexStore>());
         return services;
     }
 }

@@ -4,6 +4,7 @@ using Apex.Postgres;
 using Apex.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Xunit;
 
 namespace Apex.Store.Tests;
@@ -34,6 +35,15 @@ public sealed partial class PostgresStoreTests(PostgresDatabase database) : Stor
         _owned.Add(dataSource);
         _owned.Add(store);
         return store;
+    }
+
+    protected override async Task ExecuteSqlAsync(string sql, bool bypassAppendOnly = false)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var command = dataSource.CreateCommand(bypassAppendOnly
+            ? $"BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; {sql}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT;"
+            : sql);
+        await command.ExecuteNonQueryAsync(Ct);
     }
 
     public override async ValueTask DisposeAsync()

@@ -45,6 +45,12 @@ public sealed class PostgresDatabase : IAsyncLifetime
                 IF to_regclass('tasks') IS NOT NULL THEN
                     TRUNCATE tasks, dags, task_edges, events, agents, idempotency_keys, llm_usage RESTART IDENTITY;
                 END IF;
+                -- The audit log refuses TRUNCATE (append-only) unless its triggers are out of the way.
+                IF to_regclass('audit_log') IS NOT NULL THEN
+                    ALTER TABLE audit_log DISABLE TRIGGER USER;
+                    TRUNCATE audit_log;
+                    ALTER TABLE audit_log ENABLE TRIGGER USER;
+                END IF;
             END $$
             """);
         await command.ExecuteNonQueryAsync();

@@ -3,9 +3,11 @@ using Apex.Contracts.Approvals;
 using Apex.Contracts.Common;
 using Apex.Core;
 using Apex.Core.Approvals;
+using Apex.Core.Security;
 using Apex.Core.Errors;
 using Apex.Core.Storage;
 using Apex.Engine;
+using Apex.Server.Audit;
 using Apex.Server.Caching;
 using Apex.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,8 +30,10 @@ internal static class ApprovalsApi
         group.MapGet("/", ListAsync).WithName("ListApprovals").WithSummary("List approvals, newest first.").RequireAuthorization(ApexPolicies.Read);
         group.MapGet("/{id:guid}", GetAsync).WithName("GetApproval").RequireAuthorization(ApexPolicies.Read);
         group.MapPost("/{id:guid}/approve", ApproveAsync).WithName("ApproveApproval")
-            .WithSummary("Approve: the task runs again and may take exactly this action once.").RequireAuthorization(ApexPolicies.Approve);
-        group.MapPost("/{id:guid}/reject", RejectAsync).WithName("RejectApproval").WithSummary("Reject: the task fails with approval_rejected.").RequireAuthorization(ApexPolicies.Approve);
+            .WithSummary("Approve: the task runs again and may take exactly this action once.").RequireAuthorization(ApexPolicies.Approve)
+            .Audited(AuditActions.ApprovalApproved, AuditSubjects.Approval);
+        group.MapPost("/{id:guid}/reject", RejectAsync).WithName("RejectApproval").WithSummary("Reject: the task fails with approval_rejected.").RequireAuthorization(ApexPolicies.Approve)
+            .Audited(AuditActions.ApprovalRejected, AuditSubjects.Approval);
         return group;
     }
 

@@ -53,6 +53,7 @@ internal static class ServerHostingExtensions
         builder.Services.AddApexLive(builder.Configuration);
         builder.AddApexMetrics();
         builder.AddApexAuth();
+        builder.AddApexAudit();
         return builder;
     }
 
@@ -63,6 +64,7 @@ internal static class ServerHostingExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseApexAuth();
+        app.UseApexAudit();
         app.MapLiveApi();
         return app;
     }

@@ -3,6 +3,7 @@ using Apex.Contracts.Common;
 using Apex.Contracts.Keys;
 using Apex.Core.Errors;
 using Apex.Core.Security;
+using Apex.Server.Audit;
 using Apex.Server.Caching;
 using Apex.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,10 +18,14 @@ internal static class KeysApi
     public static RouteGroupBuilder MapKeysApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/admin/keys").WithTags("Keys").RequireAuthorization(ApexPolicies.Admin);
-        group.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create a key; the answer holds the whole key, shown this once.");
+        group.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create a key; the answer holds the whole key, shown this once.")
+            .Audited(AuditActions.KeyCreated, static (_, result) => result is Created<CreatedApiKeyResponse> { Value.ApiKey: { } key }
+                ? new AuditSubject($"key:{key.Id}", $"name {key.Name}, roles {string.Join(',', key.Roles)}", key.Tenant)
+                : new AuditSubject("key"));
         group.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("The tenant's keys, newest first, without secrets.");
         group.MapPost("/{id:guid}/revoke", RevokeAsync).WithName("RevokeApiKey")
-            .WithSummary("Revoke a key: refused at once on this server, within Apex:Auth:KeyCacheTtl on the others.");
+            .WithSummary("Revoke a key: refused at once on this server, within Apex:Auth:KeyCacheTtl on the others.")
+            .Audited(AuditActions.KeyRevoked, static (http, _) => new AuditSubject($"key:{http.Route()}"));
         return group;
     }
 

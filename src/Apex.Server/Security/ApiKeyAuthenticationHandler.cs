@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using Apex.Core;
 using Apex.Core.Security;
+using Apex.Server.Audit;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     ApiKeyHasher hasher,
     ApiKeyUsage usage,
     BootstrapKey bootstrap,
+    AuditTrail audit,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -31,29 +33,44 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
         if (!ApiKeyFormat.TryParse(credential, out var prefix))
         {
-            return AuthenticateResult.Fail("The credential is not an Apex API key.");
+            return Fail("The credential is not an Apex API key.", "anonymous", Tenancy.DefaultTenant);
         }
         if (bootstrap.Prefix == prefix)
         {
             return hasher.Matches(credential, bootstrap.Hash)
                 ? Success(ApexClaims.Principal(Scheme.Name, "bootstrap", Tenancy.DefaultTenant, [ApexRoles.Admin]))
-                : AuthenticateResult.Fail("Wrong secret for the bootstrap key.");
+                : Fail("Wrong secret for the bootstrap key.", "bootstrap", Tenancy.DefaultTenant);
         }
         var key = await keys.FindAsync(store, prefix, Context.RequestAborted);
-        if (!key.Exists || !hasher.Matches(credential, key.Hash))
+        if (!key.Exists)
         {
-            return AuthenticateResult.Fail("Unknown key or wrong secret.");
+            return Fail($"Unknown key (prefix {prefix}).", "anonymous", Tenancy.DefaultTenant);
+        }
+        var actor = $"key:{key.Id:D}";
+        if (!hasher.Matches(credential, key.Hash))
+        {
+            return Fail("Wrong secret.", actor, key.Tenant);
         }
         if (key.Revoked)
         {
-            return AuthenticateResult.Fail("The key is revoked.");
+            return Fail("The key is revoked.", actor, key.Tenant);
         }
         if (key.ExpiresAt <= time.GetUtcNow())
         {
-            return AuthenticateResult.Fail("The key has expired.");
+            return Fail("The key has expired.", actor, key.Tenant);
         }
         usage.Record(key.Id);
         return Success(ApexClaims.Principal(Scheme.Name, key.Name, key.Tenant, key.Roles, key.Id.ToString("D", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// A refusal, recorded in the audit log: under the key's tenant when the prefix names a key, else under the default
+    /// tenant (whose admins run the server). The credential itself is never recorded, only the public prefix.
+    /// </summary>
+    private AuthenticateResult Fail(string reason, string actor, string tenant)
+    {
+        audit.Record(Context, AuditActions.AuthFailed, AuditOutcomes.Failure, AuditTarget.Of(Context), reason, tenant, actor);
+        return AuthenticateResult.Fail(reason);
     }
 
     private AuthenticateResult Success(System.Security.Claims.ClaimsPrincipal principal) =>

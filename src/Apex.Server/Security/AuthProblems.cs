@@ -1,3 +1,5 @@
+using Apex.Core.Security;
+using Apex.Server.Audit;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -10,7 +12,7 @@ namespace Apex.Server.Security;
 /// <c>invalid_credentials</c> with a bad one, and a <c>WWW-Authenticate</c> challenge) or 403 (<c>forbidden</c>, naming
 /// the roles the route admits). Never echoes the credential.
 /// </summary>
-internal sealed class AuthProblems(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
+internal sealed class AuthProblems(IProblemDetailsService problems, AuditTrail audit) : IAuthorizationMiddlewareResultHandler
 {
     public const string Unauthenticated = "unauthenticated";
 
@@ -35,7 +37,9 @@ internal sealed class AuthProblems(IProblemDetailsService problems) : IAuthoriza
         {
             var roles = policy.Requirements.OfType<ClaimsAuthorizationRequirement>().SelectMany(r => r.AllowedValues ?? []);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return WriteAsync(context, StatusCodes.Status403Forbidden, Forbidden, $"This route needs one of the roles: {string.Join(", ", roles)}.");
+            var detail = $"This route needs one of the roles: {string.Join(", ", roles)}.";
+            audit.Record(context, AuditActions.AuthzDenied, AuditOutcomes.Denied, AuditTarget.Of(context), detail);
+            return WriteAsync(context, StatusCodes.Status403Forbidden, Forbidden, detail);
         }
         return _default.HandleAsync(next, context, policy, authorizeResult);
     }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Apex.Core;
 using Apex.Core.Security;
+using Apex.Server.Audit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -54,14 +55,38 @@ internal sealed class JwtSetup(IOptions<AuthOptions> options) : IConfigureNamedO
                 }
                 else
                 {
+                    RecordFailure(context.HttpContext, failure!);
                     context.Fail(failure!);
                 }
+                return Task.CompletedTask;
+            },
+            OnAuthenticationFailed = context =>
+            {
+                RecordFailure(context.HttpContext, Reason(context.Exception));
                 return Task.CompletedTask;
             },
         };
     }
 
     public void Configure(JwtBearerOptions options) => Configure(Options.DefaultName, options);
+
+    /// <summary>A refused token, in the audit log: its claims are not trusted, so the actor is anonymous and the tenant the default.</summary>
+    private static void RecordFailure(HttpContext context, string reason) =>
+        context.RequestServices.GetRequiredService<AuditTrail>()
+            .Record(context, AuditActions.AuthFailed, AuditOutcomes.Failure, AuditTarget.Of(context), $"JWT: {reason}", Tenancy.DefaultTenant, "anonymous");
+
+    /// <summary>Why validation refused a token, in a few words (the exception's message may quote the token's claims).</summary>
+    private static string Reason(Exception exception) => exception switch
+    {
+        SecurityTokenExpiredException => "expired",
+        SecurityTokenNotYetValidException => "not yet valid",
+        SecurityTokenInvalidIssuerException => "wrong issuer",
+        SecurityTokenInvalidAudienceException => "wrong audience",
+        SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "bad or missing signature",
+        SecurityTokenNoExpirationException => "no expiry",
+        SecurityTokenMalformedException => "malformed",
+        _ => "invalid token",
+    };
 
     /// <summary>The Apex principal of a validated token; null (with the reason) when its tenant is missing, ambiguous or malformed.</summary>
     internal static ClaimsPrincipal? Map(ClaimsPrincipal token, JwtOptions jwt, out string? failure)
