@@ -21,13 +21,7 @@ public sealed class LiveDistributedTests(PostgresDatabase database) : IClassFixt
         PostgresDatabase.RequireServer();
         var redis = TestServices.Require(TestServices.RedisVariable, "a Redis server");
         var prefix = $"apexws:{Guid.NewGuid():N}";
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Postgres"] = database.ConnectionString,
-            ["ConnectionStrings:Redis"] = redis,
-            ["Apex:Redis:Prefix"] = prefix,
-            ["Logging:LogLevel:StackExchange.Redis"] = "Warning",
-        };
+        var settings = Settings(database.ConnectionString, redis, prefix);
         try
         {
             await using var a = LiveServer.Start(settings);
@@ -75,15 +69,9 @@ public sealed class LiveDistributedTests(PostgresDatabase database) : IClassFixt
         var redis = TestServices.Require(TestServices.RedisVariable, "a Redis server");
         var prefix = $"apexws:{Guid.NewGuid():N}";
         var bootstrap = Apex.Core.Security.ApiKeyFormat.Generate();
-        var settings = new Dictionary<string, string?>
-        {
-            // A database of its own: keys in the store turn every server on it to Required mode, the other test's included.
-            ["ConnectionStrings:Postgres"] = await database.CreateDatabaseAsync(),
-            ["ConnectionStrings:Redis"] = redis,
-            ["Apex:Redis:Prefix"] = prefix,
-            ["Apex:Auth:BootstrapAdminKey"] = bootstrap,
-            ["Logging:LogLevel:StackExchange.Redis"] = "Warning",
-        };
+        // A database of its own: keys in the store turn every server on it to Required mode, the other test's included.
+        var settings = Settings(await database.CreateDatabaseAsync(), redis, prefix);
+        settings["Apex:Auth:BootstrapAdminKey"] = bootstrap;
         try
         {
             await using var a = LiveServer.Start(settings);
@@ -130,6 +118,14 @@ public sealed class LiveDistributedTests(PostgresDatabase database) : IClassFixt
             await DeleteKeysAsync(redis, prefix);
         }
     }
+
+    private static Dictionary<string, string?> Settings(string postgres, string redis, string prefix) => new()
+    {
+        ["ConnectionStrings:Postgres"] = postgres,
+        ["ConnectionStrings:Redis"] = redis,
+        ["Apex:Redis:Prefix"] = prefix,
+        ["Logging:LogLevel:StackExchange.Redis"] = "Warning",
+    };
 
     private static HttpClient Authorized(LiveServer server, string key)
     {
