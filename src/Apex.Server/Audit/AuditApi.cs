@@ -1,3 +1,4 @@
+using Apex.Core.Errors;
 using System.Security.Claims;
 using Apex.Contracts.Audit;
 using Apex.Contracts.Common;
@@ -16,19 +17,23 @@ internal static class AuditApi
     {
         var group = routes.MapGroup("/api/v1/admin/audit").WithTags("Audit").RequireAuthorization(ApexPolicies.Admin);
         group.MapGet("/", ListAsync).WithName("ListAuditEntries")
-            .WithSummary("The tenant's audit entries, newest first; filter by action and time window, page with the cursor.");
+            .WithSummary("The tenant's audit entries, newest first; filter by action and time window, page with the cursor. A platform admin may name another tenant.");
         group.MapGet("/verify", VerifyAsync).WithName("VerifyAuditChain")
-            .WithSummary("Walk the whole hash chain and report the first entry that is missing or changed.");
+            .WithSummary("Walk the whole hash chain (every tenant's entries) and report the first entry that is missing or changed. Platform admins only.");
         return group;
     }
 
     private static async Task<Ok<Page<AuditEntryResponse>>> ListAsync(ClaimsPrincipal user, IAuditStore store, IOptions<ApiOptions> options,
         CancellationToken cancellationToken, string? action = null, DateTimeOffset? since = null, DateTimeOffset? until = null, int? limit = null,
-        string? cursor = null)
+        string? cursor = null, string? tenant = null)
     {
+        if (tenant is not null && tenant != user.TenantId() && !user.IsPlatformAdmin())
+        {
+            throw new ApexForbiddenException("Only an admin of the default tenant reads another tenant's audit log.");
+        }
         var page = await store.ListAuditAsync(new AuditQuery
         {
-            TenantId = user.TenantId(),
+            TenantId = tenant ?? user.TenantId(),
             Action = string.IsNullOrWhiteSpace(action) ? null : action.Trim(),
             Since = since,
             Until = until,
@@ -38,9 +43,14 @@ internal static class AuditApi
         return TypedResults.Ok(new Page<AuditEntryResponse>([.. page.Items.Select(ToResponse)], page.NextCursor));
     }
 
-    private static async Task<Ok<AuditVerificationResponse>> VerifyAsync(IAuditStore store, IOptions<AuditOptions> options,
+    private static async Task<Ok<AuditVerificationResponse>> VerifyAsync(ClaimsPrincipal user, IAuditStore store, IOptions<AuditOptions> options,
         CancellationToken cancellationToken)
     {
+        if (!user.IsPlatformAdmin())
+        {
+            // The chain holds every tenant's entries: its length and head are the installation's, not a tenant's.
+            throw new ApexForbiddenException("Only an admin of the default tenant checks the audit chain.");
+        }
         var result = await AuditChain.VerifyAsync(store, options.Value.VerifyPageSize, cancellationToken);
         return TypedResults.Ok(new AuditVerificationResponse
         {

@@ -128,6 +128,32 @@ public sealed class AuditTrailTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OtherTenants_AndTheWholeChain_AreForPlatformAdminsOnly()
+    {
+        using var acmeAdmin = _auth.Client(_auth.Token(tenant: "acme", roles: [ApexRoles.Admin]));
+        using var created = await acmeAdmin.PostAsJsonAsync("/api/v1/admin/keys", new Contracts.Keys.CreateApiKeyRequest { Name = "acme-ops", Roles = ["viewer"] },
+            ApexJsonContext.Default.CreateApiKeyRequest, Ct);
+        created.EnsureSuccessStatusCode();
+
+        // A tenant's admin: its own log, not another's, not the installation's chain.
+        Assert.Equal(HttpStatusCode.Forbidden, (await acmeAdmin.GetAsync("/api/v1/admin/audit?tenant=default", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await acmeAdmin.GetAsync("/api/v1/admin/audit/verify", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await acmeAdmin.GetAsync("/api/v1/admin/audit?tenant=acme", Ct)).StatusCode);
+
+        // The platform admin reads Acme's.
+        using var platform = _auth.Client(_auth.BootstrapKey);
+        // Entries are written behind the request: wait for it.
+        var acme = await ApexHttp.PollAsync(async () =>
+        {
+            var page = (await platform.GetFromJsonAsync("/api/v1/admin/audit?tenant=acme&action=key.created", ApexJsonContext.Default.PageAuditEntryResponse, Ct))!;
+            return page.Items.Count > 0 ? page : null;
+        }, TimeSpan.FromSeconds(10), Ct);
+        Assert.NotNull(acme);
+        Assert.Contains(acme.Items, e => e.Tenant == "acme" && e.Action == AuditActions.KeyCreated);
+        Assert.All(acme.Items, e => Assert.Equal("acme", e.Tenant));
+    }
+
+    [Fact]
     public async Task Verify_AfterRealTraffic_IsValid()
     {
         await _auth.CreateKeyAsync(Ct, ApexRoles.Viewer);
