@@ -110,10 +110,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
     [Fact]
     public async Task List_ShowsOnlyTheCallersTenant_AndOnlyToAdmins()
     {
-        using var acmeAdmin = _auth.Client(_auth.Token(tenant: "acme", roles: [ApexRoles.Admin]));
-        using var created = await acmeAdmin.PostAsJsonAsync("/api/v1/admin/keys", new Contracts.Keys.CreateApiKeyRequest { Name = "acme-ci", Roles = ["viewer"] },
-            ApexJsonContext.Default.CreateApiKeyRequest, Ct);
-        created.EnsureSuccessStatusCode();
+        using var acmeAdmin = await AcmeAdminWhoMadeAKeyAsync("acme-ci");
         await _auth.CreateKeyAsync(Ct, ApexRoles.Operator);
 
         var acme = await WaitForEntryAsync(e => e.Action == AuditActions.KeyCreated, acmeAdmin);
@@ -130,10 +127,7 @@ public sealed class AuditTrailTests : IAsyncLifetime
     [Fact]
     public async Task OtherTenants_AndTheWholeChain_AreForPlatformAdminsOnly()
     {
-        using var acmeAdmin = _auth.Client(_auth.Token(tenant: "acme", roles: [ApexRoles.Admin]));
-        using var created = await acmeAdmin.PostAsJsonAsync("/api/v1/admin/keys", new Contracts.Keys.CreateApiKeyRequest { Name = "acme-ops", Roles = ["viewer"] },
-            ApexJsonContext.Default.CreateApiKeyRequest, Ct);
-        created.EnsureSuccessStatusCode();
+        using var acmeAdmin = await AcmeAdminWhoMadeAKeyAsync("acme-ops");
 
         // A tenant's admin: its own log, not another's, not the installation's chain.
         Assert.Equal(HttpStatusCode.Forbidden, (await acmeAdmin.GetAsync("/api/v1/admin/audit?tenant=default", Ct)).StatusCode);
@@ -151,6 +145,16 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.NotNull(acme);
         Assert.Contains(acme.Items, e => e.Tenant == "acme" && e.Action == AuditActions.KeyCreated);
         Assert.All(acme.Items, e => Assert.Equal("acme", e.Tenant));
+    }
+
+    /// <summary>A client of an admin of tenant <c>acme</c> (a JWT) that has created a viewer key named <paramref name="name"/>.</summary>
+    private async Task<HttpClient> AcmeAdminWhoMadeAKeyAsync(string name)
+    {
+        var acmeAdmin = _auth.Client(_auth.Token(tenant: "acme", roles: [ApexRoles.Admin]));
+        using var created = await acmeAdmin.PostAsJsonAsync("/api/v1/admin/keys", new Contracts.Keys.CreateApiKeyRequest { Name = name, Roles = ["viewer"] },
+            ApexJsonContext.Default.CreateApiKeyRequest, Ct);
+        created.EnsureSuccessStatusCode();
+        return acmeAdmin;
     }
 
     [Fact]
