@@ -31,5 +31,6 @@ internal static class ApexCommandLine
         ApprovalsCommand.Create(console),
         UsageCommand.Create(console),
         KeysCommand.Create(console),
+        TenantsCommand.Create(console),
     };
 }

@@ -7,6 +7,7 @@ using Apex.Contracts.Dags;
 using Apex.Contracts.Health;
 using Apex.Contracts.Keys;
 using Apex.Contracts.Tasks;
+using Apex.Contracts.Tenants;
 using Apex.Contracts.Usage;
 
 namespace Apex.Contracts;
@@ -23,6 +24,9 @@ namespace Apex.Contracts;
 [JsonSerializable(typeof(CreatedApiKeyResponse))]
 [JsonSerializable(typeof(Page<ApiKeyResponse>))]
 [JsonSerializable(typeof(UsageReport))]
+[JsonSerializable(typeof(TenantQuotaValues))]
+[JsonSerializable(typeof(TenantResponse))]
+[JsonSerializable(typeof(Page<TenantResponse>))]
 [JsonSerializable(typeof(CreateTaskBatchRequest))]
 [JsonSerializable(typeof(CreateTaskBatchResponse))]
 [JsonSerializable(typeof(TaskResponse))]

@@ -34,7 +34,26 @@ internal static class PostgresMigrations
         (7, "task_output_schema", TaskOutputSchema),
         (8, "task_trace_context", TaskTraceContext),
         (9, "api_keys", ApiKeys),
+        (11, "tenants", Tenants),
     ];
+
+    /// <summary>
+    /// Tenants' state and quota overrides: a tenant without a row is active with the default quotas (null column: the
+    /// default; 0: unlimited). Small (one row per tenant that was ever changed), read whole by every server.
+    /// </summary>
+    private const string Tenants = """
+        CREATE TABLE tenants (
+            tenant_id text PRIMARY KEY,
+            state text NOT NULL,
+            requests_per_second double precision NULL,
+            request_burst integer NULL,
+            queued_tasks integer NULL,
+            concurrent_runs integer NULL,
+            cost_per_day_nanousd bigint NULL,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL
+        );
+        """;
 
     /// <summary>
     /// The W3C trace context of a task's submission, so its attempts (in any process, at any later time) join its trace;

@@ -1,5 +1,6 @@
 using Apex.Core.Security;
 using Apex.Core.Storage;
+using Apex.Core.Tenants;
 using Apex.Postgres;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -42,6 +43,7 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<IApexStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresApexStore>());
+        services.TryAddSingleton<ITenantStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         return services;
     }
 }

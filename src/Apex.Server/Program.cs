@@ -5,6 +5,7 @@ using Apex.Server.Health;
 using Apex.Server.Keys;
 using Apex.Server.Stats;
 using Apex.Server.Tasks;
+using Apex.Server.Tenants;
 using Apex.Server.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -22,6 +23,7 @@ app.MapUsageApi();
 app.MapApprovalsApi();
 app.MapStatsApi();
 app.MapKeysApi();
+app.MapTenantsApi();
 app.MapApexDocs();
 app.MapApexDashboard();
 app.Run();

@@ -164,6 +164,19 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX IF NOT EXISTS idx_api_keys_prefix ON api_keys (prefix);
         CREATE INDEX IF NOT EXISTS idx_api_keys_tenant_created ON api_keys (tenant_id, created_at DESC, id DESC);
 
+        -- Tenants' state and quota overrides (null: the default; 0: unlimited); a tenant without a row is active.
+        CREATE TABLE IF NOT EXISTS tenants (
+            tenant_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            requests_per_second REAL NULL,
+            request_burst INTEGER NULL,
+            queued_tasks INTEGER NULL,
+            concurrent_runs INTEGER NULL,
+            cost_per_day_nanousd INTEGER NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
         CREATE TABLE IF NOT EXISTS idempotency_keys (
             tenant_id TEXT NOT NULL,
             key TEXT NOT NULL,

@@ -53,16 +53,18 @@ internal static class ServerHostingExtensions
         builder.Services.AddApexLive(builder.Configuration);
         builder.AddApexMetrics();
         builder.AddApexAuth();
+        builder.Services.AddApexQuotas(distributed);
         return builder;
     }
 
-    /// <summary>Error handling and authentication for everything mapped after it.</summary>
+    /// <summary>Error handling, authentication and request quotas for everything mapped after it.</summary>
     public static WebApplication UseApexServer(this WebApplication app)
     {
         app.UseApexMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseApexAuth();
+        app.UseApexQuotas();
         app.MapLiveApi();
         return app;
     }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Apex.Core;
 using Apex.Core.Security;
+using Apex.Engine.Tenants;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -9,7 +10,7 @@ namespace Apex.Server.Security;
 
 /// <summary>
 /// JWT bearer validation from <c>Apex:Auth:Jwt</c>: signature (never <c>alg=none</c>), issuer, audience and lifetime are
-/// all required; the token's roles and tenant claims become the Apex claims.
+/// all required; the token's roles and tenant claims become the Apex claims. A suspended tenant's tokens are refused.
 /// </summary>
 internal sealed class JwtSetup(IOptions<AuthOptions> options) : IConfigureNamedOptions<JwtBearerOptions>
 {
@@ -48,13 +49,17 @@ internal sealed class JwtSetup(IOptions<AuthOptions> options) : IConfigureNamedO
             },
             OnTokenValidated = context =>
             {
-                if (Map(context.Principal!, jwt, out var failure) is { } principal)
+                if (Map(context.Principal!, jwt, out var failure) is not { } principal)
                 {
-                    context.Principal = principal;
+                    context.Fail(failure!);
+                }
+                else if (context.HttpContext.RequestServices.GetRequiredService<TenantDirectory>().IsSuspended(principal.TenantId()))
+                {
+                    context.Fail("The token's tenant is suspended.");
                 }
                 else
                 {
-                    context.Fail(failure!);
+                    context.Principal = principal;
                 }
                 return Task.CompletedTask;
             },
