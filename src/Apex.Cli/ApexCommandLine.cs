@@ -32,5 +32,6 @@ internal static class ApexCommandLine
         UsageCommand.Create(console),
         KeysCommand.Create(console),
         AuditCommand.Create(console),
+        TenantsCommand.Create(console),
     };
 }

@@ -8,6 +8,7 @@ using Apex.Contracts.Dags;
 using Apex.Contracts.Health;
 using Apex.Contracts.Keys;
 using Apex.Contracts.Tasks;
+using Apex.Contracts.Tenants;
 using Apex.Contracts.Usage;
 
 namespace Apex.Contracts;
@@ -26,6 +27,9 @@ namespace Apex.Contracts;
 [JsonSerializable(typeof(Page<AuditEntryResponse>))]
 [JsonSerializable(typeof(AuditVerificationResponse))]
 [JsonSerializable(typeof(UsageReport))]
+[JsonSerializable(typeof(TenantQuotaValues))]
+[JsonSerializable(typeof(TenantResponse))]
+[JsonSerializable(typeof(Page<TenantResponse>))]
 [JsonSerializable(typeof(CreateTaskBatchRequest))]
 [JsonSerializable(typeof(CreateTaskBatchResponse))]
 [JsonSerializable(typeof(TaskResponse))]

@@ -12,6 +12,7 @@ using Apex.Core.Tasks;
 using Apex.Engine.Agents;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Telemetry;
+using Apex.Engine.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Apex.Engine;
@@ -26,6 +27,7 @@ public sealed class ApexEngine(
     AgentCatalog agents,
     DagValidator dagValidator,
     RetryPolicy retryPolicy,
+    TenantAdmission admission,
     IOptions<EngineOptions> options,
     TimeProvider timeProvider)
 {
@@ -40,6 +42,7 @@ public sealed class ApexEngine(
         var task = Resolve(tenantId, request, "", TaskTracing.ContextOf(activity));
         activity?.SetTag(TaskTracing.TaskIdTag, task.Id.ToString());
         AdmitOrThrow(1);
+        await admission.AdmitAsync(tenantId, 1, cancellationToken);
         var outcome = await store.SubmitTasksAsync([task], Key(idempotencyKey, requestHash), cancellationToken);
         dispatcher.Dispatch(outcome.Dispatch);
         var record = outcome.Created
@@ -79,6 +82,7 @@ public sealed class ApexEngine(
             tasks[i] = Resolve(tenantId, requests[i]!, $"tasks[{i}].", trace);
         }
         AdmitOrThrow(tasks.Length);
+        await admission.AdmitAsync(tenantId, tasks.Length, cancellationToken);
         var outcome = await store.SubmitTasksAsync(tasks, Key(idempotencyKey, requestHash), cancellationToken);
         dispatcher.Dispatch(outcome.Dispatch);
         return outcome;
@@ -118,6 +122,7 @@ public sealed class ApexEngine(
             };
         }
         AdmitOrThrow(tasks.Length);
+        await admission.AdmitAsync(tenantId, tasks.Length, cancellationToken);
         var dag = new NewDag { TenantId = tenantId, Id = dagId, Plan = plan, Tasks = tasks };
         var outcome = await store.SubmitDagAsync(dag, Key(idempotencyKey, requestHash), cancellationToken);
         dispatcher.Dispatch(outcome.Dispatch);

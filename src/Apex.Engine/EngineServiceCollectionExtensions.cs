@@ -7,6 +7,7 @@ using Apex.Engine.Approvals;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Events;
 using Apex.Engine.Execution;
+using Apex.Engine.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -33,8 +34,23 @@ public static class EngineServiceCollectionExtensions
         services.TryAddSingleton<InProcessEventBus>();
         services.TryAddSingleton<IEventBus>(sp => sp.GetRequiredService<InProcessEventBus>());
         services.TryAddSingleton<AgentCatalog>();
-        services.TryAddSingleton(sp => new InProcessTaskQueue(
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AgentCatalog>().ConcurrencyOf));
+        services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section))
+            .Validate(o => o.TenantRequestsPerSecond >= 0 && o.TenantRequestBurst >= 0 && o.KeyRequestsPerSecond >= 0 && o.KeyRequestBurst >= 0
+                && o.QueuedTasks >= 0 && o.ConcurrentRuns >= 0 && o.CostPerDayUsd >= 0,
+                "Apex:Quotas limits must be 0 (unlimited) or positive.")
+            .Validate(o => o.TenantCacheTtl > TimeSpan.Zero && o.UsageCacheTtl >= TimeSpan.Zero,
+                "Apex:Quotas:TenantCacheTtl must be positive and UsageCacheTtl not negative.")
+            .ValidateOnStart();
+        services.TryAddSingleton<TenantDirectory>();
+        services.TryAddSingleton<TenantAdmission>();
+        services.AddHostedService<TenantRefresher>();
+        services.TryAddSingleton(sp =>
+        {
+            var tenants = sp.GetRequiredService<TenantDirectory>();
+            var queue = new InProcessTaskQueue(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<AgentCatalog>().ConcurrencyOf, tenants.ConcurrentRunsOf);
+            tenants.Changed += queue.Reconsider;
+            return queue;
+        });
         services.TryAddSingleton<RunningTasks>();
         services.TryAddSingleton<ITaskDispatcher, InProcessDispatcher>();
         services.TryAddSingleton<TaskExecutor>();

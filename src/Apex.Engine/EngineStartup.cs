@@ -2,6 +2,7 @@ using Apex.Core.Storage;
 using Apex.Engine.Agents;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Execution;
+using Apex.Engine.Tenants;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,12 +10,13 @@ using Microsoft.Extensions.Options;
 namespace Apex.Engine;
 
 /// <summary>
-/// Runs before the workers: migrates the store, loads agents, and re-dispatches whatever a previous process left
+/// Runs before the workers: migrates the store, loads agents and tenants, and re-dispatches whatever a previous process left
 /// queued or running (the running ones come back as attempt + 1).
 /// </summary>
 internal sealed partial class EngineStartup(
     IApexStore store,
     AgentCatalog agents,
+    TenantDirectory tenants,
     ITaskDispatcher dispatcher,
     WorkerPool workers,
     IOptions<EngineOptions> options,
@@ -24,6 +26,7 @@ internal sealed partial class EngineStartup(
     {
         await store.InitializeAsync(cancellationToken);
         await agents.LoadAsync(cancellationToken);
+        await tenants.LoadAsync(cancellationToken);
         if (!options.Value.RecoverOnStart)
         {
             LogStarted(store.Backend, 0);

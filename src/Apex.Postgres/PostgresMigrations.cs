@@ -41,6 +41,7 @@ internal static class PostgresMigrations
         (8, "task_trace_context", TaskTraceContext),
         (9, "api_keys", ApiKeys),
         (10, "audit_log", AuditLog),
+        (11, "tenants", Tenants),
     ];
 
     /// <summary>
@@ -71,6 +72,24 @@ internal static class PostgresMigrations
         $$;
         CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
         CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+        """;
+
+    /// <summary>
+    /// Tenants' state and quota overrides: a tenant without a row is active with the default quotas (null column: the
+    /// default; 0: unlimited). Small (one row per tenant that was ever changed), read whole by every server.
+    /// </summary>
+    private const string Tenants = """
+        CREATE TABLE tenants (
+            tenant_id text PRIMARY KEY,
+            state text NOT NULL,
+            requests_per_second double precision NULL,
+            request_burst integer NULL,
+            queued_tasks integer NULL,
+            concurrent_runs integer NULL,
+            cost_per_day_nanousd bigint NULL,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL
+        );
         """;
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Apex.Core.Security;
 using Apex.Core.Storage;
+using Apex.Core.Tenants;
 using Apex.Postgres;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -43,6 +44,7 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<PostgresApexStore>());
+        services.TryAddSingleton<ITenantStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         return services;
     }
 }

@@ -6,6 +6,7 @@ using Apex.Server.Health;
 using Apex.Server.Keys;
 using Apex.Server.Stats;
 using Apex.Server.Tasks;
+using Apex.Server.Tenants;
 using Apex.Server.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -24,6 +25,7 @@ app.MapApprovalsApi();
 app.MapStatsApi();
 app.MapKeysApi();
 app.MapAuditApi();
+app.MapTenantsApi();
 app.MapApexDocs();
 app.MapApexDashboard();
 app.Run();

@@ -189,6 +189,18 @@ internal static class SqliteSchema
         BEGIN
             SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused');
         END;
+        -- Tenants' state and quota overrides (null: the default; 0: unlimited); a tenant without a row is active.
+        CREATE TABLE IF NOT EXISTS tenants (
+            tenant_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            requests_per_second REAL NULL,
+            request_burst INTEGER NULL,
+            queued_tasks INTEGER NULL,
+            concurrent_runs INTEGER NULL,
+            cost_per_day_nanousd INTEGER NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
 
         CREATE TABLE IF NOT EXISTS idempotency_keys (
             tenant_id TEXT NOT NULL,

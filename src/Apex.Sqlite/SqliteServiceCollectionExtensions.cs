@@ -1,5 +1,6 @@
 using Apex.Core.Security;
 using Apex.Core.Storage;
+using Apex.Core.Tenants;
 using Apex.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +23,7 @@ public static class SqliteServiceCollectionExtensions
         services.TryAddSingleton<IStoreStatistics>(sp => sp.GetRequiredService<SqliteApexStore>());
         services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteApexStore>());
         services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<SqliteApexStore>());
+        services.TryAddSingleton<ITenantStore>(sp => sp.GetRequiredService<SqliteApexStore>());
         return services;
     }
 }

@@ -29,10 +29,13 @@ public sealed class ApexForbiddenException(string message) : ApexException("forb
 public sealed class ApexConflictException(string code, string message) : ApexException(code, message);
 
 /// <summary>A bounded resource is full; try again later (HTTP 429 with Retry-After).</summary>
-public sealed class ApexCapacityException(string code, string message, TimeSpan retryAfter) : ApexException(code, message)
+public sealed class ApexCapacityException(string code, string message, TimeSpan retryAfter, string? quota = null) : ApexException(code, message)
 {
     /// <summary>When a retry is likely to succeed.</summary>
     public TimeSpan RetryAfter { get; } = retryAfter;
+
+    /// <summary>The tenant or key quota that refused, such as <c>queued_tasks</c>; null for a server-wide limit.</summary>
+    public string? Quota { get; } = quota;
 }
 
 /// <summary>The store cannot be reached; nothing was written (HTTP 503 with Retry-After).</summary>

@@ -5,7 +5,9 @@ namespace Apex.Engine.Dispatch;
 /// <summary>
 /// The embedded dispatch queue: highest priority first, FIFO within a priority; items with a future
 /// <see cref="DispatchItem.RunAt"/> wait in a timer-driven delay heap; an agent at its concurrency cap has its items
-/// parked (in order) until one of its executions ends, so a busy agent never blocks others.
+/// parked (in order) until one of its executions ends, so a busy agent never blocks others. A tenant at its cap of
+/// concurrent runs has its items parked the same way, in a lane of its own (keyed by the tenant id alone: agent lanes
+/// are <c>tenant/agent</c>).
 /// It is a hint: the store is the truth and a restart rebuilds it from the store.
 /// </summary>
 /// <remarks>
@@ -19,12 +21,13 @@ public sealed class InProcessTaskQueue : IDisposable
     private readonly Lock _lock = new();
     private readonly PriorityQueue<DispatchItem, (int Priority, long Seq)> _ready = new();
     private readonly PriorityQueue<DispatchItem, DateTimeOffset> _delayed = new();
-    private readonly Dictionary<string, AgentLane> _lanes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly Queue<TaskCompletionSource<DispatchItem>> _waiters = new();
     private readonly HashSet<Guid> _members = [];
     private readonly Dictionary<Guid, DateTimeOffset> _withdrawn = [];
     private readonly TimeProvider _timeProvider;
     private readonly Func<string, int> _agentConcurrency;
+    private readonly Func<string, int>? _tenantConcurrency;
     private readonly ITimer _timer;
     private long _seq;
     private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
@@ -32,10 +35,12 @@ public sealed class InProcessTaskQueue : IDisposable
     /// <summary>Creates a queue.</summary>
     /// <param name="timeProvider">Clock for delayed items.</param>
     /// <param name="agentConcurrency">Concurrency cap of an agent by name.</param>
-    public InProcessTaskQueue(TimeProvider timeProvider, Func<string, int> agentConcurrency)
+    /// <param name="tenantConcurrency">Cap on a tenant's running tasks by tenant id (<see cref="int.MaxValue"/>: none); null: no tenant caps.</param>
+    public InProcessTaskQueue(TimeProvider timeProvider, Func<string, int> agentConcurrency, Func<string, int>? tenantConcurrency = null)
     {
         _timeProvider = timeProvider;
         _agentConcurrency = agentConcurrency;
+        _tenantConcurrency = tenantConcurrency;
         _timer = timeProvider.CreateTimer(_ => PromoteDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -132,16 +137,33 @@ public sealed class InProcessTaskQueue : IDisposable
         }
     }
 
-    /// <summary>Frees the agent slot taken by <see cref="DequeueAsync"/>, once the execution ended.</summary>
+    /// <summary>Frees the agent (and tenant) slot taken by <see cref="DequeueAsync"/>, once the execution ended.</summary>
     public void Release(string agent)
     {
         lock (_lock)
         {
-            var lane = Lane(agent);
-            lane.Running--;
-            if (lane.Parked.TryDequeue(out var parked, out var order))
+            FreeSlots(agent);
+            Pump();
+        }
+    }
+
+    /// <summary>
+    /// Gives every item parked behind its tenant's cap another chance (after caps changed): they go back to the ready
+    /// heap in their order and park again if their tenant is still full.
+    /// </summary>
+    public void Reconsider()
+    {
+        lock (_lock)
+        {
+            foreach (var (key, lane) in _lanes)
             {
-                _ready.Enqueue(parked, order);
+                if (!key.Contains('/', StringComparison.Ordinal))
+                {
+                    while (lane.Parked.TryDequeue(out var parked, out var order))
+                    {
+                        _ready.Enqueue(parked, order);
+                    }
+                }
             }
             Pump();
         }
@@ -198,14 +220,27 @@ public sealed class InProcessTaskQueue : IDisposable
             {
                 continue; // not held any more
             }
-            var lane = Lane(item.Agent);
-            if (lane.Running < _agentConcurrency(item.Agent))
+            var lane = GetLane(item.Agent);
+            var tenant = TenantLane(item.Agent);
+            if (lane.Running >= _agentConcurrency(item.Agent))
+            {
+                _members.Add(item.Id);
+                lane.Parked.Enqueue(item, order);
+            }
+            else if (tenant is not null && tenant.Value.Lane.Running >= _tenantConcurrency!(tenant.Value.Id))
+            {
+                _members.Add(item.Id);
+                tenant.Value.Lane.Parked.Enqueue(item, order);
+            }
+            else
             {
                 lane.Running++;
+                if (tenant is not null)
+                {
+                    tenant.Value.Lane.Running++;
+                }
                 return true;
             }
-            _members.Add(item.Id);
-            lane.Parked.Enqueue(item, order);
         }
         return false;
     }
@@ -259,8 +294,12 @@ public sealed class InProcessTaskQueue : IDisposable
             }
             if (!handed)
             {
-                // Every waiter had been cancelled: give the item and its slot back.
-                Lane(item.Agent).Running--;
+                // Every waiter had been cancelled: give the item and its slots back.
+                GetLane(item.Agent).Running--;
+                if (TenantLane(item.Agent) is { } tenant)
+                {
+                    tenant.Lane.Running--;
+                }
                 _members.Add(item.Id);
                 _ready.Enqueue(item, (-item.Priority, _seq++));
                 return;
@@ -295,18 +334,51 @@ public sealed class InProcessTaskQueue : IDisposable
         _timer.Change(dueIn < TimeSpan.Zero ? TimeSpan.Zero : dueIn, Timeout.InfiniteTimeSpan);
     }
 
-    private AgentLane Lane(string agent)
+    private void FreeSlots(string agent)
     {
-        if (!_lanes.TryGetValue(agent, out var lane))
+        Unpark(GetLane(agent));
+        if (TenantLane(agent) is { } tenant)
         {
-            lane = new AgentLane();
-            _lanes[agent] = lane;
+            Unpark(tenant.Lane);
+        }
+    }
+
+    private void Unpark(Lane lane)
+    {
+        lane.Running--;
+        if (lane.Parked.TryDequeue(out var parked, out var order))
+        {
+            _ready.Enqueue(parked, order);
+        }
+    }
+
+    /// <summary>The lane of the tenant of an agent lane <c>tenant/agent</c>; null without tenant caps.</summary>
+    private (string Id, Lane Lane)? TenantLane(string agentLane)
+    {
+        if (_tenantConcurrency is null)
+        {
+            return null;
+        }
+        var id = GetLane(agentLane).Tenant;
+        return (id, GetLane(id));
+    }
+
+    private Lane GetLane(string key)
+    {
+        if (!_lanes.TryGetValue(key, out var lane))
+        {
+            var slash = key.IndexOf('/', StringComparison.Ordinal);
+            lane = new Lane { Tenant = slash > 0 ? key[..slash] : "" };
+            _lanes[key] = lane;
         }
         return lane;
     }
 
-    private sealed class AgentLane
+    private sealed class Lane
     {
+        /// <summary>For an agent lane, its tenant (the lane key's part before the slash).</summary>
+        public required string Tenant { get; init; }
+
         public int Running { get; set; }
 
         public PriorityQueue<DispatchItem, (int Priority, long Seq)> Parked { get; } = new();

@@ -1,4 +1,7 @@
 using System.Globalization;
+using Apex.Core;
+using Apex.Core.Errors;
+using Apex.Engine.Tenants;
 using Apex.Redis.Events;
 using Apex.Server.Security;
 using StackExchange.Redis;
@@ -13,6 +16,9 @@ internal interface ICacheInvalidationPublisher
 
     /// <summary>An API key was created or revoked: the other servers drop their cached copy. Fire-and-forget.</summary>
     void PublishApiKey(string prefix);
+
+    /// <summary>A tenant's state or quotas changed: the other servers read its row again. Fire-and-forget.</summary>
+    void PublishTenant(string tenantId);
 }
 
 /// <summary>Embedded mode: there is no other server.</summary>
@@ -25,23 +31,33 @@ internal sealed class LocalOnlyInvalidation : ICacheInvalidationPublisher
     public void PublishApiKey(string prefix)
     {
     }
+
+    public void PublishTenant(string tenantId)
+    {
+    }
 }
 
 /// <summary>
 /// Distributed mode: publishes <c>task:{tenant}:{id}:{version}</c> on <c>{prefix}:cache:invalidate</c> (the seed's
 /// event-based invalidation) and, as a hosted service, applies what the other servers publish. A server hears its
-/// own messages too; evicting twice is harmless. API keys go the same way as <c>apikey:{prefix}</c>.
+/// own messages too; evicting twice is harmless. API keys go the same way as <c>apikey:{prefix}</c>, tenants as
+/// <c>tenant:{id}</c>. The tenant directory is resolved when a message comes, not injected: it reads the store, which
+/// depends on the event bus, which depends on this relay.
 /// </summary>
 internal sealed partial class RedisCacheInvalidationRelay(CacheInvalidation channel, TaskCacheCoherence cache, ApiKeyCache keys,
-    ILogger<RedisCacheInvalidationRelay> logger)
+    IServiceProvider services, ILogger<RedisCacheInvalidationRelay> logger)
     : ICacheInvalidationPublisher, IHostedService
 {
+    private const string TenantPrefix = "tenant:";
+
     private IAsyncDisposable? _subscription;
 
     public void Publish(string tenantId, Guid taskId, int version) =>
         _ = PublishAsync(string.Concat(TaskCacheCoherence.Key(tenantId, taskId), ":", version.ToString(CultureInfo.InvariantCulture)));
 
     public void PublishApiKey(string prefix) => _ = PublishAsync(ApiKeyCache.Message(prefix));
+
+    public void PublishTenant(string tenantId) => _ = PublishAsync(TenantPrefix + tenantId);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -92,6 +108,10 @@ internal sealed partial class RedisCacheInvalidationRelay(CacheInvalidation chan
         {
             _ = keys.ChangedAsync(prefix);
         }
+        else if (message.StartsWith(TenantPrefix, StringComparison.Ordinal) && Tenancy.IsValid(message[TenantPrefix.Length..]))
+        {
+            _ = RefreshTenantAsync(message[TenantPrefix.Length..]);
+        }
         else if (TryParse(message, out var tenantId, out var taskId, out var version))
         {
             _ = cache.Invalidate(tenantId, taskId, version);
@@ -99,6 +119,19 @@ internal sealed partial class RedisCacheInvalidationRelay(CacheInvalidation chan
         else
         {
             LogMalformed(message);
+        }
+    }
+
+    private async Task RefreshTenantAsync(string tenantId)
+    {
+        try
+        {
+            await services.GetRequiredService<TenantDirectory>().RefreshAsync(tenantId);
+        }
+        catch (Exception e) when (e is ApexUnavailableException or OperationCanceledException)
+        {
+            // The periodic reload (Apex:Quotas:TenantCacheTtl) picks the change up once the store answers.
+            LogTenantRefreshFailed(e, tenantId);
         }
     }
 
@@ -120,6 +153,9 @@ internal sealed partial class RedisCacheInvalidationRelay(CacheInvalidation chan
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish cache invalidation {Message}.")]
     private partial void LogPublishFailed(Exception exception, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not re-read tenant {TenantId} after a change; the periodic reload will.")]
+    private partial void LogTenantRefreshFailed(Exception exception, string tenantId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored malformed cache invalidation {Message}.")]
     private partial void LogMalformed(string message);

@@ -54,6 +54,10 @@ internal sealed partial class ApexExceptionHandler(IProblemDetailsService proble
 
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"https://apex.dev/problems/{code}" };
         problem.Extensions["code"] = code;
+        if (exception is ApexCapacityException { Quota: { } quota })
+        {
+            problem.Extensions["quota"] = quota;
+        }
         if (exception is ApexValidationException validation)
         {
             if (validation.Errors.Count > 0)

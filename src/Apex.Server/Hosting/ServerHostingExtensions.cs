@@ -54,10 +54,11 @@ internal static class ServerHostingExtensions
         builder.AddApexMetrics();
         builder.AddApexAuth();
         builder.AddApexAudit();
+        builder.Services.AddApexQuotas(distributed);
         return builder;
     }
 
-    /// <summary>Error handling and authentication for everything mapped after it.</summary>
+    /// <summary>Error handling, authentication and request quotas for everything mapped after it.</summary>
     public static WebApplication UseApexServer(this WebApplication app)
     {
         app.UseApexMetrics();
@@ -65,6 +66,7 @@ internal static class ServerHostingExtensions
         app.UseStatusCodePages();
         app.UseApexAuth();
         app.UseApexAudit();
+        app.UseApexQuotas();
         app.MapLiveApi();
         return app;
     }

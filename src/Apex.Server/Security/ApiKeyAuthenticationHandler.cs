@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using Apex.Core;
 using Apex.Core.Security;
 using Apex.Server.Audit;
+using Apex.Engine.Tenants;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Apex.Server.Security;
 
 /// <summary>
 /// Authenticates <c>apex_&lt;prefix&gt;_&lt;secret&gt;</c> keys: the bootstrap key from configuration, else one cache lookup by
-/// prefix and a constant-time comparison of hashes. The reason of a failure is logged, never the credential.
+/// prefix and a constant-time comparison of hashes; a suspended tenant's keys are refused like bad ones. The reason of a failure is logged, never the credential.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
@@ -22,6 +23,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     ApiKeyUsage usage,
     BootstrapKey bootstrap,
     AuditTrail audit,
+    TenantDirectory tenants,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -58,6 +60,10 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (key.ExpiresAt <= time.GetUtcNow())
         {
             return Fail("The key has expired.", actor, key.Tenant);
+        }
+        if (tenants.IsSuspended(key.Tenant))
+        {
+            return Fail("The key's tenant is suspended.", actor, key.Tenant);
         }
         usage.Record(key.Id);
         return Success(ApexClaims.Principal(Scheme.Name, key.Name, key.Tenant, key.Roles, key.Id.ToString("D", CultureInfo.InvariantCulture)));

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Apex.Core;
 using Apex.Core.Security;
+using Apex.Engine.Tenants;
 using Apex.Server.Audit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace Apex.Server.Security;
 
 /// <summary>
 /// JWT bearer validation from <c>Apex:Auth:Jwt</c>: signature (never <c>alg=none</c>), issuer, audience and lifetime are
-/// all required; the token's roles and tenant claims become the Apex claims.
+/// all required; the token's roles and tenant claims become the Apex claims. A suspended tenant's tokens are refused.
 /// </summary>
 internal sealed class JwtSetup(IOptions<AuthOptions> options) : IConfigureNamedOptions<JwtBearerOptions>
 {
@@ -49,14 +50,19 @@ internal sealed class JwtSetup(IOptions<AuthOptions> options) : IConfigureNamedO
             },
             OnTokenValidated = context =>
             {
-                if (Map(context.Principal!, jwt, out var failure) is { } principal)
-                {
-                    context.Principal = principal;
-                }
-                else
+                if (Map(context.Principal!, jwt, out var failure) is not { } principal)
                 {
                     RecordFailure(context.HttpContext, failure!);
                     context.Fail(failure!);
+                }
+                else if (context.HttpContext.RequestServices.GetRequiredService<TenantDirectory>().IsSuspended(principal.TenantId()))
+                {
+                    RecordFailure(context.HttpContext, "JWT: the tenant is suspended");
+                    context.Fail("The token's tenant is suspended.");
+                }
+                else
+                {
+                    context.Principal = principal;
                 }
                 return Task.CompletedTask;
             },

@@ -132,5 +132,44 @@ public sealed class InProcessTaskQueueTests
         Assert.Equal((1, 0, 1), (queue.Count, queue.ReadyCount, queue.DelayedCount));
     }
 
+    [Fact]
+    public async Task TenantCap_ParksItsItemsAcrossAgents_UntilOneOfItsRunsEnds_AndOtherTenantsGoOn()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4, tenant => tenant == "acme" ? 1 : int.MaxValue);
+        var first = Item() with { Agent = "acme/writer" };
+        var sameTenant = Item() with { Agent = "acme/reviewer" };
+        var other = Item() with { Agent = "beta/writer" };
+        queue.EnqueueRange([first, sameTenant, other]);
+
+        Assert.Equal(first.Id, (await queue.DequeueAsync(Ct)).Id);
+        // acme is at its cap of one run: its next item (another agent) waits, beta's goes first.
+        Assert.Equal(other.Id, (await queue.DequeueAsync(Ct)).Id);
+        var waiting = queue.DequeueAsync(Ct).AsTask();
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(1, queue.ReadyCount);
+
+        queue.Release(first.Agent);
+
+        Assert.Equal(sameTenant.Id, (await waiting.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Id);
+    }
+
+    [Fact]
+    public async Task Reconsider_AfterACapIsRaised_StartsTheParkedItems()
+    {
+        var cap = 1;
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4, _ => cap);
+        var first = Item() with { Agent = "acme/writer" };
+        var parked = Item() with { Agent = "acme/writer" };
+        queue.EnqueueRange([first, parked]);
+        Assert.Equal(first.Id, (await queue.DequeueAsync(Ct)).Id);
+        var waiting = queue.DequeueAsync(Ct).AsTask();
+        Assert.False(waiting.IsCompleted);
+
+        cap = 2;
+        queue.Reconsider();
+
+        Assert.Equal(parked.Id, (await waiting.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Id);
+    }
+
     private static DispatchItem Item(DateTimeOffset? runAt = null, int priority = 0) => new(Guid.NewGuid(), priority, 0, Agent, runAt);
 }

@@ -5,6 +5,8 @@ using System.Text;
 using Apex.Contracts;
 using Apex.Contracts.Keys;
 using Apex.Core.Security;
+using Apex.Server.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Apex.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -17,9 +19,12 @@ internal sealed class AuthFixture : IAsyncDisposable
     public const string Issuer = "https://issuer.test";
     public const string Audience = "apex-tests";
 
-    private AuthFixture(ApexAppFactory factory, string bootstrapKey, byte[] signingKey)
+    private readonly Dictionary<string, string?> _settings;
+
+    private AuthFixture(Dictionary<string, string?> settings, string bootstrapKey, byte[] signingKey)
     {
-        Factory = factory;
+        _settings = settings;
+        Factory = new ApexAppFactory(settings);
         BootstrapKey = bootstrapKey;
         SigningKey = signingKey;
     }
@@ -45,8 +50,11 @@ internal sealed class AuthFixture : IAsyncDisposable
         {
             all[key] = value;
         }
-        return new AuthFixture(new ApexAppFactory(all), bootstrap, signingKey);
+        return new AuthFixture(all, bootstrap, signingKey);
     }
+
+    /// <summary>Another server with the same settings and credentials (two API servers of one distributed set-up).</summary>
+    public AuthFixture Twin() => new(_settings, BootstrapKey, SigningKey);
 
     public HttpClient Client(string? credential = null)
     {
@@ -66,6 +74,25 @@ internal sealed class AuthFixture : IAsyncDisposable
             new CreateApiKeyRequest { Name = string.Join('+', roles), Roles = roles }, ApexJsonContext.Default.CreateApiKeyRequest, cancellationToken);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync(ApexJsonContext.Default.CreatedApiKeyResponse, cancellationToken))!;
+    }
+
+    /// <summary>A new key of <paramref name="tenant"/>, written straight to the store (the keys API makes keys of the caller's tenant only).</summary>
+    public async Task<string> CreateTenantKeyAsync(string tenant, CancellationToken cancellationToken, params string[] roles)
+    {
+        var key = ApiKeyFormat.Generate();
+        _ = ApiKeyFormat.TryParse(key, out var prefix);
+        var hasher = Factory.Services.GetRequiredService<ApiKeyHasher>();
+        await Factory.Services.GetRequiredService<IApiKeyStore>().CreateApiKeyAsync(new ApiKeyRecord
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = tenant,
+            Prefix = prefix,
+            Hash = hasher.Hash(key),
+            Name = $"{tenant} {string.Join('+', roles)}",
+            Roles = roles,
+            CreatedAt = DateTimeOffset.UtcNow,
+        }, cancellationToken);
+        return key;
     }
 
     /// <summary>A signed token; <paramref name="configure"/> changes the descriptor to make it wrong in one way.</summary>
