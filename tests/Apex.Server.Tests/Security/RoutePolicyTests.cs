@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Apex.Core.Security;
+using Apex.Server.Tests.Hardening;
 using Apex.Testing;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +14,7 @@ namespace Apex.Server.Tests.Security;
 /// Default deny, checked on the app's own endpoint list: an endpoint must name a policy or be explicitly anonymous, so a
 /// new route (such as /metrics) fails this test until it chooses one.
 /// </summary>
-public sealed partial class RoutePolicyTests : IAsyncLifetime
+public sealed class RoutePolicyTests : IAsyncLifetime
 {
     /// <summary>The only endpoints a caller may use without a credential: probes, the API's description, the dashboard's page.</summary>
     private static readonly string[] Anonymous = ["/health/live", "/health/ready", "/metrics", "/openapi/{documentName}.json", "/", "{*path:nonfile}"];
@@ -29,8 +29,7 @@ public sealed partial class RoutePolicyTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _auth.DisposeAsync();
 
-    private IReadOnlyList<RouteEndpoint> Endpoints() =>
-        [.. _auth.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()];
+    private IReadOnlyList<RouteEndpoint> Endpoints() => ApiRoutes.All(_auth.Factory.Services);
 
     [Fact]
     public void EveryEndpoint_HasAPolicyOrIsExplicitlyAnonymous()
@@ -111,8 +110,5 @@ public sealed partial class RoutePolicyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
-    private static string Url(RouteEndpoint endpoint) => Parameter().Replace(endpoint.RoutePattern.RawText!, Guid.NewGuid().ToString());
-
-    [GeneratedRegex(@"\{[^}]+\}")]
-    private static partial Regex Parameter();
+    private static string Url(RouteEndpoint endpoint) => ApiRoutes.Url(endpoint);
 }
