@@ -70,6 +70,47 @@ public sealed class RoutePolicyTests : IAsyncLifetime
         Assert.Empty(wrong);
     }
 
+    /// <summary>The documented role table (docs/security.md), written out here so a policy that admits too much fails.</summary>
+    private static readonly Dictionary<string, string[]> Admits = new()
+    {
+        ["apex:read"] = [ApexRoles.Viewer, ApexRoles.Operator, ApexRoles.Approver, ApexRoles.Admin],
+        ["apex:operate"] = [ApexRoles.Operator, ApexRoles.Admin],
+        ["apex:approve"] = [ApexRoles.Approver, ApexRoles.Admin],
+        ["apex:admin"] = [ApexRoles.Admin],
+    };
+
+    [Theory]
+    [InlineData(ApexRoles.Viewer, false)]
+    [InlineData(ApexRoles.Viewer, true)]
+    [InlineData(ApexRoles.Approver, false)]
+    [InlineData(ApexRoles.Operator, false)]
+    [InlineData(ApexRoles.Operator, true)]
+    [InlineData(ApexRoles.Worker, false)]
+    public async Task Role_OnEveryRouteItsRoleIsNotAdmittedTo_Gets403(string role, bool token)
+    {
+        var credential = token ? _auth.Token(roles: role) : (await _auth.CreateKeyAsync(Ct, role)).Key;
+        using var client = _auth.Client(credential);
+        var routes = Endpoints()
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null)
+            .Select(e => (Endpoint: e, Policy: e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null) ?? "apex:admin"))
+            .Where(r => !Admits[r.Policy].Contains(role))
+            .SelectMany(r => (r.Endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, r.Endpoint, r.Policy)))
+            .ToList();
+        var wrong = new List<string>();
+        foreach (var (method, endpoint, policy) in routes)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), Url(endpoint));
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+            var problem = response.StatusCode == HttpStatusCode.Forbidden ? await Problem.ReadAsync(response, Ct) : null;
+            if (problem?.Code != "forbidden" || problem.ContentType != "application/problem+json")
+            {
+                wrong.Add($"{method} {endpoint.RoutePattern.RawText} ({policy}): {(int)response.StatusCode}");
+            }
+        }
+        Assert.Contains(routes, r => r.Policy == (role == ApexRoles.Operator ? "apex:admin" : "apex:operate"));
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
     [Fact]
     public async Task Viewer_OnEveryReadRoute_IsNotRefused_ExceptKeys()
     {
