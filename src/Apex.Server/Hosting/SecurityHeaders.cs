@@ -7,8 +7,9 @@ namespace Apex.Server.Hosting;
 internal static class SecurityHeaders
 {
     /// <summary>
-    /// The dashboard: its own scripts and styles only; inline <c>style</c> attributes (React Flow positions nodes with
-    /// them); fetch, <c>EventSource</c> and the WebSocket to its own origin (<c>'self'</c> covers <c>ws:</c>/<c>wss:</c> of it).
+    /// The dashboard: its own scripts only; its own styles, plus inline ones (a library writing <c>style</c> attributes
+    /// or elements as markup: no script can come of it); fetch, <c>EventSource</c> and the WebSocket to its own origin
+    /// (<c>'self'</c> covers <c>ws:</c>/<c>wss:</c> of it).
     /// </summary>
     public const string DashboardPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
