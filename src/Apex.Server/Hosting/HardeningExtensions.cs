@@ -64,10 +64,7 @@ internal static class HardeningExtensions
         return builder;
     }
 
-    /// <summary>
-    /// Security headers on every answer, then CORS (before authentication: a preflight carries no credential), then the
-    /// refusal of JSON in an unknown charset.
-    /// </summary>
+    /// <summary>Security headers on every answer, then CORS (before authentication: a preflight carries no credential).</summary>
     public static WebApplication UseApexHardening(this WebApplication app)
     {
         app.Use(SecurityHeaders.InvokeAsync);
@@ -75,7 +72,6 @@ internal static class HardeningExtensions
         {
             app.UseCors();
         }
-        app.Use(JsonCharset.InvokeAsync);
         return app;
     }
 

@@ -57,7 +57,7 @@ internal static class ServerHostingExtensions
         return builder;
     }
 
-    /// <summary>Security headers, CORS, error handling and authentication for everything mapped after it.</summary>
+    /// <summary>Security headers, CORS, error handling, authentication and the JSON charset check for everything mapped after it.</summary>
     public static WebApplication UseApexServer(this WebApplication app)
     {
         app.UseApexMetrics();
@@ -68,6 +68,7 @@ internal static class ServerHostingExtensions
         // gets the same problem+json as any other.
         app.UseRouting();
         app.UseApexAuth();
+        app.Use(JsonCharset.InvokeAsync);
         app.MapLiveApi();
         return app;
     }
