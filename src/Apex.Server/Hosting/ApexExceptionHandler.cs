@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Apex.Core.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -20,9 +21,12 @@ internal sealed partial class ApexExceptionHandler(IProblemDetailsService proble
             ApexUnavailableException e => (StatusCodes.Status503ServiceUnavailable, e.Code, "The service is temporarily unavailable.", e.Message),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge,
                 ProblemCodes.PayloadTooLarge, "The request body is too large.", "The body exceeds the limit (setting Apex:Api:MaxRequestBodyBytes)."),
+            BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } => (StatusCodes.Status408RequestTimeout,
+                ProblemCodes.RequestTimeout, "The request body arrived too slowly.",
+                "The body arrived slower than the server accepts (setting Apex:Api:MinRequestBodyBytesPerSecond)."),
             BadHttpRequestException { InnerException: JsonException json } => (StatusCodes.Status400BadRequest, ProblemCodes.MalformedJson,
                 "The request body is not valid JSON for this endpoint.", JsonMessage(json)),
-            BadHttpRequestException e => (e.StatusCode, ProblemCodes.BadRequest, "The request is malformed.", e.Message),
+            BadHttpRequestException e => (e.StatusCode, ProblemCodes.BadRequest, "The request is malformed.", ParameterMessage(e.Message)),
             JsonException json => (StatusCodes.Status400BadRequest, ProblemCodes.MalformedJson, "The request body is not valid JSON for this endpoint.", JsonMessage(json)),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "client_closed_request", "The client went away.", null),
             _ => (StatusCodes.Status500InternalServerError, ProblemCodes.Internal, "An unexpected error occurred.", "The error was logged; quote the trace id when reporting it."),
@@ -71,6 +75,15 @@ internal sealed partial class ApexExceptionHandler(IProblemDetailsService proble
         }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
+
+    /// <summary>
+    /// ASP.NET Core's binding messages name the handler's parameter with its .NET type (<c>"int? limit"</c>,
+    /// <c>"CreateTaskRequest request"</c>): the client gets the name alone.
+    /// </summary>
+    private static string ParameterMessage(string message) => ParameterDeclaration().Replace(message, "parameter \"$1\"");
+
+    [GeneratedRegex("parameter \"[^\"]*?(\\w+)\"")]
+    private static partial Regex ParameterDeclaration();
 
     private static string JsonMessage(JsonException json) =>
         json.Path is null ? "The body could not be parsed." : $"Invalid value at {json.Path} (line {json.LineNumber + 1}).";

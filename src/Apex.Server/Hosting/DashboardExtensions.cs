@@ -14,6 +14,9 @@ internal static class DashboardExtensions
     /// <summary>Paths that belong to the API: an unknown one is a 404 there, never the dashboard's page.</summary>
     private static readonly string[] ApiPrefixes = ["/api", "/health", "/metrics", "/openapi", "/docs", "/scalar"];
 
+    /// <summary>Whether <paramref name="path"/> belongs to the API (its answers are data, not pages).</summary>
+    public static bool IsApiPath(PathString path) => ApiPrefixes.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+
     public static WebApplication MapApexDashboard(this WebApplication app)
     {
         var root = app.Configuration["Apex:Dashboard:Path"] is { Length: > 0 } configured
@@ -40,8 +43,7 @@ internal static class DashboardExtensions
         // its request's content type (a POST without a body), and answer 404 where the API answers.
         app.MapFallback(async context =>
         {
-            var path = context.Request.Path;
-            if (ApiPrefixes.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase)))
+            if (IsApiPath(context.Request.Path))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return;

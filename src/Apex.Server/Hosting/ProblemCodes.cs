@@ -10,6 +10,7 @@ internal static class ProblemCodes
     public const string Internal = "internal_error";
     public const string MethodNotAllowed = "method_not_allowed";
     public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string RequestTimeout = "request_timeout";
 
     /// <summary>
     /// Gives every problem a <c>code</c>, including those ASP.NET Core writes itself (an unknown route, a body over
@@ -29,6 +30,7 @@ internal static class ProblemCodes
             StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
             StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
             StatusCodes.Status400BadRequest => BadRequest,
+            StatusCodes.Status408RequestTimeout => RequestTimeout,
             >= 500 => Internal,
             _ => $"http_{context.ProblemDetails.Status}",
         };

@@ -26,6 +26,7 @@ internal static class ServerHostingExtensions
             k.Limits.MaxRequestBodySize = api.MaxRequestBodyBytes;
             k.AddServerHeader = false;
         });
+        builder.AddApexHardening(api);
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions, api.MaxJsonDepth));
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemCodes.Complete);
@@ -58,15 +59,23 @@ internal static class ServerHostingExtensions
         return builder;
     }
 
-    /// <summary>Error handling, authentication and request quotas for everything mapped after it.</summary>
+    /// <summary>
+    /// Security headers, CORS, error handling, authentication, the audit of admin actions, request quotas and the JSON
+    /// charset check for everything mapped after it.
+    /// </summary>
     public static WebApplication UseApexServer(this WebApplication app)
     {
         app.UseApexMetrics();
+        app.UseApexHardening();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Routing inside the exception handler (WebApplication would put it first, outside): a failure while matching
+        // gets the same problem+json as any other.
+        app.UseRouting();
         app.UseApexAuth();
         app.UseApexAudit();
         app.UseApexQuotas();
+        app.Use(JsonCharset.InvokeAsync);
         app.MapLiveApi();
         return app;
     }

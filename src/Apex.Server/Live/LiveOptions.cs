@@ -49,7 +49,8 @@ public sealed class LiveOptions
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Browser origins allowed besides the server's own host (such as <c>http://localhost:5173</c> for a dev dashboard);
+    /// Browser origins allowed besides the server's own host (such as <c>http://localhost:5173</c> for a dev dashboard) and
+    /// those of <c>Apex:Cors:AllowedOrigins</c>, which are added to these;
     /// <c>*</c> allows any. Requests without an <c>Origin</c> header (non-browser clients) are always allowed.
     /// </summary>
     public string[] AllowedOrigins { get; set; } = [];

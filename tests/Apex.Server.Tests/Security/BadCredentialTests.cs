@@ -13,7 +13,10 @@ using Xunit;
 
 namespace Apex.Server.Tests.Security;
 
-/// <summary>Issue 7's acceptance: every bad credential is a 401 problem+json, on a read and on a write.</summary>
+/// <summary>
+/// Issue 7's acceptance: every bad credential is a 401 problem+json that does not echo it: on a read and a write, on the
+/// WebSocket upgrade and the event streams, in each place these take a credential from.
+/// </summary>
 public sealed class BadCredentialTests : IAsyncLifetime
 {
     private readonly AuthFixture _auth = AuthFixture.Create();
@@ -25,6 +28,8 @@ public sealed class BadCredentialTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        // A real socket: the WebSocket upgrade is refused (or not) by the same server code a browser meets.
+        _auth.Factory.UseKestrel(0);
         _operatorKey = (await _auth.CreateKeyAsync(Ct, ApexRoles.Operator)).Key;
         var revoked = await _auth.CreateKeyAsync(Ct, ApexRoles.Admin);
         using (var admin = _auth.Client(_auth.BootstrapKey))
@@ -51,14 +56,14 @@ public sealed class BadCredentialTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _auth.DisposeAsync();
 
-    private IReadOnlyList<(string Case, Action<HttpRequestMessage> Apply)> Cases()
+    private IReadOnlyList<(string Name, BadCredential Case)> Cases()
     {
         var bootstrap = _auth.BootstrapKey;
         var other = ApiKeyFormat.Generate();
         var now = DateTime.UtcNow;
         string Token(Action<SecurityTokenDescriptor>? change = null, string tenant = "default") => _auth.Token(change, tenant: tenant, roles: ApexRoles.Admin);
-        Action<HttpRequestMessage> Bearer(string credential) => r => r.Headers.TryAddWithoutValidation("Authorization", $"Bearer {credential}");
-        Action<HttpRequestMessage> Raw(string header) => r => r.Headers.TryAddWithoutValidation("Authorization", header);
+        BadCredential Bearer(string credential) => new(credential, r => r.Headers.TryAddWithoutValidation("Authorization", $"Bearer {credential}"));
+        BadCredential Raw(string header) => new(null, r => r.Headers.TryAddWithoutValidation("Authorization", header), Echo: header.Split(' ').Last());
         var valid = Token();
         var parts = valid.Split('.');
         var payload = $$"""{"sub":"user-1","apex_tenant":"default","roles":["admin"],"iss":"{{AuthFixture.Issuer}}","aud":"{{AuthFixture.Audience}}","exp":{{new DateTimeOffset(now.AddMinutes(10)).ToUnixTimeSeconds()}}}""";
@@ -67,7 +72,7 @@ public sealed class BadCredentialTests : IAsyncLifetime
             roles: ApexRoles.Admin);
         return
         [
-            ("missing", _ => { }),
+            ("missing", new BadCredential(null, _ => { })),
             ("empty bearer", Raw("Bearer")),
             ("blank bearer", Raw("Bearer    ")),
             ("basic scheme", Raw("Basic dXNlcjpwYXNz")),
@@ -87,9 +92,10 @@ public sealed class BadCredentialTests : IAsyncLifetime
             ("revoked key", Bearer(_revokedKey)),
             ("expired key", Bearer(_expiredKey)),
             ("key with trailing text", Bearer(bootstrap + " extra")),
-            ("two credentials", r => r.Headers.TryAddWithoutValidation("Authorization", [$"Bearer {bootstrap}", $"Bearer {_operatorKey}"])),
-            ("key in an unsupported header", r => r.Headers.TryAddWithoutValidation("X-Api-Key", bootstrap)),
-            ("key in the URL of a plain route", r => r.RequestUri = new Uri($"{r.RequestUri}?access_token={bootstrap}", UriKind.Relative)),
+            ("two credentials", new BadCredential(null, r => r.Headers.TryAddWithoutValidation("Authorization", [$"Bearer {bootstrap}", $"Bearer {_operatorKey}"]))),
+            ("key in an unsupported header", new BadCredential(null, r => r.Headers.TryAddWithoutValidation("X-Api-Key", bootstrap))),
+            // The WebSocket and the event streams do take a key from the URL (docs/security.md): a case of plain routes only.
+            ("key in the URL of a plain route", new BadCredential(null, r => r.RequestUri = new Uri($"{r.RequestUri}?access_token={bootstrap}", UriKind.Relative), PlainRoutesOnly: true)),
             ("expired token", Bearer(Token(d => { d.NotBefore = now.AddHours(-2); d.IssuedAt = now.AddHours(-2); d.Expires = now.AddHours(-1); }))),
             ("token expired past the skew", Bearer(Token(d => { d.NotBefore = now.AddMinutes(-10); d.IssuedAt = now.AddMinutes(-10); d.Expires = now.AddMinutes(-2); }))),
             ("token not yet valid", Bearer(Token(d => { d.NotBefore = now.AddHours(1); d.Expires = now.AddHours(2); }))),
@@ -109,6 +115,9 @@ public sealed class BadCredentialTests : IAsyncLifetime
             ("token with two tenants", Bearer(Token(d => d.Subject.AddClaim(new Claim("apex_tenant", "acme"))))),
             ("three dots of garbage", Bearer("a.b.c")),
             ("not a token", Bearer("not-a-token")),
+            ("token with no role claim and a bad signature", Bearer(_auth.Token(key: RandomNumberGenerator.GetBytes(32)))),
+            ("key in the Cookie header", new BadCredential(null, r => r.Headers.TryAddWithoutValidation("Cookie", $"access_token={bootstrap}"))),
+            // ("suspended tenant", …): a valid key of a suspended tenant, added with tenant suspension (issue 7, tenants).
         ];
     }
 
@@ -119,7 +128,7 @@ public sealed class BadCredentialTests : IAsyncLifetime
         Assert.True(cases.Count >= 40, $"{cases.Count} cases");
         using var client = _auth.Client();
         var failures = new List<string>();
-        foreach (var (name, apply) in cases)
+        foreach (var (name, bad) in cases)
         {
             foreach (var write in new[] { false, true })
             {
@@ -129,20 +138,71 @@ public sealed class BadCredentialTests : IAsyncLifetime
                         Content = JsonContent.Create(new CreateTaskRequest { Instruction = "x" }, ApexJsonContext.Default.CreateTaskRequest),
                     }
                     : new HttpRequestMessage(HttpMethod.Get, "/api/v1/tasks");
-                apply(request);
-                using var response = await client.SendAsync(request, Ct);
-                var body = await response.Content.ReadAsStringAsync(Ct);
-                var problem = response.StatusCode == HttpStatusCode.Unauthorized ? await Problem.ReadAsync(response, Ct) : null;
-                if (problem is null || problem.ContentType != "application/problem+json"
-                    || problem.Code is not ("unauthenticated" or "invalid_credentials")
-                    || !response.Headers.WwwAuthenticate.ToString().StartsWith("Bearer realm=\"apex\"", StringComparison.Ordinal)
-                    || body.Contains(_auth.BootstrapKey, StringComparison.Ordinal))
+                bad.Apply(request);
+                await CheckAsync(client, request, $"{name} ({request.Method})", bad, failures);
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task BadCredentials_OnTheWebSocketUpgrade_Are401ProblemJson_InEveryPlace()
+    {
+        var cases = Cases().Where(c => !c.Case.PlainRoutesOnly).ToList();
+        using var client = _auth.Client();
+        var failures = new List<string>();
+        foreach (var (name, bad) in cases)
+        {
+            await CheckAsync(client, Upgrade("/api/v1/ws", bad.Apply), $"{name} (header)", bad, failures);
+            if (bad.Credential is { } credential)
+            {
+                await CheckAsync(client, Upgrade("/api/v1/ws", r => r.Headers.TryAddWithoutValidation("Sec-WebSocket-Protocol", $"apex, apex.bearer.{credential}")),
+                    $"{name} (subprotocol)", bad, failures);
+                await CheckAsync(client, Upgrade($"/api/v1/ws?access_token={Uri.EscapeDataString(credential)}", _ => { }), $"{name} (query)", bad, failures);
+            }
+        }
+        Assert.True(cases.Count >= 40, $"{cases.Count} cases");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        // The control: the same request with a good credential in each place is upgraded.
+        foreach (var good in new Action<HttpRequestMessage>[]
+        {
+            r => r.Headers.TryAddWithoutValidation("Authorization", $"Bearer {_auth.BootstrapKey}"),
+            r => r.Headers.TryAddWithoutValidation("Sec-WebSocket-Protocol", $"apex, apex.bearer.{_auth.BootstrapKey}"),
+            r => r.RequestUri = new Uri($"/api/v1/ws?access_token={_auth.BootstrapKey}", UriKind.Relative),
+        })
+        {
+            using var response = await client.SendAsync(Upgrade("/api/v1/ws", good), HttpCompletionOption.ResponseHeadersRead, Ct);
+            Assert.Equal(HttpStatusCode.SwitchingProtocols, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task BadCredentials_OnTheEventStreams_Are401ProblemJson_InEveryPlace()
+    {
+        var cases = Cases().Where(c => !c.Case.PlainRoutesOnly).ToList();
+        using var client = _auth.Client();
+        var failures = new List<string>();
+        foreach (var (name, bad) in cases)
+        {
+            foreach (var stream in new[] { $"/api/v1/tasks/{Guid.NewGuid()}/stream", $"/api/v1/dags/{Guid.NewGuid()}/stream" })
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, stream);
+                bad.Apply(request);
+                await CheckAsync(client, request, $"{name} ({stream}, header)", bad, failures);
+                if (bad.Credential is { } credential)
                 {
-                    failures.Add($"{name} ({request.Method}): {(int)response.StatusCode} {body}");
+                    await CheckAsync(client, new HttpRequestMessage(HttpMethod.Get, $"{stream}?access_token={Uri.EscapeDataString(credential)}"),
+                        $"{name} ({stream}, query)", bad, failures);
                 }
             }
         }
-        Assert.Empty(failures);
+        Assert.True(cases.Count >= 40, $"{cases.Count} cases");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        // The control: a good key in the URL reaches the stream (which does not know the task).
+        using var good = await client.GetAsync($"/api/v1/tasks/{Guid.NewGuid()}/stream?access_token={_auth.BootstrapKey}", Ct);
+        Assert.Equal(HttpStatusCode.NotFound, good.StatusCode);
     }
 
     [Fact]
@@ -167,4 +227,46 @@ public sealed class BadCredentialTests : IAsyncLifetime
         Assert.Equal("invalid_credentials", (await Problem.ReadAsync(invalid, Ct)).Code);
         Assert.Contains("error=\"invalid_token\"", invalid.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Sends <paramref name="request"/>; anything but a 401 problem+json with the challenge, or an answer that echoes the
+    /// credential, is a failure.
+    /// </summary>
+    private async Task CheckAsync(HttpClient client, HttpRequestMessage request, string name, BadCredential bad, List<string> failures)
+    {
+        using (request)
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+            var body = response.StatusCode == HttpStatusCode.SwitchingProtocols ? "(upgraded)" : await response.Content.ReadAsStringAsync(Ct);
+            var problem = response.StatusCode == HttpStatusCode.Unauthorized ? await Problem.ReadAsync(response, Ct) : null;
+            var echo = bad.Credential ?? bad.Echo;
+            var answer = body + string.Join('\n', response.Headers.Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"));
+            if (problem is null || problem.ContentType != "application/problem+json"
+                || problem.Code is not ("unauthenticated" or "invalid_credentials")
+                || !response.Headers.WwwAuthenticate.ToString().StartsWith("Bearer realm=\"apex\"", StringComparison.Ordinal)
+                || answer.Contains(_auth.BootstrapKey, StringComparison.Ordinal)
+                || (echo is { Length: >= 12 } && answer.Contains(echo, StringComparison.Ordinal)))
+            {
+                failures.Add($"{name}: {(int)response.StatusCode} {body}");
+            }
+        }
+    }
+
+    /// <summary>A WebSocket opening handshake (RFC 6455) for <paramref name="url"/>.</summary>
+    private static HttpRequestMessage Upgrade(string url, Action<HttpRequestMessage> apply)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.Upgrade.Add(new System.Net.Http.Headers.ProductHeaderValue("websocket"));
+        request.Headers.Add("Sec-WebSocket-Version", "13");
+        request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)));
+        apply(request);
+        return request;
+    }
+
+    /// <summary>
+    /// One bad credential: how it is put on a request, the credential itself when it is a bearer value (then also tried
+    /// in the WebSocket subprotocol and the URL), text that must not come back, and whether it is bad on plain routes only.
+    /// </summary>
+    private sealed record BadCredential(string? Credential, Action<HttpRequestMessage> Apply, string? Echo = null, bool PlainRoutesOnly = false);
 }

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Apex.Core.Security;
+using Apex.Server.Tests.Hardening;
 using Apex.Testing;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +14,7 @@ namespace Apex.Server.Tests.Security;
 /// Default deny, checked on the app's own endpoint list: an endpoint must name a policy or be explicitly anonymous, so a
 /// new route (such as /metrics) fails this test until it chooses one.
 /// </summary>
-public sealed partial class RoutePolicyTests : IAsyncLifetime
+public sealed class RoutePolicyTests : IAsyncLifetime
 {
     /// <summary>The only endpoints a caller may use without a credential: probes, the API's description, the dashboard's page.</summary>
     private static readonly string[] Anonymous = ["/health/live", "/health/ready", "/metrics", "/openapi/{documentName}.json", "/", "{*path:nonfile}"];
@@ -29,8 +29,7 @@ public sealed partial class RoutePolicyTests : IAsyncLifetime
 
     public ValueTask DisposeAsync() => _auth.DisposeAsync();
 
-    private IReadOnlyList<RouteEndpoint> Endpoints() =>
-        [.. _auth.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()];
+    private IReadOnlyList<RouteEndpoint> Endpoints() => ApiRoutes.All(_auth.Factory.Services);
 
     [Fact]
     public void EveryEndpoint_HasAPolicyOrIsExplicitlyAnonymous()
@@ -69,6 +68,47 @@ public sealed partial class RoutePolicyTests : IAsyncLifetime
         }
         Assert.True(routes.Count >= 12, $"only {routes.Count} mutating routes found");
         Assert.Empty(wrong);
+    }
+
+    /// <summary>The documented role table (docs/security.md), written out here so a policy that admits too much fails.</summary>
+    private static readonly Dictionary<string, string[]> Admits = new()
+    {
+        ["apex:read"] = [ApexRoles.Viewer, ApexRoles.Operator, ApexRoles.Approver, ApexRoles.Admin],
+        ["apex:operate"] = [ApexRoles.Operator, ApexRoles.Admin],
+        ["apex:approve"] = [ApexRoles.Approver, ApexRoles.Admin],
+        ["apex:admin"] = [ApexRoles.Admin],
+    };
+
+    [Theory]
+    [InlineData(ApexRoles.Viewer, false)]
+    [InlineData(ApexRoles.Viewer, true)]
+    [InlineData(ApexRoles.Approver, false)]
+    [InlineData(ApexRoles.Operator, false)]
+    [InlineData(ApexRoles.Operator, true)]
+    [InlineData(ApexRoles.Worker, false)]
+    public async Task Role_OnEveryRouteItsRoleIsNotAdmittedTo_Gets403(string role, bool token)
+    {
+        var credential = token ? _auth.Token(roles: role) : (await _auth.CreateKeyAsync(Ct, role)).Key;
+        using var client = _auth.Client(credential);
+        var routes = Endpoints()
+            .Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is null)
+            .Select(e => (Endpoint: e, Policy: e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null) ?? "apex:admin"))
+            .Where(r => !Admits[r.Policy].Contains(role))
+            .SelectMany(r => (r.Endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, r.Endpoint, r.Policy)))
+            .ToList();
+        var wrong = new List<string>();
+        foreach (var (method, endpoint, policy) in routes)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), Url(endpoint));
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+            var problem = response.StatusCode == HttpStatusCode.Forbidden ? await Problem.ReadAsync(response, Ct) : null;
+            if (problem?.Code != "forbidden" || problem.ContentType != "application/problem+json")
+            {
+                wrong.Add($"{method} {endpoint.RoutePattern.RawText} ({policy}): {(int)response.StatusCode}");
+            }
+        }
+        Assert.Contains(routes, r => r.Policy == (role == ApexRoles.Operator ? "apex:admin" : "apex:operate"));
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
 
     [Fact]
@@ -111,8 +151,5 @@ public sealed partial class RoutePolicyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
-    private static string Url(RouteEndpoint endpoint) => Parameter().Replace(endpoint.RoutePattern.RawText!, Guid.NewGuid().ToString());
-
-    [GeneratedRegex(@"\{[^}]+\}")]
-    private static partial Regex Parameter();
+    private static string Url(RouteEndpoint endpoint) => ApiRoutes.Url(endpoint);
 }
