@@ -24,6 +24,12 @@ public static class AuditActions
     /// <summary>A tenant's quota or rate limit was changed.</summary>
     public const string QuotaChanged = "quota.changed";
 
+    /// <summary>A tenant was suspended: its keys and tokens are refused.</summary>
+    public const string TenantSuspended = "tenant.suspended";
+
+    /// <summary>A suspended tenant was resumed.</summary>
+    public const string TenantResumed = "tenant.resumed";
+
     /// <summary>Entries were dropped because the audit queue was full; the detail holds how many.</summary>
     public const string Dropped = "audit.dropped";
 

@@ -28,7 +28,8 @@ internal static class AuditEndpoints
                 audit.Record(http, action, AuditOutcomes.Failure, failed.Target, e.Code, failed.Tenant);
                 throw;
             }
-            if (result is IStatusCodeHttpResult { StatusCode: >= 400 } refused)
+            // A handler declared as Results<Ok<…>, ProblemHttpResult> returns the union: the answer is inside it.
+            if ((result is INestedHttpResult nested ? nested.Result : result) is IStatusCodeHttpResult { StatusCode: >= 400 } refused)
             {
                 var failed = subject(http, null);
                 audit.Record(http, action, AuditOutcomes.Failure, failed.Target, $"status {refused.StatusCode}", failed.Tenant);

@@ -1,3 +1,4 @@
+using Apex.Server.Audit;
 using System.Security.Claims;
 using Apex.Contracts.Common;
 using Apex.Contracts.Tenants;
@@ -27,10 +28,13 @@ internal static class TenantsApi
         group.MapGet("/", ListAsync).WithName("ListTenants").WithSummary("Tenants with a state or quota of their own (platform admin).");
         group.MapGet("/{tenant}", GetAsync).WithName("GetTenant").WithSummary("A tenant's state, quotas in force and current usage.");
         group.MapPut("/{tenant}/quotas", SetQuotasAsync).WithName("SetTenantQuotas")
-            .WithSummary("Replace a tenant's quota overrides: a missing value takes the default, 0 is unlimited (platform admin).");
+            .WithSummary("Replace a tenant's quota overrides: a missing value takes the default, 0 is unlimited (platform admin).")
+            .Audited(AuditActions.QuotaChanged, AuditSubjects.Tenant);
         group.MapPost("/{tenant}/suspend", SuspendAsync).WithName("SuspendTenant")
-            .WithSummary("Refuse every key and token of the tenant with 401 (platform admin).");
-        group.MapPost("/{tenant}/resume", ResumeAsync).WithName("ResumeTenant").WithSummary("Accept the tenant's keys and tokens again (platform admin).");
+            .WithSummary("Refuse every key and token of the tenant with 401 (platform admin).")
+            .Audited(AuditActions.TenantSuspended, AuditSubjects.Tenant);
+        group.MapPost("/{tenant}/resume", ResumeAsync).WithName("ResumeTenant").WithSummary("Accept the tenant's keys and tokens again (platform admin).")
+            .Audited(AuditActions.TenantResumed, AuditSubjects.Tenant);
         return group;
     }
 

@@ -147,6 +147,35 @@ public sealed class AuditTrailTests : IAsyncLifetime
         Assert.All(acme.Items, e => Assert.Equal("acme", e.Tenant));
     }
 
+    [Fact]
+    public async Task QuotaChanges_AndSuspension_AreRecordedUnderTheTenant_WithTheNewValues()
+    {
+        using var platform = _auth.Client(_auth.BootstrapKey);
+        using (var set = await platform.PutAsJsonAsync("/api/v1/admin/tenants/acme/quotas",
+            new Contracts.Tenants.TenantQuotaValues { QueuedTasks = 50, CostPerDayUsd = 2.5m }, ApexJsonContext.Default.TenantQuotaValues, Ct))
+        {
+            set.EnsureSuccessStatusCode();
+        }
+        (await platform.PostAsync("/api/v1/admin/tenants/acme/suspend", null, Ct)).EnsureSuccessStatusCode();
+        (await platform.PostAsync("/api/v1/admin/tenants/acme/resume", null, Ct)).EnsureSuccessStatusCode();
+        // A tenant's own admin may not change its quotas: refused, and recorded as such.
+        using var acmeAdmin = _auth.Client(_auth.Token(tenant: "acme", roles: [ApexRoles.Admin]));
+        using (var refused = await acmeAdmin.PutAsJsonAsync("/api/v1/admin/tenants/acme/quotas",
+            new Contracts.Tenants.TenantQuotaValues { QueuedTasks = 1_000_000 }, ApexJsonContext.Default.TenantQuotaValues, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        var changed = await WaitForEntryAsync(e => e.Action == AuditActions.QuotaChanged && e.Outcome == AuditOutcomes.Success, acmeAdmin);
+        Assert.Equal(("bootstrap", "acme", "tenant:acme"), (changed.Actor, changed.Tenant, changed.Target));
+        Assert.Contains("queued_tasks=50", changed.Detail, StringComparison.Ordinal);
+        Assert.Contains("cost_per_day_usd=2.5", changed.Detail, StringComparison.Ordinal);
+        await WaitForEntryAsync(e => e.Action == AuditActions.TenantSuspended && e.Outcome == AuditOutcomes.Success, acmeAdmin);
+        await WaitForEntryAsync(e => e.Action == AuditActions.TenantResumed && e.Outcome == AuditOutcomes.Success, acmeAdmin);
+        var denied = await WaitForEntryAsync(e => e.Action == AuditActions.QuotaChanged && e.Outcome != AuditOutcomes.Success, acmeAdmin);
+        Assert.Equal(("jwt:user-1", "acme"), (denied.Actor, denied.Tenant));
+    }
+
     /// <summary>A client of an admin of tenant <c>acme</c> (a JWT) that has created a viewer key named <paramref name="name"/>.</summary>
     private async Task<HttpClient> AcmeAdminWhoMadeAKeyAsync(string name)
     {

@@ -23,6 +23,7 @@ public sealed class BadCredentialTests : IAsyncLifetime
     private string _operatorKey = "";
     private string _revokedKey = "";
     private string _expiredKey = "";
+    private string _suspendedKey = "";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -38,6 +39,14 @@ public sealed class BadCredentialTests : IAsyncLifetime
         }
         _revokedKey = revoked.Key;
         // The API refuses an expiry in the past; the store does not: a key that expired an hour ago.
+        // A good key of a tenant the platform admin then suspended (its tokens are refused too: the case list has one).
+        using (var admin = _auth.Client(_auth.BootstrapKey))
+        {
+            using var created = await admin.PostAsJsonAsync("/api/v1/admin/keys",
+                new Apex.Contracts.Keys.CreateApiKeyRequest { Name = "frozen", Roles = [ApexRoles.Admin], Tenant = "frozen" }, ApexJsonContext.Default.CreateApiKeyRequest, Ct);
+            _suspendedKey = (await created.ReadAsync(ApexJsonContext.Default.CreatedApiKeyResponse, Ct)).Key;
+            (await admin.PostAsync("/api/v1/admin/tenants/frozen/suspend", null, Ct)).EnsureSuccessStatusCode();
+        }
         _expiredKey = ApiKeyFormat.Generate();
         _ = ApiKeyFormat.TryParse(_expiredKey, out var prefix);
         var services = _auth.Factory.Services;
@@ -117,7 +126,8 @@ public sealed class BadCredentialTests : IAsyncLifetime
             ("not a token", Bearer("not-a-token")),
             ("token with no role claim and a bad signature", Bearer(_auth.Token(key: RandomNumberGenerator.GetBytes(32)))),
             ("key in the Cookie header", new BadCredential(null, r => r.Headers.TryAddWithoutValidation("Cookie", $"access_token={bootstrap}"))),
-            // ("suspended tenant", …): a valid key of a suspended tenant, added with tenant suspension (issue 7, tenants).
+            ("key of a suspended tenant", Bearer(_suspendedKey)),
+            ("token of a suspended tenant", Bearer(Token(tenant: "frozen"))),
         ];
     }
 
