@@ -22,6 +22,11 @@ public sealed partial class PostgresApexStore
                 version = version + 1
             WHERE id = @id AND status = 'queued'
             RETURNING {Rows.TaskColumns}
+        {StartDagsSql}
+        """;
+
+    /// <summary>The end of every claim query: starts the pending DAGs of the <c>claimed</c> rows and returns the rows.</summary>
+    private const string StartDagsSql = """
         ), started AS (
             UPDATE dags SET status = 'running', version = version + 1
             WHERE status = 'pending' AND id IN (
@@ -29,6 +34,17 @@ public sealed partial class PostgresApexStore
             RETURNING id AS started_id, version AS started_version
         )
         SELECT claimed.*, started.started_version FROM claimed LEFT JOIN started ON started.started_id = claimed.dag_id
+        """;
+
+    /// <summary>The end of both batch claim queries: moves the rows of <c>picked</c> to running and starts their pending DAGs.</summary>
+    private const string ClaimPickedSql = $"""
+        claimed AS (
+            UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = GREATEST(@now, created_at), run_at = NULL, worker = @worker,
+                version = version + 1
+            WHERE id = ANY(ARRAY(SELECT picked_id FROM picked))
+            RETURNING {Rows.TaskColumns}
+        {StartDagsSql}
+        ORDER BY claimed.priority DESC, claimed.created_at, claimed.id
         """;
 
     /// <summary>
@@ -48,19 +64,37 @@ public sealed partial class PostgresApexStore
             ORDER BY priority DESC, created_at, id
             LIMIT @max
             FOR UPDATE SKIP LOCKED
-        ), claimed AS (
-            UPDATE tasks SET status = 'running', attempt = attempt + 1, started_at = GREATEST(@now, created_at), run_at = NULL, worker = @worker,
-                version = version + 1
-            WHERE id = ANY(ARRAY(SELECT picked_id FROM picked))
-            RETURNING {Rows.TaskColumns}
-        ), started AS (
-            UPDATE dags SET status = 'running', version = version + 1
-            WHERE status = 'pending' AND id IN (
-                SELECT id FROM dags WHERE id IN (SELECT dag_id FROM claimed) AND status = 'pending' ORDER BY id FOR UPDATE)
-            RETURNING id AS started_id, version AS started_version
-        )
-        SELECT claimed.*, started.started_version FROM claimed LEFT JOIN started ON started.started_id = claimed.dag_id
-        ORDER BY claimed.priority DESC, claimed.created_at, claimed.id
+        ), {ClaimPickedSql}
+        """;
+
+    /// <summary>
+    /// <see cref="ClaimNextSql"/> within each tenant's cap on running tasks (<c>@cap_tenants</c>/<c>@cap_values</c>, else
+    /// <c>@default_cap</c>), under <see cref="PostgresMigrations.CappedClaimLock"/> so the counts hold until commit. Tenants
+    /// at their cap are left out of the scan, so their backlog never hides the other tenants' tasks; a tenant with room
+    /// gets at most that many of the batch.
+    /// </summary>
+    internal const string ClaimNextCappedSql = $"""
+        WITH caps AS (
+            SELECT * FROM unnest(@cap_tenants::text[], @cap_values::int[]) AS c(tenant_id, cap)
+        ), busy AS (
+            SELECT r.tenant_id, count(*) AS running, COALESCE(max(caps.cap), @default_cap) AS cap
+            FROM tasks r LEFT JOIN caps ON caps.tenant_id = r.tenant_id
+            WHERE r.status = 'running' GROUP BY r.tenant_id
+        ), candidates AS (
+            SELECT id, tenant_id, priority, created_at FROM tasks
+            WHERE status = 'queued' AND (run_at IS NULL OR run_at <= @now)
+                AND tenant_id NOT IN (SELECT tenant_id FROM busy WHERE running >= cap)
+            ORDER BY priority DESC, created_at, id
+            LIMIT @scan
+            FOR UPDATE SKIP LOCKED
+        ), ranked AS (
+            SELECT c.id, c.priority, c.created_at,
+                row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.created_at, c.id) AS n,
+                COALESCE(busy.running, 0) AS running, COALESCE(caps.cap, @default_cap) AS cap
+            FROM candidates c LEFT JOIN busy ON busy.tenant_id = c.tenant_id LEFT JOIN caps ON caps.tenant_id = c.tenant_id
+        ), picked AS (
+            SELECT id AS picked_id FROM ranked WHERE running + n <= cap ORDER BY priority DESC, created_at, id LIMIT @max
+        ), {ClaimPickedSql}
         """;
 
     /// <summary>Lease expiry: CAS on (running, attempt).</summary>
@@ -138,6 +172,28 @@ public sealed partial class PostgresApexStore
         WriteAsync<IReadOnlyList<TaskRecord>>(WriteKey.Claim, async ctx =>
             max <= 0 ? [] : await ClaimAsync(ctx, ClaimNextSql, worker, ("max", max), ("now", ctx.NowOffset), ("worker", worker)),
             cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<TaskRecord>> ClaimNextAsync(int max, string worker, ConcurrencyCaps caps, CancellationToken cancellationToken = default) =>
+        caps.IsUnlimited
+            ? ClaimNextAsync(max, worker, cancellationToken)
+            : WriteAsync<IReadOnlyList<TaskRecord>>(WriteKey.Claim, async ctx =>
+            {
+                if (max <= 0)
+                {
+                    return [];
+                }
+                await ctx.ExecuteAsync("SELECT pg_advisory_xact_lock(@lock)", ("lock", PostgresMigrations.CappedClaimLock));
+                return await ClaimAsync(ctx, ClaimNextCappedSql, worker, ("max", max), ("scan", max * CappedClaimScanFactor), ("now", ctx.NowOffset),
+                    ("worker", worker), ("cap_tenants", caps.Tenants.Keys.ToArray()), ("cap_values", caps.Tenants.Values.ToArray()),
+                    ("default_cap", caps.Default));
+            }, cancellationToken);
+
+    /// <summary>
+    /// A capped claim reads this many queued tasks per one it may claim: a tenant with little room among many of its own
+    /// queued tasks then leaves room for the others' in the same batch.
+    /// </summary>
+    private const int CappedClaimScanFactor = 4;
 
     private static async Task<List<TaskRecord>> ClaimAsync(WriteContext ctx, string sql, string worker, params (string Name, object? Value)[] parameters)
     {

@@ -21,6 +21,13 @@ internal static class PostgresMigrations
     /// </summary>
     public const long AuditAppendLock = 0x41504558_0000000A;
 
+    /// <summary>
+    /// Key of the transaction advisory lock a capped claim holds while it counts each tenant's running tasks and claims
+    /// within the caps: claims of several dispatchers then never exceed a tenant's concurrent-runs quota together. Taken
+    /// only while some tenant is capped.
+    /// </summary>
+    public const long CappedClaimLock = 0x41504558_0000000B;
+
     public const string CreateMigrationsTable = """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version integer PRIMARY KEY,

@@ -61,16 +61,56 @@ public sealed partial class SqliteApexStore
                     ids.Add(reader.GetString(0));
                 }
             }
-            var claimed = new List<TaskRecord>(ids.Count);
-            foreach (var id in ids)
-            {
-                if (Claim(ctx, Guid.Parse(id), worker) is { } task)
-                {
-                    claimed.Add(task);
-                }
-            }
-            return claimed;
+            return ClaimAll(ctx, ids, worker);
         }, cancellationToken);
+
+    private static List<TaskRecord> ClaimAll(WriteContext ctx, List<string> ids, string worker)
+    {
+        var claimed = new List<TaskRecord>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (Claim(ctx, Guid.Parse(id), worker) is { } task)
+            {
+                claimed.Add(task);
+            }
+        }
+        return claimed;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One writer: the counts read here hold until this write ends.</remarks>
+    public Task<IReadOnlyList<TaskRecord>> ClaimNextAsync(int max, string worker, ConcurrencyCaps caps, CancellationToken cancellationToken = default) =>
+        caps.IsUnlimited
+            ? ClaimNextAsync(max, worker, cancellationToken)
+            : WriteAsync<IReadOnlyList<TaskRecord>>(ctx =>
+            {
+                var running = new Dictionary<string, long>(StringComparer.Ordinal);
+                using (var reader = ctx.Query("SELECT tenant_id, count(*) FROM tasks WHERE status = 'running' GROUP BY tenant_id"))
+                {
+                    while (reader.Read())
+                    {
+                        running[reader.GetString(0)] = reader.GetInt64(1);
+                    }
+                }
+                var picked = new List<string>();
+                using (var reader = ctx.Query("""
+                    SELECT id, tenant_id FROM tasks WHERE status = 'queued' AND (run_at IS NULL OR run_at <= $now)
+                    ORDER BY priority DESC, created_at, id
+                    """, ("$now", ctx.Now)))
+                {
+                    while (picked.Count < max && reader.Read())
+                    {
+                        var tenant = reader.GetString(1);
+                        var busy = running.GetValueOrDefault(tenant);
+                        if (busy < caps.CapOf(tenant))
+                        {
+                            running[tenant] = busy + 1;
+                            picked.Add(reader.GetString(0));
+                        }
+                    }
+                }
+                return ClaimAll(ctx, picked, worker);
+            }, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<RunningAttempt>> ListRunningAsync(CancellationToken cancellationToken = default) =>

@@ -280,3 +280,35 @@ public sealed partial class PostgresStoreTests
         await command.ExecuteScalarAsync(Ct);
     }
 }
+
+public sealed partial class PostgresStoreTests
+{
+    [Fact]
+    public async Task ClaimNext_WithACap_FourDispatchersOnTwoServers_NeverRunMoreThanTheCapTogether()
+    {
+        var other = await SecondServerAsync();
+        await Store.SubmitTasksAsync([.. Enumerable.Range(0, 60).Select(_ => Spec(tenant: "acme"))], null, Ct);
+        var caps = new ConcurrencyCaps(int.MaxValue, new Dictionary<string, int> { ["acme"] = 3 });
+        var peak = 0L;
+        var done = 0;
+
+        async Task DispatchAsync(IApexStore server, string name)
+        {
+            while (Volatile.Read(ref done) < 60)
+            {
+                foreach (var task in await server.ClaimNextAsync(4, name, caps, Ct))
+                {
+                    // What runs now, committed: never above the cap, whoever claimed.
+                    peak = Math.Max(peak, await ScalarAsync<long>("SELECT count(*) FROM tasks WHERE status = 'running' AND tenant_id = 'acme'"));
+                    await CompleteAsync(task.Id, task.Attempt, tenant: "acme", store: server);
+                    Interlocked.Increment(ref done);
+                }
+            }
+        }
+        await Task.WhenAll(DispatchAsync(Store, "a1"), DispatchAsync(Store, "a2"), DispatchAsync(other, "b1"), DispatchAsync(other, "b2"));
+
+        Assert.Equal(60, done);
+        Assert.InRange(peak, 1, 3);
+        Assert.Equal(60L, await ScalarAsync<long>("SELECT count(*) FROM tasks WHERE status = 'succeeded' AND tenant_id = 'acme'"));
+    }
+}

@@ -82,10 +82,10 @@ public abstract partial class StoreConformanceTests : IAsyncLifetime
     }
 
     protected Task<TransitionOutcome> CompleteAsync(Guid taskId, int attempt, AttemptOutcome outcome = AttemptOutcome.Succeeded, string? output = "done",
-        TaskError? error = null, UsageDelta? usage = null, DateTimeOffset? retryAt = null) =>
-        Store.CompleteAsync(new AttemptResult
+        TaskError? error = null, UsageDelta? usage = null, DateTimeOffset? retryAt = null, string tenant = Tenant, IApexStore? store = null) =>
+        (store ?? Store).CompleteAsync(new AttemptResult
         {
-            TenantId = Tenant,
+            TenantId = tenant,
             TaskId = taskId,
             Attempt = attempt,
             Outcome = outcome,

@@ -55,6 +55,13 @@ public interface IApexStore
     /// </summary>
     Task<IReadOnlyList<TaskRecord>> ClaimNextAsync(int max, string worker, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="ClaimNextAsync(int, string, CancellationToken)"/> that claims no task of a tenant already running as many
+    /// as <paramref name="caps"/> allows it, counted in the claim's own transaction, so several dispatchers together never
+    /// exceed a cap. A capped tenant's backlog does not hold back the other tenants' tasks.
+    /// </summary>
+    Task<IReadOnlyList<TaskRecord>> ClaimNextAsync(int max, string worker, ConcurrencyCaps caps, CancellationToken cancellationToken = default);
+
     /// <summary>Every running task with its current attempt (for the lease sweep).</summary>
     Task<IReadOnlyList<RunningAttempt>> ListRunningAsync(CancellationToken cancellationToken = default);
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Apex.Core.Storage;
 using Apex.Core.Tenants;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ public sealed class TenantDirectory(ITenantStore store, IOptions<QuotaOptions> o
 {
     private readonly TenantQuotas _defaults = TenantQuotas.None.Over(options.Value.Defaults());
     private ImmutableDictionary<string, Entry> _entries = ImmutableDictionary.Create<string, Entry>(StringComparer.Ordinal);
+    private ConcurrencyCaps? _caps;
 
     /// <summary>Raised after a tenant's row changed here (its quotas may be higher now).</summary>
     public event Action? Changed;
@@ -35,11 +37,26 @@ public sealed class TenantDirectory(ITenantStore store, IOptions<QuotaOptions> o
     /// <summary>The tenant's cap on running tasks, <see cref="int.MaxValue"/> when unlimited.</summary>
     public int ConcurrentRunsOf(string tenantId) => Quotas(tenantId).ConcurrentRuns ?? int.MaxValue;
 
+    /// <summary>Every tenant's cap on running tasks, for a claim that must respect them (rebuilt after a change).</summary>
+    public ConcurrencyCaps Caps()
+    {
+        if (Volatile.Read(ref _caps) is { } caps)
+        {
+            return caps;
+        }
+        var built = new ConcurrencyCaps(_defaults.ConcurrentRuns ?? int.MaxValue,
+            Volatile.Read(ref _entries).Where(e => e.Value.Quotas.ConcurrentRuns != _defaults.ConcurrentRuns)
+                .ToDictionary(e => e.Key, e => e.Value.Quotas.ConcurrentRuns ?? int.MaxValue, StringComparer.Ordinal));
+        Volatile.Write(ref _caps, built);
+        return built;
+    }
+
     /// <summary>Reads every row from the store.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
         var rows = await store.ListTenantsAsync(cancellationToken);
         Volatile.Write(ref _entries, rows.ToImmutableDictionary(r => r.TenantId, ToEntry, StringComparer.Ordinal));
+        Volatile.Write(ref _caps, null);
         Changed?.Invoke();
     }
 
@@ -51,6 +68,7 @@ public sealed class TenantDirectory(ITenantStore store, IOptions<QuotaOptions> o
     public void Apply(TenantRecord row)
     {
         ImmutableInterlocked.AddOrUpdate(ref _entries, row.TenantId, ToEntry(row), (_, _) => ToEntry(row));
+        Volatile.Write(ref _caps, null);
         Changed?.Invoke();
     }
 

@@ -7,6 +7,7 @@ using Apex.Core.Agents;
 using Apex.Core.Storage;
 using Apex.Core.Tasks;
 using Apex.Engine.Agents;
+using Apex.Engine.Tenants;
 using Apex.Engine.Dispatch;
 using Apex.Engine.Telemetry;
 using Apex.Redis.Queue;
@@ -27,6 +28,7 @@ public sealed partial class DistributedDispatcher(
     RedisDispatcher redis,
     AgentCatalog agents,
     ApprovalPolicy approvals,
+    TenantDirectory tenants,
     IOptions<DistributedOptions> options,
     TimeProvider timeProvider,
     ILogger<DistributedDispatcher> logger) : BackgroundService, ITaskDispatcher
@@ -105,7 +107,7 @@ public sealed partial class DistributedDispatcher(
         {
             return 0;
         }
-        var claimed = await store.ClaimNextAsync(budget, ServerId, cancellationToken);
+        var claimed = await store.ClaimNextAsync(budget, ServerId, tenants.Caps(), cancellationToken);
         if (claimed.Count == 0)
         {
             return 0;
