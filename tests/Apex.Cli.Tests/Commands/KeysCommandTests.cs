@@ -29,6 +29,21 @@ public sealed class KeysCommandTests
     }
 
     [Fact]
+    public async Task Create_ForAnotherTenant_SendsTheTenant_AndSaysWhichItIs()
+    {
+        var created = ApiKeyFormat.Generate();
+        await using var server = new FakeApexServer((_, _) => (201, Json, $$"""{"key":"{{created}}","api_key":{{Key(null).Replace("\"default\"", "\"acme\"", StringComparison.Ordinal)}}}"""));
+
+        var (exitCode, output, error) = await CliRunner.InvokeAsync("keys", "create", "--name", "acme-admin", "--role", "admin", "--tenant", "acme",
+            "--server", server.Url, "--api-key", ApiKeyFormat.Generate());
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(created, output.Trim());
+        Assert.Contains("of tenant acme", error, StringComparison.Ordinal);
+        Assert.Contains("\"tenant\":\"acme\"", Assert.Single(server.Requests).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_ShowsKeysWithoutSecrets()
     {
         await using var server = new FakeApexServer((_, _) => (200, Json, $$"""{"items":[{{Key("2030-01-02T03:04:05Z")}}],"next_cursor":null}"""));
