@@ -13,16 +13,19 @@ internal sealed class AdminAuditMiddleware(RequestDelegate next, AuditTrail audi
 {
     private const string AdminPath = "/api/v1/admin";
 
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Every request passes here: only a mutating one under <c>/api/v1/admin</c> pays for an async frame.</summary>
+    public Task InvokeAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint is null || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+        return endpoint is null || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
             || HttpMethods.IsOptions(context.Request.Method) || !context.Request.Path.StartsWithSegments(AdminPath, StringComparison.OrdinalIgnoreCase)
-            || endpoint.Metadata.GetMetadata<AuditedMetadata>() is not null)
-        {
-            await next(context);
-            return;
-        }
+            || endpoint.Metadata.GetMetadata<AuditedMetadata>() is not null
+            ? next(context)
+            : RecordAsync(context, endpoint);
+    }
+
+    private async Task RecordAsync(HttpContext context, Endpoint endpoint)
+    {
         var name = endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
         var action = AuditActions.AdminPrefix + (name is null ? "request" : JsonNamingPolicy.SnakeCaseLower.ConvertName(name));
         var target = AuditTarget.Of(context);

@@ -16,7 +16,7 @@ internal static class AuditSubjects
     public static AuditSubject Tenant(HttpContext http, object? result)
     {
         var tenant = http.Route("tenant");
-        return (result as INestedHttpResult)?.Result is Ok<TenantResponse> { Value: { } changed }
+        return result is Ok<TenantResponse> { Value: { } changed }
             ? new AuditSubject($"tenant:{tenant}", $"state {changed.State}; overrides {Overrides(changed.Quotas)}", Apex.Core.Tenancy.IsValid(tenant) ? tenant : null)
             : new AuditSubject($"tenant:{tenant}", null, Apex.Core.Tenancy.IsValid(tenant) ? tenant : null);
     }

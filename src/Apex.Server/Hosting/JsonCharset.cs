@@ -12,7 +12,10 @@ internal static class JsonCharset
 {
     public static Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var media) || !media.Charset.HasValue
+        // Most requests name no charset (GETs have no Content-Type; clients send plain application/json): no parse.
+        var contentType = context.Request.ContentType;
+        if (contentType is null || !contentType.Contains("charset", StringComparison.OrdinalIgnoreCase)
+            || !MediaTypeHeaderValue.TryParse(contentType, out var media) || !media.Charset.HasValue
             || !(media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
             || Known(HeaderUtilities.RemoveQuotes(media.Charset).ToString()))
         {

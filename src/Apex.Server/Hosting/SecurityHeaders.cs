@@ -21,8 +21,6 @@ internal static class SecurityHeaders
     /// <summary>The API reference (<c>/docs</c>, Scalar) runs inline scripts of its own: only framing is restricted there.</summary>
     public const string DocsPolicy = "frame-ancestors 'none'";
 
-    private static readonly string[] DocsPrefixes = ["/docs", "/scalar"];
-
     public static Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         context.Response.OnStarting(static state =>
@@ -40,7 +38,8 @@ internal static class SecurityHeaders
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
-        headers.ContentSecurityPolicy = DocsPrefixes.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase))
+        headers.ContentSecurityPolicy = path.StartsWithSegments("/docs", StringComparison.OrdinalIgnoreCase)
+            || path.StartsWithSegments("/scalar", StringComparison.OrdinalIgnoreCase)
             ? DocsPolicy
             : DashboardExtensions.IsApiPath(path) ? ApiPolicy : DashboardPolicy;
         if (context.Response.StatusCode >= StatusCodes.Status400BadRequest)

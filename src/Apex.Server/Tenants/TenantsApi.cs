@@ -38,13 +38,10 @@ internal static class TenantsApi
         return group;
     }
 
-    private static async Task<Results<Ok<Page<TenantResponse>>, ProblemHttpResult>> ListAsync(ClaimsPrincipal user, ITenantStore store,
+    private static async Task<Ok<Page<TenantResponse>>> ListAsync(ClaimsPrincipal user, ITenantStore store,
         TenantDirectory tenants, CancellationToken cancellationToken)
     {
-        if (!IsPlatformAdmin(user))
-        {
-            return PlatformOnly();
-        }
+        ThrowUnlessPlatformAdmin(user);
         var rows = await store.ListTenantsAsync(cancellationToken);
         return TypedResults.Ok(new Page<TenantResponse>([.. rows.Select(r => ToResponse(r, tenants.Quotas(r.TenantId), null))], null));
     }
@@ -59,14 +56,11 @@ internal static class TenantsApi
         return TypedResults.Ok(ToResponse(row, row.Quotas.Over(tenants.Defaults), usage));
     }
 
-    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> SetQuotasAsync(string tenant, TenantQuotaValues request, ClaimsPrincipal user,
+    private static async Task<Ok<TenantResponse>> SetQuotasAsync(string tenant, TenantQuotaValues request, ClaimsPrincipal user,
         ITenantStore store, TenantChanges changes, TimeProvider time, CancellationToken cancellationToken)
     {
         ThrowUnlessVisible(tenant, user);
-        if (!IsPlatformAdmin(user))
-        {
-            return PlatformOnly();
-        }
+        ThrowUnlessPlatformAdmin(user);
         Validate(request);
         var row = await store.SetTenantQuotasAsync(tenant, new TenantQuotas
         {
@@ -79,7 +73,7 @@ internal static class TenantsApi
         return TypedResults.Ok(changes.Applied(row));
     }
 
-    private static Task<Results<Ok<TenantResponse>, ProblemHttpResult>> SuspendAsync(string tenant, ClaimsPrincipal user, ITenantStore store,
+    private static Task<Ok<TenantResponse>> SuspendAsync(string tenant, ClaimsPrincipal user, ITenantStore store,
         TenantChanges changes, TimeProvider time, CancellationToken cancellationToken)
     {
         if (tenant == Tenancy.DefaultTenant)
@@ -89,40 +83,36 @@ internal static class TenantsApi
         return SetStateAsync(tenant, TenantState.Suspended, user, store, changes, time, cancellationToken);
     }
 
-    private static Task<Results<Ok<TenantResponse>, ProblemHttpResult>> ResumeAsync(string tenant, ClaimsPrincipal user, ITenantStore store,
+    private static Task<Ok<TenantResponse>> ResumeAsync(string tenant, ClaimsPrincipal user, ITenantStore store,
         TenantChanges changes, TimeProvider time, CancellationToken cancellationToken) =>
         SetStateAsync(tenant, TenantState.Active, user, store, changes, time, cancellationToken);
 
-    private static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> SetStateAsync(string tenant, TenantState state, ClaimsPrincipal user,
+    private static async Task<Ok<TenantResponse>> SetStateAsync(string tenant, TenantState state, ClaimsPrincipal user,
         ITenantStore store, TenantChanges changes, TimeProvider time, CancellationToken cancellationToken)
     {
         ThrowUnlessVisible(tenant, user);
-        if (!IsPlatformAdmin(user))
-        {
-            return PlatformOnly();
-        }
+        ThrowUnlessPlatformAdmin(user);
         var row = await store.SetTenantStateAsync(tenant, state, time.GetUtcNow(), cancellationToken);
         return TypedResults.Ok(changes.Applied(row));
     }
 
-    /// <summary>An admin of the default tenant: the bootstrap key, the keys it makes, and every caller of an open server.</summary>
-    private static bool IsPlatformAdmin(ClaimsPrincipal user) => user.TenantId() == Tenancy.DefaultTenant && user.IsInRole(ApexRoles.Admin);
+    /// <summary>Listing tenants, changing quotas and states: for an admin of the default tenant only (<see cref="ApexClaims.IsPlatformAdmin"/>).</summary>
+    private static void ThrowUnlessPlatformAdmin(ClaimsPrincipal user)
+    {
+        if (!user.IsPlatformAdmin())
+        {
+            throw new ApexForbiddenException("Only a platform admin (an admin of the default tenant) may list tenants, change quotas, suspend or resume.");
+        }
+    }
 
     /// <summary>Another tenant is not found for a tenant's admin, exactly like a tenant that does not exist.</summary>
     private static void ThrowUnlessVisible(string tenant, ClaimsPrincipal user)
     {
-        if (!Tenancy.IsValid(tenant) || (tenant != user.TenantId() && !IsPlatformAdmin(user)))
+        if (!Tenancy.IsValid(tenant) || (tenant != user.TenantId() && !user.IsPlatformAdmin()))
         {
             throw new ApexNotFoundException("tenant", tenant);
         }
     }
-
-    private static ProblemHttpResult PlatformOnly() => TypedResults.Problem(
-        statusCode: StatusCodes.Status403Forbidden,
-        title: "Not allowed.",
-        detail: "Only a platform admin (an admin of the default tenant) may list tenants, change quotas, suspend or resume.",
-        type: $"https://apex.dev/problems/{AuthProblems.Forbidden}",
-        extensions: new Dictionary<string, object?> { ["code"] = AuthProblems.Forbidden });
 
     private static void Validate(TenantQuotaValues request)
     {

@@ -25,6 +25,19 @@ public sealed class TenantsApiTests : IAsyncLifetime
     public ValueTask DisposeAsync() => _auth.DisposeAsync();
 
     [Fact]
+    public async Task OpenServer_EveryCallerIsAPlatformAdmin_AndManagesTenants()
+    {
+        // No credential can exist on an open server: its callers are the default tenant's admins (docs/security.md).
+        await using var open = new ApexAppFactory();
+        using var client = open.CreateClient();
+        using var set = await client.PutAsJsonAsync("/api/v1/admin/tenants/acme/quotas", new TenantQuotaValues { QueuedTasks = 7 },
+            ApexJsonContext.Default.TenantQuotaValues, Ct);
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        using var list = await client.GetAsync("/api/v1/admin/tenants", Ct);
+        Assert.Contains("acme", await list.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PlatformAdmin_SetsQuotas_TenantAdminReadsOwnOnly()
     {
         using var platform = _auth.Client(_auth.BootstrapKey);
