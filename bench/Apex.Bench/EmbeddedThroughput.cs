@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using Apex.Contracts.Tasks;
 using Apex.Core;
 using Apex.Core.Events;
@@ -25,12 +26,14 @@ internal static class EmbeddedThroughput
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 5_000, Description = "Tasks run first and not measured." };
         var clients = new Option<int>("--clients") { DefaultValueFactory = _ => 64, Description = "Concurrent submitters." };
         var synchronous = new Option<string>("--synchronous") { DefaultValueFactory = _ => "FULL", Description = "SQLite synchronous pragma." };
-        var command = new Command("embedded", "Embedded end-to-end throughput (SQLite + in-process queue and workers).") { tasks, warmup, clients, synchronous };
-        command.SetAction(async (parse, ct) => await RunAsync(parse.GetValue(tasks), parse.GetValue(warmup), parse.GetValue(clients), parse.GetValue(synchronous)!, ct));
+        var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 64, Description = "In-process workers (Apex:Engine:MaxConcurrency)." };
+        var command = new Command("embedded", "Embedded end-to-end throughput (SQLite + in-process queue and workers).") { tasks, warmup, clients, synchronous, concurrency };
+        command.SetAction(async (parse, ct) => await RunAsync(
+            parse.GetValue(tasks), parse.GetValue(warmup), parse.GetValue(clients), parse.GetValue(synchronous)!, parse.GetValue(concurrency), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int count, int warmup, int clients, string synchronous, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int count, int warmup, int clients, string synchronous, int concurrency, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("apex-bench-");
         try
@@ -41,9 +44,10 @@ internal static class EmbeddedThroughput
                 ["Apex:Sqlite:Path"] = Path.Combine(directory.FullName, "apex.db"),
                 ["Apex:Sqlite:Synchronous"] = synchronous,
                 ["Apex:Simulated:LatencyMs"] = "0",
-                ["Apex:Engine:MaxConcurrency"] = "64",
-                ["Apex:Engine:DefaultAgentMaxConcurrency"] = "64",
+                ["Apex:Engine:MaxConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+                ["Apex:Engine:DefaultAgentMaxConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
             });
+            builder.Configuration.AddEnvironmentVariables();
             builder.Logging.ClearProviders();
             builder.Services.AddApexSqlite(builder.Configuration).AddApexEngine(builder.Configuration);
             using var host = builder.Build();
@@ -55,11 +59,13 @@ internal static class EmbeddedThroughput
             {
                 await RoundAsync(engine, bus, warmup, clients, cancellationToken);
             }
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var result = await RoundAsync(engine, bus, count, clients, cancellationToken);
+            var cpuPerTask = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / count;
             await host.StopAsync(cancellationToken);
 
             Console.WriteLine($"Machine: {Machine.Describe()}");
-            Console.WriteLine($"Embedded end-to-end, zero-latency Simulated agent, SQLite synchronous={synchronous}, {clients} clients, {count} tasks (after {warmup} warm-up):");
+            Console.WriteLine($"Embedded end-to-end, zero-latency Simulated agent, SQLite synchronous={synchronous}, {clients} clients, {concurrency} workers, {count} tasks (after {warmup} warm-up):");
             Console.WriteLine();
             Console.WriteLine("| Metric | Value |");
             Console.WriteLine("|---|---|");
@@ -67,6 +73,7 @@ internal static class EmbeddedThroughput
             Console.WriteLine($"| End-to-end (submit → succeeded) | {result.Throughput:N0} tasks/s |");
             Console.WriteLine($"| Submit latency p50 / p99 | {result.SubmitP50:N2} ms / {result.SubmitP99:N2} ms |");
             Console.WriteLine($"| Submit → succeeded p50 / p99 | {result.E2eP50:N1} ms / {result.E2eP99:N1} ms |");
+            Console.WriteLine($"| Process CPU per task (user + system, load generator included) | {cpuPerTask:N0} µs |");
             return result.Succeeded == count ? 0 : 1;
         }
         finally

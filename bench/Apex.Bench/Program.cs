@@ -4,6 +4,7 @@ using Apex.Bench;
 var root = new RootCommand("Apex benchmarks: loopback only, bounded in count and time.");
 root.Subcommands.Add(EmbeddedThroughput.Command());
 root.Subcommands.Add(DagValidation.Command());
+root.Subcommands.Add(SqliteFloor.Command());
 root.Subcommands.Add(DistributedThroughput.Command());
 root.Subcommands.Add(CascadeReplay.Command());
 root.Subcommands.Add(WebSocketFanOut.Command());

@@ -123,10 +123,15 @@ internal sealed class LoadReport(string machine, string commandLine)
         if (Agents is { } a)
         {
             md.AppendLine().AppendLine("### Concurrent agents").AppendLine();
-            md.AppendLine("| Agents submitted | Simulated LLM latency | Most running at once | Succeeded | Submitted in | All done after | Run time p50 / p99 / max | Server CPU | RSS |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            md.AppendLine("| Agents submitted | Simulated LLM latency | Most running at once | Succeeded | Submitted in | All done after | Tasks/s (share of ideal) | Run time p50 / p99 / max | Server CPU | RSS | Worker RSS |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            var rate = a.Seconds > 0 ? a.Succeeded / a.Seconds : 0;
+            var ideal = a.Tasks / (a.LatencyMs / 1000.0);
+            var workerRss = a.Resources.WorkerRssMb is { } w ? $"{w.ToString("N0", CultureInfo.InvariantCulture)} MiB" : "n/a (in process)";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {a.Tasks:N0} | {a.LatencyMs:N0} ms | **{a.MaxRunningAtOnce:N0}** | {a.Succeeded:N0} | {a.SubmitSeconds:N2} s | {a.Seconds:N2} s | {Ms(a.RunTime.P50)} / {Ms(a.RunTime.P99)} / {Ms(a.RunTime.Max)} | {Cpu(a.Resources)} | {Memory(a.Resources)} |");
+                $"| {a.Tasks:N0} | {a.LatencyMs:N0} ms | **{a.MaxRunningAtOnce:N0}** | {a.Succeeded:N0} | {a.SubmitSeconds:N2} s | {a.Seconds:N2} s | **{rate:N0}** ({rate / ideal:P0} of {ideal:N0}) | {Ms(a.RunTime.P50)} / {Ms(a.RunTime.P99)} / {Ms(a.RunTime.Max)} | {Cpu(a.Resources)} | {Memory(a.Resources)} | {workerRss} |");
+            md.AppendLine().AppendLine("Ideal: every agent submitted at the same instant and each done after exactly its latency (agents ÷ latency). " +
+                "Before the measured burst the same number of zero-latency tasks ran through the same target (JIT warm-up, not recorded).");
         }
         if (Recovery is { } rec)
         {

@@ -91,6 +91,9 @@ internal sealed class LoadTarget : IAsyncDisposable
         ServerSettings["Apex:Engine:DefaultAgentMaxConcurrency"] = concurrency;
         ServerSettings["Apex:Simulated:LatencyMs"] = "0";
         ServerSettings["Apex:Simulated:LatencyJitter"] = "0";
+        // The harness's own event watcher is one socket that must see every task event of a burst (10,000 agents
+        // submitted at once are 30,000 events in a few seconds): the default 4,096 would close it as a slow reader.
+        ServerSettings["Apex:WebSocket:SendQueueCapacity"] = "262144";
         if (Options.Url is null)
         {
             if (Options.Distributed)

@@ -9,7 +9,8 @@ namespace Apex.Bench.Load;
 /// <param name="RssPercent">The same as a share of the machine's memory.</param>
 /// <param name="DbConnections">Largest <c>apex_db_connections_active</c> sampled (the server's store connections).</param>
 /// <param name="PgBackends">Distributed: largest count of PostgreSQL backends on the Apex database.</param>
-internal sealed record ResourceUsage(double? CpuCores, double? CpuPercent, double? RssMb, double? RssPercent, double? DbConnections, long? PgBackends);
+internal sealed record ResourceUsage(double? CpuCores, double? CpuPercent, double? RssMb, double? RssPercent, double? DbConnections, long? PgBackends,
+    double? WorkerRssMb = null);
 
 /// <summary>
 /// Samples the target every 250 ms while a phase runs: resident memory of its processes (from <c>/proc</c>), the
@@ -24,6 +25,7 @@ internal sealed class ResourceMonitor : IAsyncDisposable
     private readonly TimeSpan _cpuStart;
     private readonly long _started = Stopwatch.GetTimestamp();
     private double? _rss;
+    private double? _workerRss;
     private double? _db;
     private long? _pg;
 
@@ -49,6 +51,10 @@ internal sealed class ResourceMonitor : IAsyncDisposable
                 {
                     var rss = _target.Processes.Where(p => !p.HasExited).Sum(p => p.Rss) / (1024.0 * 1024.0);
                     _rss = Math.Max(_rss ?? 0, rss);
+                }
+                if (_target.Worker is { HasExited: false } worker)
+                {
+                    _workerRss = Math.Max(_workerRss ?? 0, worker.Rss / (1024.0 * 1024.0));
                 }
                 if (await _target.DbConnectionsAsync(ct) is { } db)
                 {
@@ -80,7 +86,7 @@ internal sealed class ResourceMonitor : IAsyncDisposable
         await _sampler;
         var measured = _target.Processes.Any();
         double? cores = measured ? cpu / wall : null;
-        return new ResourceUsage(cores, cores * 100 / Environment.ProcessorCount, _rss, _rss is { } rss ? rss * 100 / TotalMemoryMb() : null, _db, _pg);
+        return new ResourceUsage(cores, cores * 100 / Environment.ProcessorCount, _rss, _rss is { } rss ? rss * 100 / TotalMemoryMb() : null, _db, _pg, _workerRss);
     }
 
     private static double TotalMemoryMb()

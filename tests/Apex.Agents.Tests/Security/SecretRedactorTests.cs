@@ -54,6 +54,28 @@ public sealed class SecretRedactorTests
     }
 
     [Fact]
+    public void Redact_TextWithNoCredentialTrigger_IsReturnedWithoutACopy()
+    {
+        var text = string.Concat(Enumerable.Repeat("The quarterly report shows steady growth in every region. ", 200));
+
+        Assert.Same(text, new SecretRedactor().Redact(text));
+    }
+
+    [Theory]
+    [InlineData("{aws}")]
+    [InlineData("Authorization: BEARER {jwt}")]
+    [InlineData("Private_Key = abcdef123456")]
+    public void Redact_ShapeAfterLongOrdinaryText_IsStillMasked(string template)
+    {
+        var prefix = string.Concat(Enumerable.Repeat("Steady growth in every region. ", 300));
+
+        var redacted = new SecretRedactor().Redact(prefix + FakeSecrets.Expand(template));
+
+        Assert.StartsWith(prefix, redacted, StringComparison.Ordinal);
+        Assert.EndsWith("[REDACTED]", redacted, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Redact_RegisteredValues_AreMaskedEverywhereLongestFirst()
     {
         var redactor = new SecretRedactor();
