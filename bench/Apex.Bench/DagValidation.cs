@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using Apex.Contracts.Dags;
 using Apex.Core.Dags;
 
 namespace Apex.Bench;
@@ -20,8 +19,8 @@ internal static class DagValidation
     private static int Run(int nodes, int runs)
     {
         var validator = new DagValidator(new DagOptions { MaxNodes = Math.Max(nodes, 10_000), MaxEdges = nodes * 10 });
-        var chain = Chain(nodes);
-        var layered = Layered(nodes, edgesPerNode: 5, seed: 42);
+        var chain = DagShapes.Chain(nodes);
+        var layered = DagShapes.Layered(nodes, edgesPerNode: 5, seed: 42);
         Console.WriteLine($"Machine: {Machine.Describe()}");
         Console.WriteLine();
         Console.WriteLine("| DAG | Nodes | Edges | Median | p95 |");
@@ -44,31 +43,5 @@ internal static class DagValidation
             Console.WriteLine($"| {name} | {nodes:N0} | {edges:N0} | {Machine.Percentile(times, 50):N2} ms | {Machine.Percentile(times, 95):N2} ms |");
         }
         return 0;
-    }
-
-    private static CreateDagRequest Chain(int n) => new()
-    {
-        Name = "chain",
-        Tasks = [.. Enumerable.Range(0, n).Select(i => new DagTaskSpec
-        {
-            Id = $"t{i}",
-            Instruction = i == 0 ? "start" : $"continue from {{{{tasks.t{i - 1}.output}}}}",
-            DependsOn = i == 0 ? null : [$"t{i - 1}"],
-        })],
-    };
-
-    private static CreateDagRequest Layered(int n, int edgesPerNode, int seed)
-    {
-        var random = new Random(seed);
-        return new CreateDagRequest
-        {
-            Name = "layered",
-            Tasks = [.. Enumerable.Range(0, n).Select(i => new DagTaskSpec
-            {
-                Id = $"t{i}",
-                Instruction = "work",
-                DependsOn = i == 0 ? null : [.. Enumerable.Range(0, Math.Min(i, edgesPerNode)).Select(_ => $"t{random.Next(i)}").Distinct()],
-            })],
-        };
     }
 }
