@@ -52,8 +52,7 @@ internal static class SqliteFloor
                 }
                 using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
                 connection.Open();
-                Exec(connection, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; " +
-                    $"PRAGMA cache_size = -{options.Value.WriterCacheKiB}; PRAGMA wal_autocheckpoint = {options.Value.WalAutoCheckpointPages};");
+                Exec(connection, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous};");
                 using var cycle = new Cycle(connection, variant);
                 for (var done = 0; done < count / 4; done += batch)
                 {

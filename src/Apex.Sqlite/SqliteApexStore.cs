@@ -48,8 +48,6 @@ public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEv
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         Exec(connection, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {Synchronous(_options.Synchronous)}; PRAGMA foreign_keys = OFF;");
-        Exec(connection, FormattableString.Invariant(
-            $"PRAGMA cache_size = -{_options.WriterCacheKiB}; PRAGMA wal_autocheckpoint = {_options.WalAutoCheckpointPages};"));
         Exec(connection, SqliteSchema.Create);
         // Columns added after the table first shipped: added in place to older databases (CREATE IF NOT EXISTS cannot).
         AddColumnIfMissing(connection, "agents", "settings", "TEXT NULL");

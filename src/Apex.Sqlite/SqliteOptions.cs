@@ -21,18 +21,6 @@ public sealed class SqliteOptions
     /// <summary>Writes that may wait for the writer before submitters are pushed back.</summary>
     public int MaxPendingWrites { get; set; } = 20_000;
 
-    /// <summary>
-    /// Page cache of the writer's connection, in KiB (<c>PRAGMA cache_size</c>). SQLite's own default, 2 MiB, makes the
-    /// writer re-read index pages from the file system once the task table outgrows it.
-    /// </summary>
-    public int WriterCacheKiB { get; set; } = 65_536;
-
-    /// <summary>
-    /// WAL pages after which a commit copies the log back into the database file (<c>PRAGMA wal_autocheckpoint</c>).
-    /// A page rewritten by many commits between checkpoints is copied once.
-    /// </summary>
-    public int WalAutoCheckpointPages { get; set; } = 1_000;
-
     /// <summary>How long a write may wait for its commit before the caller gets 503.</summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -80,31 +80,18 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
     private void Commit(List<WriteOp> batch)
     {
+        // Optimistic first: the whole batch without a savepoint per write (two statements fewer per write). A write that
+        // fails with a domain error is rare; then the transaction is rolled back and the batch runs again with one
+        // savepoint per write, so only that write is undone. Writes are functions of the database, so running one
+        // again after a rollback gives what it would have given the first time.
         var published = new List<StoredEvent>();
         try
         {
-            using var transaction = _connection.BeginTransaction(deferred: false);
-            _context.Transaction = transaction;
-            _context.Now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-            for (var i = 0; i < batch.Count; i++)
+            if (!TryRun(batch, published, isolated: batch.Count == 1))
             {
-                var op = batch[i];
-                _context.Events.Clear();
-                _context.Execute("SAVEPOINT w");
-                try
-                {
-                    op.Run(_context);
-                    _context.Execute("RELEASE w");
-                    published.AddRange(_context.Events);
-                }
-                catch (Exception e) when (e is ApexException or SqliteException { SqliteErrorCode: 19 })
-                {
-                    _context.Execute("ROLLBACK TO w");
-                    _context.Execute("RELEASE w");
-                    op.Error = e;
-                }
+                published.Clear();
+                _ = TryRun(batch, published, isolated: true);
             }
-            transaction.Commit();
         }
         catch (SqliteException e)
         {
@@ -133,6 +120,60 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         {
             _bus.Publish(published);
         }
+    }
+
+    /// <summary>
+    /// Runs the batch in one transaction and commits it. Not <paramref name="isolated"/>: the first domain error rolls
+    /// everything back and returns false. Isolated: each write in its own savepoint, a domain error undoes only its write
+    /// (or, for a batch of one, the transaction) and is kept for its caller.
+    /// </summary>
+    private bool TryRun(List<WriteOp> batch, List<StoredEvent> published, bool isolated)
+    {
+        using var transaction = _connection.BeginTransaction(deferred: false);
+        _context.Transaction = transaction;
+        _context.Now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var savepoints = isolated && batch.Count > 1;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var op = batch[i];
+            op.Error = null;
+            _context.Events.Clear();
+            if (savepoints)
+            {
+                _context.Execute("SAVEPOINT w");
+            }
+            try
+            {
+                op.Run(_context);
+                if (savepoints)
+                {
+                    _context.Execute("RELEASE w");
+                }
+                published.AddRange(_context.Events);
+            }
+            catch (Exception e) when (e is ApexException or SqliteException { SqliteErrorCode: 19 })
+            {
+                if (!isolated)
+                {
+                    transaction.Rollback();
+                    return false;
+                }
+                if (savepoints)
+                {
+                    _context.Execute("ROLLBACK TO w");
+                    _context.Execute("RELEASE w");
+                }
+                else
+                {
+                    transaction.Rollback(); // a batch of one: nothing else to keep
+                    op.Error = e;
+                    return true;
+                }
+                op.Error = e;
+            }
+        }
+        transaction.Commit();
+        return true;
     }
 
     public async ValueTask DisposeAsync()

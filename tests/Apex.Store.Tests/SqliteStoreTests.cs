@@ -3,6 +3,7 @@ using Apex.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Xunit;
 
 namespace Apex.Store.Tests;
 
@@ -16,6 +17,57 @@ public sealed class SqliteStoreTests : StoreConformanceTests
         Directory.CreateDirectory(_directory);
         var options = Options.Create(new SqliteOptions { Path = Path.Combine(_directory, "apex.db") });
         return Task.FromResult<IApexStore>(new SqliteApexStore(options, Bus, Time, NullLogger<SqliteApexStore>.Instance));
+    }
+
+    [Fact]
+    public async Task GroupCommit_WritesRefusedAmongOthers_UndoOnlyThemselves()
+    {
+        await Store.SubmitTasksAsync([Spec()], new IdempotencyKey("taken", "hash-a"), Ct);
+        var good = Enumerable.Range(0, 300).Select(_ => Spec()).ToArray();
+        // Refused after writing: the second insert of the same task breaks the primary key once the first row is in.
+        var duplicated = Enumerable.Range(0, 10).Select(_ => Spec()).ToArray();
+        // Refused before writing: an idempotency key reused with another body.
+        var reused = Enumerable.Range(0, 10).Select(_ => Spec()).ToArray();
+
+        // Started together, so the writer finds them waiting and commits them in shared batches.
+        var calls = new List<(NewTask Task, Task<SubmitOutcome> Call)>();
+        for (var i = 0; i < good.Length; i++)
+        {
+            calls.Add((good[i], Store.SubmitTasksAsync([good[i]], null, Ct)));
+            if (i % 30 == 0)
+            {
+                var d = duplicated[i / 30];
+                calls.Add((d, Store.SubmitTasksAsync([d, d], null, Ct)));
+                var r = reused[i / 30];
+                calls.Add((r, Store.SubmitTasksAsync([r], new IdempotencyKey("taken", "hash-b"), Ct)));
+            }
+        }
+        var refused = 0;
+        foreach (var (_, call) in calls)
+        {
+            try
+            {
+                await call;
+            }
+            catch (Exception e) when (e is SqliteException or Core.Errors.ApexValidationException)
+            {
+                refused++;
+            }
+        }
+
+        Assert.Equal(duplicated.Length + reused.Length, refused);
+        foreach (var task in good)
+        {
+            Assert.NotNull(await Store.GetTaskAsync(Tenant, task.Id, Ct));
+        }
+        foreach (var task in duplicated.Concat(reused))
+        {
+            Assert.Null(await Store.GetTaskAsync(Tenant, task.Id, Ct));
+        }
+        // Events are published only for what was committed.
+        var created = Bus.Published.Where(e => e.EventType == Core.Events.EventTypes.TaskCreated).Select(e => e.AggregateId).ToHashSet();
+        Assert.Subset(created, good.Select(t => t.Id).ToHashSet());
+        Assert.DoesNotContain(created, id => duplicated.Concat(reused).Any(t => t.Id == id));
     }
 
     protected override async Task ExecuteSqlAsync(string sql, bool bypassAppendOnly = false)
