@@ -13,7 +13,7 @@ namespace Apex.Bench.Load;
 internal static class LoadHarness
 {
     public static readonly string[] Scenarios =
-        ["health", "create-task", "get-task", "list-tasks", "ws-connect", "ws-delivery", "baseline", "stress", "dag", "e2e", "agents", "recovery", "all"];
+        ["health", "create-task", "get-task", "list-tasks", "ws-connect", "ws-delivery", "baseline", "stress", "dag", "submit-flow", "e2e", "agents", "recovery", "all"];
 
     public static Command Command()
     {
@@ -31,6 +31,7 @@ internal static class LoadHarness
         var maxInFlight = new Option<int>("--max-in-flight") { DefaultValueFactory = _ => 2_000, Description = "Requests outstanding at once (waiting for a slot counts as latency)." };
         var requestTimeout = new Option<double>("--request-timeout") { DefaultValueFactory = _ => 10, Description = "Seconds before a request (or a DAG run) counts as an error." };
         var stressRates = new Option<string>("--stress-rates") { DefaultValueFactory = _ => "100,500,1000,2000", Description = "Arrival rates of the stress ladder." };
+        var flowRates = new Option<string>("--flow-rates") { DefaultValueFactory = _ => "1000,7500", Description = "submit-flow: arrival rates of one POST /api/v1/tasks each (the issue's latency targets are at 1,000 and 7,500/s)." };
         var stressMix = new Option<string>("--stress-mix") { DefaultValueFactory = _ => "mix", Description = "Stress requests: mix (1 create, 2 get, 1 list per 4) or one scenario name." };
         var tasks = new Option<int>("--tasks") { DefaultValueFactory = _ => 2_000, Description = "Tasks (jobs) per end-to-end throughput workload." };
         var submit = new Option<string>("--submit") { DefaultValueFactory = _ => "batch", Description = "End-to-end submissions: batch (POST /api/v1/tasks/batch, 1,000 a request) or request (one POST per task)." };
@@ -49,7 +50,7 @@ internal static class LoadHarness
         var runTimeout = new Option<double>("--run-timeout") { DefaultValueFactory = _ => 900, Description = "Seconds the whole run may take before the harness gives up." };
         var command = new Command("load", "Load harness: the seed's load-test tables (open model, coordinated-omission corrected), optionally with Hangfire as a peer.")
         {
-            scenario, mode, url, pg, redis, rate, duration, warmup, maxRequests, maxInFlight, requestTimeout, stressRates, stressMix, tasks, submit, submitters, sleepTasks,
+            scenario, mode, url, pg, redis, rate, duration, warmup, maxRequests, maxInFlight, requestTimeout, stressRates, flowRates, stressMix, tasks, submit, submitters, sleepTasks,
             concurrency, agents, agentLatency, leaseTtl, wsClients, wsRate, peer, peerStorages, json, runTimeout,
         };
         command.SetAction(async (parse, ct) =>
@@ -63,6 +64,7 @@ internal static class LoadHarness
                 parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
                 parse.GetValue(maxRequests), parse.GetValue(maxInFlight), TimeSpan.FromSeconds(parse.GetValue(requestTimeout)),
                 [.. parse.GetValue(stressRates)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
+                [.. parse.GetValue(flowRates)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
                 parse.GetValue(stressMix)!, parse.GetValue(tasks),
                 new Submit(parse.GetValue(submit) == "batch", parse.GetValue(submitters) ?? (parse.GetValue(submit) == "batch" ? 4 : 64)), parse.GetValue(sleepTasks), parse.GetValue(agents), parse.GetValue(agentLatency),
                 TimeSpan.FromSeconds(parse.GetValue(leaseTtl)), parse.GetValue(wsClients), parse.GetValue(wsRate), parse.GetValue(peer),
@@ -156,6 +158,16 @@ internal static class LoadHarness
                     report.Stress.Add(new StressColumn(rate, row.Run, row.Resources));
                 }
             }
+            if (Runs("submit-flow"))
+            {
+                foreach (var rate in s.FlowRates)
+                {
+                    Console.Error.WriteLine($"[load] submit-flow at {rate}/s for {s.Duration.TotalSeconds} s");
+                    var flow = await SubmitFlow.RunAsync(target, rate, s.ScheduleFor(rate), s.WarmupFor(rate), TimeSpan.FromSeconds(60), ct);
+                    report.SubmitFlows.Add(flow);
+                    failed |= flow.Run.Succeeded == 0;
+                }
+            }
             if (Runs("e2e"))
             {
                 foreach (var (workload, count) in new[] { ("no-op", s.Tasks), ("sleep-1s", s.SleepTasks) })
@@ -242,6 +254,7 @@ internal static class LoadHarness
         int MaxInFlight,
         TimeSpan RequestTimeout,
         double[] StressRates,
+        double[] FlowRates,
         string StressMix,
         int Tasks,
         Submit Submit,

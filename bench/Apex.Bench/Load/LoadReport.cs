@@ -39,6 +39,8 @@ internal sealed class LoadReport(string machine, string commandLine)
 
     public List<PeerResult> Peers { get; } = [];
 
+    public List<SubmitFlowResult> SubmitFlows { get; } = [];
+
     public AgentsResult? Agents { get; set; }
 
     public RecoveryResult? Recovery { get; set; }
@@ -95,6 +97,18 @@ internal sealed class LoadReport(string machine, string commandLine)
                 md.AppendLine(CultureInfo.InvariantCulture,
                     $"| {d.Size} tasks | {d.Shape} | {Rate(d.Run.Throughput)} (offered {Rate(d.Run.OfferedRate)}) | {Ms(d.Run.Latency.P50)} / {Ms(d.Run.Latency.P95)} / {Ms(d.Run.Latency.P99)} | {Ms(d.EdgeOverhead.P50)} / {Ms(d.EdgeOverhead.P99)} / {Ms(d.EdgeOverhead.Max)} | {d.EdgeOverhead.Count:N0} | {Percent(d.Run.ErrorRate)} |");
             }
+        }
+        if (SubmitFlows.Count > 0)
+        {
+            md.AppendLine().AppendLine("### Fixed-rate submission: submit and submit → succeeded (one `POST /api/v1/tasks` per task, open model)").AppendLine();
+            md.AppendLine("| Offered rate | Achieved | Submit p50 / p99 / max | Submit → succeeded p50 / p99 / max | Errors | Unfinished | Server CPU | RSS |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (var f in SubmitFlows)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {f.Rate:N0}/s | {f.Run.Throughput:N0}/s | {Ms(f.Submit.P50)} / **{Ms(f.Submit.P99)}** / {Ms(f.Submit.Max)} | {Ms(f.Succeeded.P50)} / **{Ms(f.Succeeded.P99)}** / {Ms(f.Succeeded.Max)} | {f.Run.Errors:N0} | {f.Unfinished:N0} | {Cpu(f.Resources)} | {Memory(f.Resources)} |");
+            }
+            md.AppendLine().AppendLine("Both latencies from each arrival's intended send time; succeeded = the task's `task_succeeded` read on the harness's WebSocket.");
         }
         if (Throughput.Count > 0)
         {

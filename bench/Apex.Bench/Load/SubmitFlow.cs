@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Apex.Bench.Load;
+
+/// <summary>One rate of the fixed-rate submission scenario.</summary>
+/// <param name="Submit">Intended send → <c>POST /api/v1/tasks</c> answered (201).</param>
+/// <param name="Succeeded">Intended send → the task's <c>task_succeeded</c> read by the harness's WebSocket.</param>
+/// <param name="Unfinished">Accepted tasks whose <c>task_succeeded</c> did not arrive within the wait.</param>
+internal sealed record SubmitFlowResult(double Rate, OpenLoopResult Run, LatencySummary Submit, LatencySummary Succeeded, int Unfinished, ResourceUsage Resources);
+
+/// <summary>
+/// Tasks submitted one <c>POST /api/v1/tasks</c> each at a fixed rate (open model) to the zero-latency Simulated agent:
+/// how long the submission takes and how long until the task has succeeded, both from each arrival's intended send
+/// time, so a server that falls behind shows it in both.
+/// </summary>
+internal static class SubmitFlow
+{
+    public static async Task<SubmitFlowResult> RunAsync(LoadTarget target, double rate, Schedule schedule, Schedule warmup, TimeSpan wait, CancellationToken ct)
+    {
+        var succeededAt = new ConcurrentDictionary<Guid, long>();
+        var intendedOf = new ConcurrentDictionary<Guid, long>();
+        var endToEnd = new Latency();
+        var period = Stopwatch.Frequency / rate;
+        var measuring = false;
+        var sent = false;
+        var remaining = 0;
+        var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        void Finish(Guid id, long intended, long at)
+        {
+            endToEnd.Record(Stopwatch.GetElapsedTime(intended, at));
+            if (Interlocked.Decrement(ref remaining) == 0 && Volatile.Read(ref sent))
+            {
+                allDone.TrySetResult();
+            }
+        }
+
+        void Seen(SeenEvent e)
+        {
+            if (e.Type != "task_succeeded")
+            {
+                return;
+            }
+            // A zero-latency task can succeed before its submission's answer is read: keep the time until the id is known.
+            if (intendedOf.TryRemove(e.TaskId, out var intended))
+            {
+                Finish(e.TaskId, intended, e.Received);
+            }
+            else
+            {
+                succeededAt[e.TaskId] = e.Received;
+                if (intendedOf.TryRemove(e.TaskId, out intended) && succeededAt.TryRemove(e.TaskId, out var at))
+                {
+                    Finish(e.TaskId, intended, at);
+                }
+            }
+        }
+
+        await using var watcher = await EventWatcher.StartAsync(target.BaseAddress, "tasks", Seen, ct);
+        long start = 0;
+        async Task<Outcome> SendAsync(int i, CancellationToken token)
+        {
+            var intended = start + (long)(i * period);
+            using var response = await HttpScenarios.PostJsonAsync(target.Http, "api/v1/tasks", $$"""{"name":"load","instruction":"Flow {{i}}."}""", token);
+            if (!response.IsSuccessStatusCode)
+            {
+                return Outcome.Of(response);
+            }
+            if (!measuring)
+            {
+                return Outcome.Ok;
+            }
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(token));
+            var id = document.RootElement.GetProperty("id").GetGuid();
+            Interlocked.Increment(ref remaining);
+            if (succeededAt.TryRemove(id, out var at))
+            {
+                Finish(id, intended, at);
+            }
+            else
+            {
+                intendedOf[id] = intended;
+                if (succeededAt.TryRemove(id, out at) && intendedOf.TryRemove(id, out _))
+                {
+                    Finish(id, intended, at);
+                }
+            }
+            return Outcome.Ok;
+        }
+
+        start = Stopwatch.GetTimestamp();
+        await OpenLoop.RunAsync(warmup, SendAsync, ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), ct); // the warm-up's tasks finish before the measured phase
+        succeededAt.Clear();
+        await using var monitor = ResourceMonitor.Start(target);
+        Volatile.Write(ref measuring, true);
+        start = Stopwatch.GetTimestamp(); // the open loop's own start follows within microseconds: latencies err long
+        var run = await OpenLoop.RunAsync(schedule, SendAsync, ct);
+        Volatile.Write(ref sent, true);
+        if (Volatile.Read(ref remaining) == 0)
+        {
+            allDone.TrySetResult();
+        }
+        try
+        {
+            await allDone.Task.WaitAsync(wait, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Reported as unfinished below.
+        }
+        var resources = await monitor.StopAsync();
+        if (watcher.Failure is { } failure)
+        {
+            Console.Error.WriteLine($"The event watcher stopped ({failure}).");
+        }
+        return new SubmitFlowResult(rate, run, run.Latency, endToEnd.Summary(), Volatile.Read(ref remaining), resources);
+    }
+}
