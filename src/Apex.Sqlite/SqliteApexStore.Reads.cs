@@ -101,14 +101,21 @@ public sealed partial class SqliteApexStore
             return reader.Read() ? Rows.ReadDag(reader) : null;
         }, cancellationToken);
 
+    /// <summary>A DAG's edges, by the <c>idx_task_edges_dag</c> index (a scan of every edge of every DAG before it).</summary>
+    internal const string DagEdgesSql = "SELECT e.to_id, f.key FROM task_edges e JOIN tasks f ON f.id = e.from_id WHERE e.dag_id = $dag";
+
+    /// <summary>
+    /// A DAG's tasks. <c>+tenant_id</c> keeps the tenant condition off the indexes: without statistics SQLite otherwise
+    /// walks the tenant's whole <c>(tenant_id, created_at)</c> index, every task the tenant ever submitted.
+    /// </summary>
+    internal const string DagTasksSql = "SELECT key, id, status FROM tasks WHERE dag_id = $dag AND +tenant_id = $tenant ORDER BY rowid";
+
     /// <inheritdoc />
     public Task<IReadOnlyList<DagTaskRow>> GetDagTasksAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<DagTaskRow>>(c =>
         {
             var dependsOn = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-            using (var edges = Command(c, """
-                SELECT e.to_id, f.key FROM task_edges e JOIN tasks f ON f.id = e.from_id WHERE e.dag_id = $dag
-                """, ("$dag", dagId.ToString())))
+            using (var edges = Command(c, DagEdgesSql, ("$dag", dagId.ToString())))
             using (var reader = edges.ExecuteReader())
             {
                 while (reader.Read())
@@ -121,7 +128,7 @@ public sealed partial class SqliteApexStore
                     list.Add(reader.GetString(1));
                 }
             }
-            using var command = Command(c, "SELECT key, id, status FROM tasks WHERE dag_id = $dag AND tenant_id = $tenant ORDER BY rowid",
+            using var command = Command(c, DagTasksSql,
                 ("$dag", dagId.ToString()), ("$tenant", tenantId));
             using var rows = command.ExecuteReader();
             var result = new List<DagTaskRow>();

@@ -73,6 +73,7 @@ internal static class SqliteSchema
             PRIMARY KEY (from_id, to_id)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS idx_task_edges_to ON task_edges (to_id, from_id);
+        CREATE INDEX IF NOT EXISTS idx_task_edges_dag ON task_edges (dag_id);
 
         CREATE TABLE IF NOT EXISTS events (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,

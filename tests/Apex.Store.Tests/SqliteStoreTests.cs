@@ -1,3 +1,4 @@
+using Apex.Contracts.Dags;
 using Apex.Core.Storage;
 using Apex.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -68,6 +69,37 @@ public sealed class SqliteStoreTests : StoreConformanceTests
         var created = Bus.Published.Where(e => e.EventType == Core.Events.EventTypes.TaskCreated).Select(e => e.AggregateId).ToHashSet();
         Assert.Subset(created, good.Select(t => t.Id).ToHashSet());
         Assert.DoesNotContain(created, id => duplicated.Concat(reused).Any(t => t.Id == id));
+    }
+
+    [Theory]
+    [InlineData(nameof(SqliteApexStore.DagEdgesSql), "idx_task_edges_dag")]
+    [InlineData(nameof(SqliteApexStore.DagTasksSql), "idx_tasks_dag_status")]
+    public async Task DagReads_OnATenantWithManyTasks_SearchTheDagsIndexes(string statement, string index)
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.SubmitTasksAsync([.. Enumerable.Range(0, 200).Select(_ => Spec())], null, Ct);
+        }
+        await Store.SubmitDagAsync(Dag(FailurePolicy.FailFast, Node("a", "A."), Node("b", "B: {{tasks.a.output}}", "a")), null, Ct);
+        var sql = statement == nameof(SqliteApexStore.DagEdgesSql) ? SqliteApexStore.DagEdgesSql : SqliteApexStore.DagTasksSql;
+
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "apex.db")};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"EXPLAIN QUERY PLAN {sql}";
+        command.Parameters.AddWithValue("$dag", Guid.NewGuid().ToString());
+        command.Parameters.AddWithValue("$tenant", Tenant);
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                plan.Add(reader.GetString(3));
+            }
+        }
+
+        Assert.Contains(plan, step => step.Contains(index, StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.Contains("idx_tasks_created", StringComparison.Ordinal) || step.StartsWith("SCAN", StringComparison.Ordinal));
     }
 
     protected override async Task ExecuteSqlAsync(string sql, bool bypassAppendOnly = false)
