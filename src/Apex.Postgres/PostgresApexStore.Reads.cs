@@ -106,12 +106,14 @@ public sealed partial class PostgresApexStore
     public Task<IReadOnlyList<DagTaskRow>> GetDagTasksAsync(string tenantId, Guid dagId, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<DagTaskRow>>(async c =>
         {
-            // One statement, so the nodes and their dependency keys come from the same snapshot; nodes in plan order.
+            // One statement, so the nodes and their dependency keys come from the same snapshot; nodes in plan order. The
+            // tenant is checked on the DAG's row (its tasks are its tenant's): with "t.tenant_id = @tenant" a planner
+            // without statistics yet (a young table) ANDed in a bitmap of every task the tenant ever submitted.
             await using var command = Command(c, """
                 SELECT t.key, t.id, t.status,
                     COALESCE((SELECT array_agg(f.key ORDER BY f.dag_position) FROM task_edges e JOIN tasks f ON f.id = e.from_id
                               WHERE e.to_id = t.id), '{}')
-                FROM tasks t WHERE t.dag_id = @dag AND t.tenant_id = @tenant
+                FROM tasks t WHERE t.dag_id = @dag AND EXISTS (SELECT 1 FROM dags WHERE id = @dag AND tenant_id = @tenant)
                 ORDER BY t.dag_position
                 """, ("dag", dagId), ("tenant", tenantId));
             return await ReadAllAsync(command, r => new DagTaskRow(r.GetString(0), r.GetGuid(1), StoreValues.ParseTaskState(r.GetString(2)),
