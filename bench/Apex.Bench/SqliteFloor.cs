@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Apex.Core.Events;
+using Apex.Engine.Events;
 using Apex.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,7 +46,7 @@ internal static class SqliteFloor
             {
                 var path = Path.Combine(directory.FullName, "apex.db");
                 var options = Options.Create(new SqliteOptions { Path = path, Synchronous = synchronous });
-                await using (var store = new SqliteApexStore(options, new NullEventBus(), TimeProvider.System, NullLogger<SqliteApexStore>.Instance))
+                await using (var store = new SqliteApexStore(options, new InProcessEventBus(), TimeProvider.System, NullLogger<SqliteApexStore>.Instance))
                 {
                     await store.InitializeAsync(cancellationToken); // the real schema and pragmas
                 }
@@ -220,15 +220,5 @@ internal static class SqliteFloor
                 command.Dispose();
             }
         }
-    }
-
-    private sealed class NullEventBus : IEventBus
-    {
-        public void Publish(IReadOnlyList<StoredEvent> events)
-        {
-        }
-
-        public EventSubscription Subscribe(Func<StoredEvent, bool> filter, int capacity = 1024) =>
-            throw new NotSupportedException("The floor publishes nothing.");
     }
 }

@@ -87,10 +87,13 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         var published = new List<StoredEvent>();
         try
         {
-            if (!TryRun(batch, published, isolated: batch.Count == 1))
+            if (!TryRun(batch, published, savepoints: false))
             {
                 published.Clear();
-                _ = TryRun(batch, published, isolated: true);
+                if (batch.Count > 1)
+                {
+                    _ = TryRun(batch, published, savepoints: true); // a batch of one has nothing else to keep
+                }
             }
         }
         catch (SqliteException e)
@@ -123,19 +126,17 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs the batch in one transaction and commits it. Not <paramref name="isolated"/>: the first domain error rolls
-    /// everything back and returns false. Isolated: each write in its own savepoint, a domain error undoes only its write
-    /// (or, for a batch of one, the transaction) and is kept for its caller.
+    /// Runs the batch in one transaction and commits it. Without <paramref name="savepoints"/> the first domain error rolls
+    /// everything back, stays with its write and returns false; with them, each write runs in its own savepoint and a
+    /// domain error undoes only its write.
     /// </summary>
-    private bool TryRun(List<WriteOp> batch, List<StoredEvent> published, bool isolated)
+    private bool TryRun(List<WriteOp> batch, List<StoredEvent> published, bool savepoints)
     {
         using var transaction = _connection.BeginTransaction(deferred: false);
         _context.Transaction = transaction;
         _context.Now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
-        var savepoints = isolated && batch.Count > 1;
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var op in batch)
         {
-            var op = batch[i];
             op.Error = null;
             _context.Events.Clear();
             if (savepoints)
@@ -153,23 +154,14 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             }
             catch (Exception e) when (e is ApexException or SqliteException { SqliteErrorCode: 19 })
             {
-                if (!isolated)
+                op.Error = e;
+                if (!savepoints)
                 {
                     transaction.Rollback();
                     return false;
                 }
-                if (savepoints)
-                {
-                    _context.Execute("ROLLBACK TO w");
-                    _context.Execute("RELEASE w");
-                }
-                else
-                {
-                    transaction.Rollback(); // a batch of one: nothing else to keep
-                    op.Error = e;
-                    return true;
-                }
-                op.Error = e;
+                _context.Execute("ROLLBACK TO w");
+                _context.Execute("RELEASE w");
             }
         }
         transaction.Commit();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 
@@ -19,8 +18,11 @@ internal static class SubmitFlow
 {
     public static async Task<SubmitFlowResult> RunAsync(LoadTarget target, double rate, Schedule schedule, Schedule warmup, TimeSpan wait, CancellationToken ct)
     {
-        var succeededAt = new ConcurrentDictionary<Guid, long>();
-        var intendedOf = new ConcurrentDictionary<Guid, long>();
+        // A zero-latency task can succeed before its submission's answer is read: whichever of the two arrives first
+        // waits in its dictionary for the other, both under one lock.
+        var gate = new Lock();
+        var succeededAt = new Dictionary<Guid, long>();
+        var intendedOf = new Dictionary<Guid, long>();
         var endToEnd = new Latency();
         var period = Stopwatch.Frequency / rate;
         var measuring = false;
@@ -28,7 +30,7 @@ internal static class SubmitFlow
         var remaining = 0;
         var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        void Finish(Guid id, long intended, long at)
+        void Finish(long intended, long at)
         {
             endToEnd.Record(Stopwatch.GetElapsedTime(intended, at));
             if (Interlocked.Decrement(ref remaining) == 0 && Volatile.Read(ref sent))
@@ -43,19 +45,16 @@ internal static class SubmitFlow
             {
                 return;
             }
-            // A zero-latency task can succeed before its submission's answer is read: keep the time until the id is known.
-            if (intendedOf.TryRemove(e.TaskId, out var intended))
+            long intended;
+            lock (gate)
             {
-                Finish(e.TaskId, intended, e.Received);
-            }
-            else
-            {
-                succeededAt[e.TaskId] = e.Received;
-                if (intendedOf.TryRemove(e.TaskId, out intended) && succeededAt.TryRemove(e.TaskId, out var at))
+                if (!intendedOf.Remove(e.TaskId, out intended))
                 {
-                    Finish(e.TaskId, intended, at);
+                    succeededAt[e.TaskId] = e.Received;
+                    return;
                 }
             }
+            Finish(intended, e.Received);
         }
 
         await using var watcher = await EventWatcher.StartAsync(target.BaseAddress, "tasks", Seen, ct);
@@ -75,25 +74,26 @@ internal static class SubmitFlow
             using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(token));
             var id = document.RootElement.GetProperty("id").GetGuid();
             Interlocked.Increment(ref remaining);
-            if (succeededAt.TryRemove(id, out var at))
+            long at;
+            lock (gate)
             {
-                Finish(id, intended, at);
-            }
-            else
-            {
-                intendedOf[id] = intended;
-                if (succeededAt.TryRemove(id, out at) && intendedOf.TryRemove(id, out _))
+                if (!succeededAt.Remove(id, out at))
                 {
-                    Finish(id, intended, at);
+                    intendedOf[id] = intended;
+                    return Outcome.Ok;
                 }
             }
+            Finish(intended, at);
             return Outcome.Ok;
         }
 
         start = Stopwatch.GetTimestamp();
         await OpenLoop.RunAsync(warmup, SendAsync, ct);
         await Task.Delay(TimeSpan.FromSeconds(1), ct); // the warm-up's tasks finish before the measured phase
-        succeededAt.Clear();
+        lock (gate)
+        {
+            succeededAt.Clear();
+        }
         await using var monitor = ResourceMonitor.Start(target);
         Volatile.Write(ref measuring, true);
         start = Stopwatch.GetTimestamp(); // the open loop's own start follows within microseconds: latencies err long
