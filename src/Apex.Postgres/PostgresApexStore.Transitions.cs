@@ -111,33 +111,12 @@ public sealed partial class PostgresApexStore
         WHERE id = ANY(@ids) AND status IN {Rows.NotFinished}
         """;
 
-    /// <summary>Queues the dependents whose dependencies all succeeded, with their rendered instructions.</summary>
-    internal const string PromoteSql = """
-        UPDATE tasks SET status = 'queued', instruction = u.instruction, version = version + 1
-        FROM unnest(@ids::uuid[], @instructions::text[]) AS u (id, instruction)
-        WHERE tasks.id = u.id AND tasks.status = 'pending'
-        """;
-
     /// <summary>Queues a failed attempt again at its retry time: CAS on (running, attempt).</summary>
     internal const string RetryScheduledSql = """
         UPDATE tasks SET status = 'queued', run_at = @run_at, error_code = @code, error_message = @message,
             input_tokens = input_tokens + @in, output_tokens = output_tokens + @out,
             cost_nanousd = cost_nanousd + @cost, api_calls = api_calls + @calls, version = version + 1
         WHERE id = @id AND status = 'running' AND attempt = @attempt
-        """;
-
-    /// <summary>The pending dependents of a task whose dependencies all succeeded, one row per dependency output.</summary>
-    internal const string ReadyDependentsSql = """
-        SELECT t.id, t.tenant_id, t.instruction, t.priority, t.agent, t.version, t.dag_id, d.key, d.output
-        FROM task_edges e0
-        JOIN tasks t ON t.id = e0.to_id
-        JOIN task_edges e ON e.to_id = t.id
-        JOIN tasks d ON d.id = e.from_id
-        WHERE e0.from_id = @id AND t.status = 'pending'
-            AND NOT EXISTS (
-                SELECT 1 FROM task_edges e2 JOIN tasks d2 ON d2.id = e2.from_id
-                WHERE e2.to_id = t.id AND d2.status <> 'succeeded')
-        ORDER BY t.id
         """;
 
     /// <summary>One level of the breadth-first walk below a failed task: its pending dependents, in walk order.</summary>
@@ -202,10 +181,12 @@ public sealed partial class PostgresApexStore
         HashSet<Guid>? started = null;
         foreach (var (task, dagVersion) in rows)
         {
+            ctx.Forget(task.Id);
             ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version, EventTypes.TaskStarted,
                 new TaskStartedData(task.Attempt, worker), CoreJsonContext.Default.TaskStartedData, task.DagId);
             if (task.DagId is { } dagId && dagVersion is { } version && (started ??= []).Add(dagId))
             {
+                ctx.ForgetDag(dagId);
                 ctx.Append(task.TenantId, EventTypes.Dag, dagId, version, EventTypes.DagStarted, new DagEventData(), CoreJsonContext.Default.DagEventData, dagId);
             }
             claimed.Add(task);
@@ -387,7 +368,8 @@ public sealed partial class PostgresApexStore
         DagEventData? failure = null;
         if (terminal == TaskState.Succeeded)
         {
-            changes.Ready(await PromoteReadyAsync(ctx, task.Id));
+            // Its ready dependents are looked up with the group's other successes, in the round trip of the next statement.
+            ctx.DeferReadyLookup(task.Id, changes);
         }
         else
         {
@@ -417,7 +399,7 @@ public sealed partial class PostgresApexStore
 
         if (dag.TasksDone + done < dag.TaskCount)
         {
-            await ctx.ExecuteAsync("UPDATE dags SET tasks_done = tasks_done + @done WHERE id = @id", ("id", dag.Id), ("done", done));
+            ctx.DeferDagDone(dag, done);
             return;
         }
         var unsuccessful = await ctx.ScalarAsync("""
@@ -427,36 +409,6 @@ public sealed partial class PostgresApexStore
             failure ?? (unsuccessful is string key ? new DagEventData("task_failed", key) : new DagEventData()));
 
         static bool IsRunning(TaskRecord t) => t.Status is TaskState.Running or TaskState.AwaitingApproval;
-    }
-
-    /// <summary>Queues every pending dependent of <paramref name="taskId"/> whose dependencies all succeeded.</summary>
-    private static async Task<List<DispatchItem>> PromoteReadyAsync(WriteContext ctx, Guid taskId)
-    {
-        // Pending tasks change only under their DAG's lock, which the caller holds: no row lock needed to read them.
-        var rows = await ctx.ListAsync(ReadyDependentsSql,
-            r => (Id: r.GetGuid(0), Tenant: r.GetString(1), Instruction: r.GetString(2), Priority: r.GetInt32(3), Agent: r.GetString(4),
-                Version: r.GetInt32(5), Dag: Rows.GuidOrNull(r, 6), DependencyKey: r.GetString(7), Output: Rows.StringOrNull(r, 8)),
-            ("id", taskId));
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-        var ready = rows.GroupBy(r => r.Id).ToList();
-        var ids = new Guid[ready.Count];
-        var instructions = new string[ready.Count];
-        var dispatch = new List<DispatchItem>(ready.Count);
-        for (var i = 0; i < ready.Count; i++)
-        {
-            var first = ready[i].First();
-            var outputs = ready[i].ToDictionary(r => r.DependencyKey, r => r.Output, StringComparer.Ordinal);
-            ids[i] = first.Id;
-            instructions[i] = InstructionTemplate.Render(first.Instruction, key => outputs.GetValueOrDefault(key));
-            ctx.Append(first.Tenant, EventTypes.Task, first.Id, first.Version + 1, EventTypes.TaskQueued,
-                new TaskQueuedData(instructions[i]), CoreJsonContext.Default.TaskQueuedData, first.Dag);
-            dispatch.Add(new DispatchItem(first.Id, first.Priority, 0, DispatchItem.Lane(first.Tenant, first.Agent)));
-        }
-        await ExpectAsync(ctx, ids.Length, PromoteSql, ("ids", ids), ("instructions", instructions));
-        return dispatch;
     }
 
     /// <summary>Breadth-first, one query per level: marks every pending descendant skipped; returns how many.</summary>
@@ -504,6 +456,10 @@ public sealed partial class PostgresApexStore
             return;
         }
         await CancelPendingApprovalsAsync(ctx, tasks);
+        foreach (var task in tasks)
+        {
+            ctx.Forget(task.Id);
+        }
         await ExpectAsync(ctx, tasks.Count, EndManySql,
             ("ids", tasks.Select(t => t.Id).ToArray()), ("status", state.Name()), ("code", error.Code), ("message", error.Message),
             ("now", ctx.NowOffset));
@@ -542,6 +498,7 @@ public sealed partial class PostgresApexStore
         await ExpectOneAsync(ctx, """
             UPDATE dags SET status = @status, finished_at = @now, tasks_done = tasks_done + @more, version = version + 1 WHERE id = @id
             """, ("id", dag.Id), ("status", state.Name()), ("now", ctx.NowOffset), ("more", moreDone));
+        ctx.RememberDag(dag with { Status = state, FinishedAt = ctx.NowOffset, TasksDone = dag.TasksDone + moreDone, Version = dag.Version + 1 });
         var type = state switch
         {
             DagState.Succeeded => EventTypes.DagSucceeded,
@@ -558,8 +515,21 @@ public sealed partial class PostgresApexStore
         return task is not null && (tenantId is null || task.TenantId == tenantId) ? task : null;
     }
 
-    private static Task<DagRecord?> LockDagAsync(WriteContext ctx, Guid dagId) =>
-        ctx.SingleOrDefaultAsync(LockDagSql, Rows.ReadDag, ("id", dagId));
+    /// <summary>Locks a DAG row, or reads it as this group left it when the group holds it already.</summary>
+    private static async Task<DagRecord?> LockDagAsync(WriteContext ctx, Guid dagId)
+    {
+        if (ctx.LockedDag(dagId) is { } locked)
+        {
+            return locked;
+        }
+        ctx.PlanForArguments();
+        var dag = await ctx.SingleOrDefaultAsync(LockDagSql, Rows.ReadDag, ("id", dagId));
+        if (dag is not null)
+        {
+            ctx.RememberDag(dag);
+        }
+        return dag;
+    }
 
     /// <summary>Locks the DAG of a task, before the task itself: every DAG write takes the DAG row first.</summary>
     private static async Task<DagRecord?> LockDagOfTaskAsync(WriteContext ctx, Guid taskId) =>

@@ -161,16 +161,19 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var context = new WriteContext(connection, transaction, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
+        var context = new WriteContext(connection, transaction, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), _options.WriterCustomPlans);
         var lockedAhead = false;
+        var write = 0;
         foreach (var op in await OrderAsync(context, ops))
         {
+            context.CurrentWrite = ++write;
             if (!lockedAhead && op.Key.Phase != WritePhase.First && ops.Count > 1)
             {
                 // After the unkeyed writes (a recovery may change running tasks), before any keyed one.
                 lockedAhead = true;
-                await context.LockStandaloneTasksAsync(ops.Where(o => o.Key.Phase == WritePhase.Keyed && o.Key.Task is not null)
-                    .Select(o => o.Key.Task!.Value));
+                var keyed = ops.Where(o => o.Key.Phase == WritePhase.Keyed).Select(o => o.Key).ToList();
+                await context.LockAheadAsync(keyed.Where(k => k.Task is not null).Select(k => k.Task!.Value),
+                    keyed.Where(k => k.Dag is not null).Select(k => k.Dag!.Value));
             }
             op.Error = null;
             var mark = context.Events.Count;
@@ -180,7 +183,7 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
             }
             catch (ApexException e)
             {
-                context.Events.RemoveRange(mark, context.Events.Count - mark);
+                context.UndoEvents(mark, write);
                 op.Error = e;
             }
             if (op.Key.Task is { } task)

@@ -103,6 +103,44 @@ public sealed partial class PostgresStoreTests
         }
     }
 
+    /// <summary>
+    /// Ready dependents are looked up set-based, in the round trip of a later write's statement. A later write of the
+    /// same group that is refused after that statement (its task is unknown) must drop only its own events: the
+    /// dependents its statement found for the earlier writes keep their <c>task.queued</c> events and their dispatch.
+    /// </summary>
+    [Fact]
+    public async Task Complete_RefusedWriteAfterOthersInItsGroup_KeepsTheirDependentsQueuedEvents()
+    {
+        var dags = Enumerable.Range(0, 4).Select(_ => Dag(FailurePolicy.FailFast,
+            [.. Enumerable.Range(0, 4).Select(i => Node($"r{i}", "Root.")), Node("sink", "Got {{tasks.r0.output}} {{tasks.r3.output}}.", [.. Enumerable.Range(0, 4).Select(i => $"r{i}")])]))
+            .ToArray();
+        foreach (var dag in dags)
+        {
+            await Store.SubmitDagAsync(dag, null, Ct);
+        }
+        var roots = await Store.ClaimNextAsync(100, Worker, Ct);
+        Assert.Equal(16, roots.Count);
+        // Ordered after every DAG in the group, so its lookup statement runs once the roots' successes are recorded.
+        var unknown = Guid.Parse("ffffffff-ffff-ffff-ffff-ffffffffffff");
+
+        var completions = roots.Select(t => Store.CompleteAsync(Succeeded(t.Id, $"out of {t.Key}"), Ct)).ToList();
+        var refused = Store.CompleteAsync(Succeeded(unknown, "nothing"), Ct);
+        var outcomes = await Task.WhenAll(completions);
+        await Assert.ThrowsAsync<ApexNotFoundException>(() => refused);
+
+        var sinks = dags.Select(d => d.Tasks[^1].Id).Order().ToArray();
+        Assert.Equal(sinks, outcomes.SelectMany(o => o.Dispatch).Select(d => d.Id).Order());
+        foreach (var dag in dags)
+        {
+            var queued = Assert.Single(await EventsAsync(dag.Tasks[^1].Id), e => e.EventType == EventTypes.TaskQueued);
+            Assert.Equal("Got out of r0 out of r3.", Data(queued, CoreJsonContext.Default.TaskQueuedData).Instruction);
+            Assert.Equal((DagState.Running, 4), ((await DagAsync(dag.Id)).Status, (await DagAsync(dag.Id)).TasksDone));
+        }
+
+        AttemptResult Succeeded(Guid taskId, string output) =>
+            new() { TenantId = Tenant, TaskId = taskId, Attempt = 1, Outcome = AttemptOutcome.Succeeded, Output = output };
+    }
+
     [Fact]
     public async Task Fail_TwoTasksOfAFailFastDagOnTwoServersAtOnce_FailsTheDagOnce()
     {

@@ -263,7 +263,10 @@ public sealed class TransitionChanges
         }
     }
 
-    /// <summary>The applied outcome.</summary>
+    /// <summary>
+    /// The applied outcome. It shares this instance's lists, so a store that looks up ready tasks set-based after the
+    /// write returned (at the end of its group commit, before answering) still adds them to the outcome.
+    /// </summary>
     public TransitionOutcome ToOutcome() => new(true, _dispatch, _cancelRunning, _withdrawn);
 }
 
