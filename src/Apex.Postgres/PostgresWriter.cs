@@ -191,6 +191,8 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
                 context.Forget(task);
             }
         }
+        // The last successes' dependents are looked up outside the turn: the other writer may append meanwhile.
+        await context.LookUpReadyAsync();
         await _appendTurn.WaitAsync();
         try
         {

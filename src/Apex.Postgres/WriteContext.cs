@@ -168,8 +168,11 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
     /// </summary>
     public void DeferReadyLookup(Guid taskId, TransitionChanges changes) => _progress.LookUp(taskId, changes, CurrentWrite);
 
-    /// <summary>Runs the recorded lookups (with what is buffered) and buffers the promotions they find.</summary>
-    private async Task LookUpReadyAsync()
+    /// <summary>
+    /// Runs the recorded lookups (with what is buffered) and buffers the promotions they find. Every statement does so
+    /// first; the writer does so once its writes ran, before it waits for its turn to append.
+    /// </summary>
+    public async Task LookUpReadyAsync()
     {
         if (!_progress.HasLookups)
         {
