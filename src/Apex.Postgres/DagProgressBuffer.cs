@@ -17,7 +17,8 @@ internal sealed class DagProgressBuffer
     /// its output. The dependents are read by primary key alone (a materialized CTE, filtered on status only after):
     /// given <c>status = 'pending'</c> next to the join, planners hashed the edges against every pending task of the
     /// cluster through <c>idx_tasks_pending</c> (measured: 30-50 ms a completion with DAGs of 10 at 100/s, which then
-    /// timed out).
+    /// timed out). No row locks: pending tasks change only under their DAG's row lock, which the group holds for every
+    /// DAG whose task succeeded in it.
     /// </summary>
     public const string ReadySql = """
         WITH dependents AS MATERIALIZED (
