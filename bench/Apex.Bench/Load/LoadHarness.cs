@@ -47,11 +47,15 @@ internal static class LoadHarness
         var peer = new Option<string?>("--peer") { Description = "hangfire: run the throughput workloads on Hangfire 1.8 too (PostgreSQL and Redis storages) and print Apex/Hangfire ratios." };
         var peerStorages = new Option<string>("--peer-storages") { DefaultValueFactory = _ => "postgresql,redis", Description = "Hangfire storages to run." };
         var json = new Option<string?>("--json") { Description = "Where to write the JSON results (default: apex-load-<scenario>-<UTC time>.json in the current directory)." };
+        var keepDatabase = new Option<bool>("--keep-database")
+        {
+            Description = "Distributed mode: keep the run's PostgreSQL database (its name is printed) to study its events and rows afterwards.",
+        };
         var runTimeout = new Option<double>("--run-timeout") { DefaultValueFactory = _ => 900, Description = "Seconds the whole run may take before the harness gives up." };
         var command = new Command("load", "Load harness: the seed's load-test tables (open model, coordinated-omission corrected), optionally with Hangfire as a peer.")
         {
             scenario, mode, url, pg, redis, rate, duration, warmup, maxRequests, maxInFlight, requestTimeout, stressRates, flowRates, stressMix, tasks, submit, submitters, sleepTasks,
-            concurrency, agents, agentLatency, leaseTtl, wsClients, wsRate, peer, peerStorages, json, runTimeout,
+            concurrency, agents, agentLatency, leaseTtl, wsClients, wsRate, peer, peerStorages, json, keepDatabase, runTimeout,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -60,7 +64,7 @@ internal static class LoadHarness
                 new TargetOptions(parse.GetValue(mode)!, parse.GetValue(url),
                     parse.GetValue(pg) ?? Environment.GetEnvironmentVariable("APEX_TEST_PG"),
                     parse.GetValue(redis) ?? Environment.GetEnvironmentVariable("APEX_TEST_REDIS"),
-                    parse.GetValue(concurrency)),
+                    parse.GetValue(concurrency), parse.GetValue(keepDatabase)),
                 parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(duration)), TimeSpan.FromSeconds(parse.GetValue(warmup)),
                 parse.GetValue(maxRequests), parse.GetValue(maxInFlight), TimeSpan.FromSeconds(parse.GetValue(requestTimeout)),
                 [.. parse.GetValue(stressRates)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],

@@ -10,7 +10,7 @@ namespace Apex.Bench.Load;
 /// <param name="Postgres">Distributed: a PostgreSQL connection string whose user may create databases.</param>
 /// <param name="Redis">Distributed: a Redis endpoint (<c>127.0.0.1:6379</c>).</param>
 /// <param name="Concurrency">Agent executions at once: the embedded engine's or the worker's.</param>
-internal sealed record TargetOptions(string Mode, string? Url, string? Postgres, string? Redis, int Concurrency)
+internal sealed record TargetOptions(string Mode, string? Url, string? Postgres, string? Redis, int Concurrency, bool KeepDatabase = false)
 {
     public bool Distributed => Mode == "distributed";
 }
@@ -253,7 +253,11 @@ internal sealed class LoadTarget : IAsyncDisposable
         {
             await Database.DisposeAsync();
         }
-        if (_database is not null && _adminConnection is not null)
+        if (_database is not null && _adminConnection is not null && Options.KeepDatabase)
+        {
+            Console.Error.WriteLine($"[load] kept PostgreSQL database {_database} (--keep-database): drop it when done");
+        }
+        else if (_database is not null && _adminConnection is not null)
         {
             NpgsqlConnection.ClearAllPools();
             await ExecuteAsync(_adminConnection, $"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", CancellationToken.None);
