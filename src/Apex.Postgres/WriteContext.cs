@@ -89,12 +89,8 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
     public async Task<int> ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
     {
         await LookUpReadyAsync();
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var check = AddBuffered(batch);
         var last = BatchCommand(sql, parameters);
-        batch.BatchCommands.Add(last);
-        await batch.ExecuteNonQueryAsync();
-        check();
+        await SendAsync([last]);
         return last.RecordsAffected;
     }
 
@@ -102,14 +98,7 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
     public async Task ExecuteBatchAsync(params (string Sql, (string Name, object? Value)[] Parameters)[] commands)
     {
         await LookUpReadyAsync();
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var check = AddBuffered(batch);
-        foreach (var (sql, parameters) in commands)
-        {
-            batch.BatchCommands.Add(BatchCommand(sql, parameters));
-        }
-        await batch.ExecuteNonQueryAsync();
-        check();
+        await SendAsync(commands.Select(c => BatchCommand(c.Sql, c.Parameters)));
     }
 
     public async Task<object?> ScalarAsync(string sql, params (string Name, object? Value)[] parameters)
@@ -125,22 +114,8 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
     public async Task<List<T>> ListAsync<T>(string sql, Func<NpgsqlDataReader, T> read, params (string Name, object? Value)[] parameters)
     {
         await LookUpReadyAsync();
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var check = AddBuffered(batch);
-        batch.BatchCommands.Add(BatchCommand(sql, parameters));
         var rows = new List<T>();
-        await using (var reader = await batch.ExecuteReaderAsync())
-        {
-            do
-            {
-                while (await reader.ReadAsync())
-                {
-                    rows.Add(read(reader));
-                }
-            }
-            while (await reader.NextResultAsync());
-        }
-        check();
+        await SendAsync([BatchCommand(sql, parameters)], r => rows.Add(read(r)));
         return rows;
     }
 
@@ -179,22 +154,8 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
             return;
         }
         PlanForArguments();
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var check = AddBuffered(batch);
-        batch.BatchCommands.Add(_progress.TakeLookups(out var lookups));
         var rows = new List<DagProgressBuffer.ReadyRow>();
-        await using (var reader = await batch.ExecuteReaderAsync())
-        {
-            do
-            {
-                while (await reader.ReadAsync())
-                {
-                    rows.Add(DagProgressBuffer.ReadReady(reader));
-                }
-            }
-            while (await reader.NextResultAsync());
-        }
-        check();
+        await SendAsync([_progress.TakeLookups(out var lookups)], r => rows.Add(DagProgressBuffer.ReadReady(r)));
         var appending = CurrentWrite;
         foreach (var dependent in rows.GroupBy(r => r.Id))
         {
@@ -282,38 +243,28 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
         {
             PlanForArguments();
         }
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var check = AddBuffered(batch);
+        var locks = new List<NpgsqlBatchCommand>(2);
         if (dags.Length > 0)
         {
-            batch.BatchCommands.Add(BatchCommand($"SELECT {Rows.DagColumns} FROM dags WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", [("ids", dags)]));
+            locks.Add(BatchCommand($"SELECT {Rows.DagColumns} FROM dags WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", [("ids", dags)]));
         }
         if (tasks.Length > 0)
         {
-            batch.BatchCommands.Add(BatchCommand($"SELECT {Rows.TaskColumns} FROM tasks WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", [("ids", tasks)]));
+            locks.Add(BatchCommand($"SELECT {Rows.TaskColumns} FROM tasks WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", [("ids", tasks)]));
         }
-        await using (var reader = await batch.ExecuteReaderAsync())
+        await SendAsync(locks, r =>
         {
-            do
+            if (r.FieldCount == Rows.TaskColumnCount)
             {
-                var isTask = reader.FieldCount == Rows.TaskColumnCount;
-                while (await reader.ReadAsync())
-                {
-                    if (isTask)
-                    {
-                        var task = Rows.ReadTask(reader);
-                        _locked[task.Id] = task;
-                    }
-                    else
-                    {
-                        var dag = Rows.ReadDag(reader);
-                        _dags[dag.Id] = dag;
-                    }
-                }
+                var task = Rows.ReadTask(r);
+                _locked[task.Id] = task;
             }
-            while (await reader.NextResultAsync());
-        }
-        check();
+            else
+            {
+                var dag = Rows.ReadDag(r);
+                _dags[dag.Id] = dag;
+            }
+        });
     }
 
     /// <summary>A DAG row this group holds locked, as this group's writes left it; null when not locked yet.</summary>
@@ -355,10 +306,7 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
         {
             return;
         }
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var check = AddBuffered(batch);
-        await batch.ExecuteNonQueryAsync();
-        check();
+        await SendAsync([]);
     }
 
     /// <summary>
@@ -486,6 +434,37 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
                 ("model", models), ("in", inputs), ("out", outputs), ("cost", costs), ("calls", calls), ("step", steps), ("outcome", outcomes),
                 ("reason", reasons), ("top", tops), ("now", NowOffset)]));
         _usage.Clear();
+    }
+
+    /// <summary>
+    /// Sends what is buffered, then <paramref name="commands"/>, in one round trip; every row they return goes to
+    /// <paramref name="read"/> (the buffered statements return none). Checks the buffered statements' row counts.
+    /// </summary>
+    private async Task SendAsync(IEnumerable<NpgsqlBatchCommand> commands, Action<NpgsqlDataReader>? read = null)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var check = AddBuffered(batch);
+        foreach (var command in commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+        if (read is null)
+        {
+            await batch.ExecuteNonQueryAsync();
+        }
+        else
+        {
+            await using var reader = await batch.ExecuteReaderAsync();
+            do
+            {
+                while (await reader.ReadAsync())
+                {
+                    read(reader);
+                }
+            }
+            while (await reader.NextResultAsync());
+        }
+        check();
     }
 
     /// <summary>Adds the buffered statements to <paramref name="batch"/>; the returned check runs once it executed.</summary>

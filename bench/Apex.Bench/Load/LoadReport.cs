@@ -89,9 +89,7 @@ internal sealed class LoadReport(string machine, string commandLine)
         }
         if (Dags.Count > 0)
         {
-            md.AppendLine().AppendLine("### DAG execution and edge overhead").AppendLine();
-            md.AppendLine("| DAG | Shape | DAGs/s | Submit → dag_succeeded p50 / p95 / p99 | Edge overhead (dependency's task_succeeded → dependent's task_started) p50 / p99 / max | Edges measured | Error Rate |");
-            md.AppendLine("|---|---|---|---|---|---|---|");
+            Section(md, "DAG execution and edge overhead", "| DAG | Shape | DAGs/s | Submit → dag_succeeded p50 / p95 / p99 | Edge overhead (dependency's task_succeeded → dependent's task_started) p50 / p99 / max | Edges measured | Error Rate |");
             foreach (var d in Dags)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
@@ -100,9 +98,7 @@ internal sealed class LoadReport(string machine, string commandLine)
         }
         if (SubmitFlows.Count > 0)
         {
-            md.AppendLine().AppendLine("### Fixed-rate submission: submit and submit → succeeded (one `POST /api/v1/tasks` per task, open model)").AppendLine();
-            md.AppendLine("| Offered rate | Achieved | Submit p50 / p99 / max | Submit → succeeded p50 / p99 / max | Errors | Unfinished | Server CPU | RSS |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|");
+            Section(md, "Fixed-rate submission: submit and submit → succeeded (one `POST /api/v1/tasks` per task, open model)", "| Offered rate | Achieved | Submit p50 / p99 / max | Submit → succeeded p50 / p99 / max | Errors | Unfinished | Server CPU | RSS |");
             foreach (var f in SubmitFlows)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
@@ -112,9 +108,7 @@ internal sealed class LoadReport(string machine, string commandLine)
         }
         if (Throughput.Count > 0)
         {
-            md.AppendLine().AppendLine("### End-to-end throughput (submit → succeeded)").AppendLine();
-            md.AppendLine("| Workload | Submission | Tasks | Succeeded | Submitted in | Tasks/s (first submit → last succeeded) | Server CPU | RSS | DB Connections |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            Section(md, "End-to-end throughput (submit → succeeded)", "| Workload | Submission | Tasks | Succeeded | Submitted in | Tasks/s (first submit → last succeeded) | Server CPU | RSS | DB Connections |");
             foreach (var t in Throughput)
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
@@ -123,9 +117,7 @@ internal sealed class LoadReport(string machine, string commandLine)
         }
         if (Peers.Count > 0)
         {
-            md.AppendLine().AppendLine("### Peer: Hangfire 1.8, same workloads, same worker count").AppendLine();
-            md.AppendLine("| Workload | Apex tasks/s | Storage | Hangfire jobs/s | Apex / Hangfire | Hangfire enqueue time | Hangfire process CPU |");
-            md.AppendLine("|---|---|---|---|---|---|---|");
+            Section(md, "Peer: Hangfire 1.8, same workloads, same worker count", "| Workload | Apex tasks/s | Storage | Hangfire jobs/s | Apex / Hangfire | Hangfire enqueue time | Hangfire process CPU |");
             foreach (var p in Peers)
             {
                 var apex = Throughput.FirstOrDefault(t => t.Workload == p.Workload);
@@ -136,9 +128,7 @@ internal sealed class LoadReport(string machine, string commandLine)
         }
         if (Agents is { } a)
         {
-            md.AppendLine().AppendLine("### Concurrent agents").AppendLine();
-            md.AppendLine("| Agents submitted | Simulated LLM latency | Most running at once | Succeeded | Submitted in | All done after | Tasks/s (share of ideal) | Run time p50 / p99 / max | Server CPU | RSS | Worker RSS |");
-            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            Section(md, "Concurrent agents", "| Agents submitted | Simulated LLM latency | Most running at once | Succeeded | Submitted in | All done after | Tasks/s (share of ideal) | Run time p50 / p99 / max | Server CPU | RSS | Worker RSS |");
             var rate = a.Seconds > 0 ? a.Succeeded / a.Seconds : 0;
             var ideal = a.Tasks / (a.LatencyMs / 1000.0);
             var workerRss = a.Resources.WorkerRssMb is { } w ? $"{w.ToString("N0", CultureInfo.InvariantCulture)} MiB" : "n/a (in process)";
@@ -149,13 +139,19 @@ internal sealed class LoadReport(string machine, string commandLine)
         }
         if (Recovery is { } rec)
         {
-            md.AppendLine().AppendLine("### Recovery after kill -9 of a worker").AppendLine();
-            md.AppendLine("| Tasks running on the killed worker | Task length | Lease TTL | Kill → first task_requeued | Kill → all succeeded | Re-queued | Succeeded |");
-            md.AppendLine("|---|---|---|---|---|---|---|");
+            Section(md, "Recovery after kill -9 of a worker", "| Tasks running on the killed worker | Task length | Lease TTL | Kill → first task_requeued | Kill → all succeeded | Re-queued | Succeeded |");
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {rec.Tasks} | {rec.TaskMs:N0} ms | {rec.LeaseTtlSeconds:N0} s | {rec.KillToFirstRequeueSeconds:N2} s | **{rec.KillToAllSucceededSeconds:N2} s** | {rec.Requeued} | {rec.Succeeded} |");
         }
         return md.ToString();
+    }
+
+    /// <summary>A section's heading and its table's header row and separator (one column per cell of the header).</summary>
+    private static void Section(StringBuilder md, string heading, string header)
+    {
+        md.AppendLine().AppendLine($"### {heading}").AppendLine();
+        md.AppendLine(header);
+        md.AppendLine(string.Concat(Enumerable.Repeat("|---", header.Count(c => c == '|') - 1)) + "|");
     }
 
     private static void Row(StringBuilder md, string metric, IEnumerable<string> values) => md.AppendLine($"| {metric} | {string.Join(" | ", values)} |");
