@@ -107,11 +107,12 @@ internal static class WebSocketFanOut
     }
 
     /// <summary>Connects and subscribes to every event of <paramref name="channel"/>; returns once the server said <c>subscribed</c>.</summary>
-    internal static async Task<ClientWebSocket> SubscribeAsync(Uri ws, CancellationToken ct, string channel = "tasks")
+    internal static async Task<ClientWebSocket> SubscribeAsync(Uri ws, CancellationToken ct, string channel = "tasks", IReadOnlyList<string>? eventTypes = null)
     {
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(ws, ct);
-        await socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"subscribe","id":"all","channel":"{{channel}}"}"""), WebSocketMessageType.Text, endOfMessage: true, ct);
+        var filter = eventTypes is null ? "" : $$""","filter":{"event_types":[{{string.Join(',', eventTypes.Select(t => $"\"{t}\""))}}]}""";
+        await socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"subscribe","id":"all","channel":"{{channel}}"{{filter}}}"""), WebSocketMessageType.Text, endOfMessage: true, ct);
         var buffer = new byte[4096];
         var result = await socket.ReceiveAsync(buffer, ct);
         if (!Encoding.UTF8.GetString(buffer, 0, result.Count).Contains("\"subscribed\"", StringComparison.Ordinal))

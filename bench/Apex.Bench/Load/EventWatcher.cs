@@ -28,10 +28,18 @@ internal sealed class EventWatcher : IAsyncDisposable
     /// <summary>Set when the server closed the socket or reading failed: events after it were not seen.</summary>
     public string? Failure { get; private set; }
 
-    /// <summary>Connects and subscribes to <paramref name="channel"/> (<c>tasks</c> or <c>dags</c>).</summary>
-    public static async Task<EventWatcher> StartAsync(Uri baseAddress, string channel, Action<SeenEvent> seen, CancellationToken ct)
+    /// <summary>
+    /// The events a task tracker uses (<see cref="TaskTracker.OnEvent"/>): a client that follows task states subscribes to
+    /// these and not to the live <c>output_delta</c> stream of streaming agents.
+    /// </summary>
+    public static readonly string[] TaskStates = ["task_started", "task_requeued", "task_succeeded", "task_failed", "task_cancelled", "task_skipped"];
+
+    /// <summary>Connects and subscribes to <paramref name="channel"/> (<c>tasks</c> or <c>dags</c>): every event, or only
+    /// <paramref name="eventTypes"/>.</summary>
+    public static async Task<EventWatcher> StartAsync(Uri baseAddress, string channel, Action<SeenEvent> seen, CancellationToken ct,
+        IReadOnlyList<string>? eventTypes = null)
     {
-        var socket = await WebSocketFanOut.SubscribeAsync(new Uri($"ws://{baseAddress.Authority}/api/v1/ws"), ct, channel);
+        var socket = await WebSocketFanOut.SubscribeAsync(new Uri($"ws://{baseAddress.Authority}/api/v1/ws"), ct, channel, eventTypes);
         return new EventWatcher(socket, seen);
     }
 

@@ -20,7 +20,20 @@ internal sealed record Submit(bool Batched, int Submitters)
 internal sealed record DagResult(int Size, string Shape, OpenLoopResult Run, LatencySummary EdgeOverhead, ResourceUsage Resources);
 
 /// <summary>Many slow agents at once on one worker.</summary>
-internal sealed record AgentsResult(int Tasks, int LatencyMs, int MaxRunningAtOnce, int Succeeded, double SubmitSeconds, double Seconds, LatencySummary RunTime, ResourceUsage Resources);
+internal sealed record AgentsResult(int Tasks, int LatencyMs, int MaxRunningAtOnce, int Succeeded, double SubmitSeconds, double Seconds, LatencySummary RunTime, ResourceUsage Resources,
+    bool WatchedOutput);
+
+/// <summary>
+/// Many slow agents kept in flight for a while (closed loop: each one that ends is replaced): the rate the system sustains
+/// once the loop is full, against the ideal of agents ÷ latency (Little's law).
+/// </summary>
+internal sealed record SustainedAgentsResult(int Agents, int LatencyMs, double Seconds, double WindowSeconds, int Submitted, int SucceededInWindow,
+    double MeanRunning, int Succeeded, LatencySummary RunTime, ResourceUsage Resources, bool WatchedOutput)
+{
+    public double TasksPerSecond => WindowSeconds > 0 ? SucceededInWindow / WindowSeconds : 0;
+
+    public double Ideal => Agents / (LatencyMs / 1000.0);
+}
 
 /// <summary>A worker killed with SIGKILL while running tasks, and how long the system took to finish them anyway.</summary>
 internal sealed record RecoveryResult(int Tasks, int TaskMs, double LeaseTtlSeconds, double KillToFirstRequeueSeconds, double KillToAllSucceededSeconds, int Requeued, int Succeeded);
@@ -201,9 +214,10 @@ internal static class FlowScenarios
     /// <summary>
     /// <paramref name="count"/> tasks whose agent call takes <paramref name="latencyMs"/> (Simulated provider) submitted at
     /// once to a target whose concurrency is at least <paramref name="count"/>: how many ran at the same moment, how long
-    /// all took, and each task's run time (started → succeeded) against the call's latency.
+    /// all took, and each task's run time (started → succeeded) against the call's latency. The harness follows the tasks'
+    /// states, and with <paramref name="watchOutput"/> their streamed output too (every <c>output_delta</c>).
     /// </summary>
-    public static async Task<AgentsResult> AgentsAsync(LoadTarget target, int count, int latencyMs, TimeSpan timeout, CancellationToken ct)
+    public static async Task<AgentsResult> AgentsAsync(LoadTarget target, int count, int latencyMs, bool watchOutput, TimeSpan timeout, CancellationToken ct)
     {
         // Warm-up, not recorded: as many zero-latency tasks through the same path. The target is fresh, and without it the
         // measured burst would be run by code the JIT has not compiled yet.
@@ -215,7 +229,7 @@ internal static class FlowScenarios
             await WaitAsync(warm.AllFinished, warmWatcher, timeout, ct);
         }
         var tracker = new TaskTracker();
-        await using var watcher = await EventWatcher.StartAsync(target.BaseAddress, "tasks", tracker.OnEvent, ct);
+        await using var watcher = await EventWatcher.StartAsync(target.BaseAddress, "tasks", tracker.OnEvent, ct, watchOutput ? null : EventWatcher.TaskStates);
         await using var monitor = ResourceMonitor.Start(target);
         tracker.Expect(count);
         var started = Stopwatch.GetTimestamp();
@@ -224,7 +238,58 @@ internal static class FlowScenarios
         await WaitAsync(tracker.AllFinished, watcher, timeout, ct);
         var resources = await monitor.StopAsync();
         return new AgentsResult(count, latencyMs, tracker.MaxRunningAtOnce(), tracker.Succeeded, submitted,
-            TaskTracker.Seconds(started, tracker.LastFinished), tracker.RunTimes().Summary(), resources);
+            TaskTracker.Seconds(started, tracker.LastFinished), tracker.RunTimes().Summary(), resources, watchOutput);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> agents of <paramref name="latencyMs"/> kept in flight for <paramref name="duration"/>: the
+    /// harness submits <paramref name="count"/> at once, then replaces every task that ends (batches of up to 1,000, at most
+    /// four requests at a time) until the duration is over, and waits for the rest. Measured over the store's clock, from
+    /// two latencies after the first start (the loop has filled and turned over once) to the end of the duration: tasks
+    /// succeeded per second and the mean number running at once. Submission, queueing and event delivery all hold a slot,
+    /// so every overhead of the system lowers the rate below the ideal of <paramref name="count"/> ÷ latency.
+    /// </summary>
+    public static async Task<SustainedAgentsResult> SustainedAgentsAsync(LoadTarget target, int count, int latencyMs, TimeSpan duration, bool watchOutput,
+        TimeSpan timeout, CancellationToken ct)
+    {
+        var instruction = $"[[simulate:delay={latencyMs}]] Agent {{0}}.";
+        var tracker = new TaskTracker();
+        await using var watcher = await EventWatcher.StartAsync(target.BaseAddress, "tasks", tracker.OnEvent, ct, watchOutput ? null : EventWatcher.TaskStates);
+        await using var monitor = ResourceMonitor.Start(target);
+        var clock = Stopwatch.StartNew();
+        var submitted = 0;
+        var requests = new List<Task>();
+        var lastSubmit = TimeSpan.Zero;
+        while (clock.Elapsed < duration && watcher.Failure is null)
+        {
+            foreach (var done in requests.Where(r => r.IsCompleted).ToList())
+            {
+                await done; // a refused batch ends the run with its error
+                requests.Remove(done);
+            }
+            var free = count - (submitted - tracker.Finished);
+            // Small batches only once the loop has waited a little: 100 a request at most every 10 ms keeps the deficit
+            // under 1 % of 10,000 agents without turning the harness into thousands of tiny requests a second.
+            if (requests.Count < 4 && free > 0 && (free >= 100 || clock.Elapsed - lastSubmit > TimeSpan.FromMilliseconds(10)))
+            {
+                var size = Math.Min(free, 1_000);
+                submitted += size;
+                lastSubmit = clock.Elapsed;
+                requests.Add(Task.Run(async () => tracker.Register(await HttpScenarios.CreateTasksAsync(target.Http, size, ct, instruction)), ct));
+                continue;
+            }
+            await Task.Delay(2, ct);
+        }
+        await Task.WhenAll(requests);
+        tracker.Expect(submitted);
+        await WaitAsync(tracker.AllFinished, watcher, timeout, ct);
+        var resources = await monitor.StopAsync();
+        var first = tracker.FirstStarted() ?? DateTimeOffset.UtcNow;
+        var from = first + (2 * TimeSpan.FromMilliseconds(latencyMs));
+        var to = first + duration;
+        var (inWindow, running) = to > from ? tracker.Window(from, to) : (0, 0);
+        return new SustainedAgentsResult(count, latencyMs, clock.Elapsed.TotalSeconds, Math.Max(0, (to - from).TotalSeconds), submitted, inWindow, running,
+            tracker.Succeeded, tracker.RunTimes().Summary(), resources, watchOutput);
     }
 
     /// <summary>

@@ -41,6 +41,15 @@ internal static class LoadHarness
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 64, Description = "Agent executions at once (embedded workers, Apex.Worker, Hangfire WorkerCount)." };
         var agents = new Option<int>("--agents") { DefaultValueFactory = _ => 1_000, Description = "Concurrent agents scenario: tasks in flight at once (the issue's figure is 10,000)." };
         var agentLatency = new Option<int>("--agent-latency-ms") { DefaultValueFactory = _ => 2_000, Description = "Concurrent agents scenario: simulated LLM latency." };
+        var agentsDuration = new Option<double>("--agents-duration")
+        {
+            DefaultValueFactory = _ => 30,
+            Description = "Concurrent agents scenario: seconds the agents are kept in flight after the burst (each one that ends replaced); 0 skips it.",
+        };
+        var watchOutput = new Option<bool>("--watch-output")
+        {
+            Description = "Concurrent agents scenario: the harness's event socket takes every output_delta of the streaming agents too (default: task states only).",
+        };
         var leaseTtl = new Option<double>("--lease-ttl") { DefaultValueFactory = _ => 5, Description = "Recovery scenario: Apex:Redis:LeaseTtl in seconds (default of the service: 30)." };
         var wsClients = new Option<int>("--ws-clients") { DefaultValueFactory = _ => 100, Description = "ws-delivery: WebSocket clients subscribed to every task event (the ws bench; its figures: 1,000)." };
         var wsRate = new Option<int>("--ws-rate") { DefaultValueFactory = _ => 10, Description = "ws-delivery: tasks submitted per second (three stored events each)." };
@@ -55,7 +64,7 @@ internal static class LoadHarness
         var command = new Command("load", "Load harness: the seed's load-test tables (open model, coordinated-omission corrected), optionally with Hangfire as a peer.")
         {
             scenario, mode, url, pg, redis, rate, duration, warmup, maxRequests, maxInFlight, requestTimeout, stressRates, flowRates, stressMix, tasks, submit, submitters, sleepTasks,
-            concurrency, agents, agentLatency, leaseTtl, wsClients, wsRate, peer, peerStorages, json, keepDatabase, runTimeout,
+            concurrency, agents, agentLatency, agentsDuration, watchOutput, leaseTtl, wsClients, wsRate, peer, peerStorages, json, keepDatabase, runTimeout,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -70,7 +79,7 @@ internal static class LoadHarness
                 [.. parse.GetValue(stressRates)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
                 [.. parse.GetValue(flowRates)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
                 parse.GetValue(stressMix)!, parse.GetValue(tasks),
-                new Submit(parse.GetValue(submit) == "batch", parse.GetValue(submitters) ?? (parse.GetValue(submit) == "batch" ? 4 : 64)), parse.GetValue(sleepTasks), parse.GetValue(agents), parse.GetValue(agentLatency),
+                new Submit(parse.GetValue(submit) == "batch", parse.GetValue(submitters) ?? (parse.GetValue(submit) == "batch" ? 4 : 64)), parse.GetValue(sleepTasks), parse.GetValue(agents), parse.GetValue(agentLatency), TimeSpan.FromSeconds(parse.GetValue(agentsDuration)), parse.GetValue(watchOutput),
                 TimeSpan.FromSeconds(parse.GetValue(leaseTtl)), parse.GetValue(wsClients), parse.GetValue(wsRate), parse.GetValue(peer),
                 [.. parse.GetValue(peerStorages)!.Split(',', StringSplitOptions.RemoveEmptyEntries)],
                 parse.GetValue(json) ?? $"apex-load-{parse.GetValue(scenario)}-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss}.json",
@@ -205,9 +214,16 @@ internal static class LoadHarness
             await using var target = await LoadTarget.StartAsync(s.Target with { Concurrency = Math.Max(s.Agents, s.Target.Concurrency) }, ct,
                 s.Target.Distributed ? new Dictionary<string, string> { ["Apex:Distributed:MaxInFlight"] = Math.Max(s.Agents, 20_000).ToString(CultureInfo.InvariantCulture) } : null);
             Console.Error.WriteLine($"[load] {s.Agents} concurrent agents, {s.AgentLatencyMs} ms each");
-            var result = await FlowScenarios.AgentsAsync(target, s.Agents, s.AgentLatencyMs, TimeSpan.FromSeconds(120), ct);
+            var result = await FlowScenarios.AgentsAsync(target, s.Agents, s.AgentLatencyMs, s.WatchOutput, TimeSpan.FromSeconds(120), ct);
             report.Agents = result;
             failed |= result.Succeeded < s.Agents;
+            if (s.AgentsDuration > TimeSpan.Zero)
+            {
+                Console.Error.WriteLine($"[load] {s.Agents} agents kept in flight for {s.AgentsDuration.TotalSeconds:N0} s");
+                var sustained = await FlowScenarios.SustainedAgentsAsync(target, s.Agents, s.AgentLatencyMs, s.AgentsDuration, s.WatchOutput, TimeSpan.FromSeconds(120), ct);
+                report.SustainedAgents = sustained;
+                failed |= sustained.Succeeded < sustained.Submitted;
+            }
         }
 
         if (Runs("recovery"))
@@ -266,6 +282,8 @@ internal static class LoadHarness
         int SleepTasks,
         int Agents,
         int AgentLatencyMs,
+        TimeSpan AgentsDuration,
+        bool WatchOutput,
         TimeSpan LeaseTtl,
         int WsClients,
         int WsRate,

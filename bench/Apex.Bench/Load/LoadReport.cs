@@ -43,6 +43,8 @@ internal sealed class LoadReport(string machine, string commandLine)
 
     public AgentsResult? Agents { get; set; }
 
+    public SustainedAgentsResult? SustainedAgents { get; set; }
+
     public RecoveryResult? Recovery { get; set; }
 
     public string Json() => JsonSerializer.Serialize(this, JsonOptions);
@@ -135,7 +137,19 @@ internal sealed class LoadReport(string machine, string commandLine)
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {a.Tasks:N0} | {a.LatencyMs:N0} ms | **{a.MaxRunningAtOnce:N0}** | {a.Succeeded:N0} | {a.SubmitSeconds:N2} s | {a.Seconds:N2} s | **{rate:N0}** ({rate / ideal:P0} of {ideal:N0}) | {Ms(a.RunTime.P50)} / {Ms(a.RunTime.P99)} / {Ms(a.RunTime.Max)} | {Cpu(a.Resources)} | {Memory(a.Resources)} | {workerRss} |");
             md.AppendLine().AppendLine("Ideal: every agent submitted at the same instant and each done after exactly its latency (agents ÷ latency). " +
-                "Before the measured burst the same number of zero-latency tasks ran through the same target (JIT warm-up, not recorded).");
+                "Before the measured burst the same number of zero-latency tasks ran through the same target (JIT warm-up, not recorded). " +
+                Watching(a.WatchedOutput));
+        }
+        if (SustainedAgents is { } sa)
+        {
+            Section(md, "Concurrent agents, sustained (each one that ends is replaced)", "| Agents kept in flight | Simulated LLM latency | Kept up for | Measured window | Succeeded in window | Tasks/s (share of ideal) | Running at once (mean) | Run time p50 / p99 / max | Server CPU | RSS | Worker RSS |");
+            var workerRss = sa.Resources.WorkerRssMb is { } w ? $"{w.ToString("N0", CultureInfo.InvariantCulture)} MiB" : "n/a (in process)";
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {sa.Agents:N0} | {sa.LatencyMs:N0} ms | {sa.Seconds:N1} s ({sa.Submitted:N0} submitted) | {sa.WindowSeconds:N1} s | {sa.SucceededInWindow:N0} | **{sa.TasksPerSecond:N0}** ({sa.TasksPerSecond / sa.Ideal:P0} of {sa.Ideal:N0}) | {sa.MeanRunning:N0} | {Ms(sa.RunTime.P50)} / {Ms(sa.RunTime.P99)} / {Ms(sa.RunTime.Max)} | {Cpu(sa.Resources)} | {Memory(sa.Resources)} | {workerRss} |");
+            md.AppendLine().AppendLine("Closed loop: the harness keeps the agents in flight (submitted, not yet seen ended) by submitting a replacement for each " +
+                "task whose end it sees. Window: from two latencies after the first start to the end of the loop, by the store's clock. " +
+                "Ideal: agents ÷ latency (Little's law); submission, queueing, the writes and event delivery all hold an agent's slot. " +
+                Watching(sa.WatchedOutput));
         }
         if (Recovery is { } rec)
         {
@@ -145,6 +159,10 @@ internal sealed class LoadReport(string machine, string commandLine)
         }
         return md.ToString();
     }
+
+    private static string Watching(bool output) => output
+        ? "The harness's event socket took every event of the tasks channel, the streamed `output_delta` pieces included (`--watch-output`)."
+        : "The harness's event socket took the task states only (`filter.event_types`), not the streamed `output_delta` pieces.";
 
     /// <summary>A section's heading and its table's header row and separator (one column per cell of the header).</summary>
     private static void Section(StringBuilder md, string heading, string header)

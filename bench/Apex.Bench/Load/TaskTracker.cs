@@ -141,6 +141,47 @@ internal sealed class TaskTracker
         }
     }
 
+    /// <summary>
+    /// Over the window [<paramref name="from"/>, <paramref name="to"/>) of the store's clock: how many registered tasks
+    /// succeeded in it, and how many ran at once on average (each task's start → end interval, clipped to the window).
+    /// </summary>
+    public (int Succeeded, double MeanRunning) Window(DateTimeOffset from, DateTimeOffset to)
+    {
+        lock (_lock)
+        {
+            var succeeded = 0;
+            var runningTicks = 0.0;
+            foreach (var id in _mine)
+            {
+                if (_started.TryGetValue(id, out var s) && _ended.TryGetValue(id, out var e))
+                {
+                    succeeded += e.Type == "task_succeeded" && e.CreatedAt >= from && e.CreatedAt < to ? 1 : 0;
+                    var begin = s > from ? s : from;
+                    var end = e.CreatedAt < to ? e.CreatedAt : to;
+                    runningTicks += Math.Max(0, (end - begin).Ticks);
+                }
+            }
+            return (succeeded, runningTicks / (to - from).Ticks);
+        }
+    }
+
+    /// <summary>The earliest start (store clock) among the registered tasks, if any started.</summary>
+    public DateTimeOffset? FirstStarted()
+    {
+        lock (_lock)
+        {
+            DateTimeOffset? first = null;
+            foreach (var id in _mine)
+            {
+                if (_started.TryGetValue(id, out var s) && (first is null || s < first))
+                {
+                    first = s;
+                }
+            }
+            return first;
+        }
+    }
+
     /// <summary>Run time (started → ended, store clock) of every registered task seen doing both.</summary>
     public Latency RunTimes()
     {

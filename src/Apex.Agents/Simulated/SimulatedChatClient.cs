@@ -61,14 +61,17 @@ public sealed partial class SimulatedChatClient(SimulatedOptions options, string
             }
             yield break;
         }
-        await DelayAsync(latency / 2, cancellationToken);
+        // Each piece is due at a fixed offset from the call's start, as a remote model writes on its own clock: time the
+        // caller spends between pieces, or a late timer on a busy machine, does not stretch the call past its latency.
+        var begin = timeProvider.GetTimestamp();
+        await DelayUntilAsync(begin, latency / 2, cancellationToken);
         var response = Answer(list, prompt, seed);
         var pieces = Pieces(response.Text);
         var responseId = Guid.NewGuid().ToString("N");
-        foreach (var piece in pieces)
+        for (var i = 0; i < pieces.Count; i++)
         {
-            yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = model, ResponseId = responseId };
-            await DelayAsync(latency / 2 / pieces.Count, cancellationToken);
+            yield return new ChatResponseUpdate(ChatRole.Assistant, pieces[i]) { ModelId = model, ResponseId = responseId };
+            await DelayUntilAsync(begin, (latency / 2) + (latency / 2 * (i + 1) / pieces.Count), cancellationToken);
         }
         yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(response.Usage!)])
         {
@@ -152,6 +155,10 @@ public sealed partial class SimulatedChatClient(SimulatedOptions options, string
         }
         return latency;
     }
+
+    /// <summary>Waits until <paramref name="dueMs"/> after <paramref name="begin"/> (a <see cref="TimeProvider"/> timestamp).</summary>
+    private Task DelayUntilAsync(long begin, double dueMs, CancellationToken cancellationToken) =>
+        DelayAsync(dueMs - timeProvider.GetElapsedTime(begin).TotalMilliseconds, cancellationToken);
 
     private async Task DelayAsync(double latency, CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace Apex.Core.Events;
 
 /// <summary>Aggregate and event type names, as stored and as sent to clients.</summary>
@@ -98,6 +100,16 @@ public static class EventTypes
 
     /// <summary>Live only (never stored): the agent called a tool.</summary>
     public const string ToolCalled = "tool_called";
+
+    /// <summary>Every event type: the stored ones and the live-only ones (not the aggregate types above).</summary>
+    public static FrozenSet<string> All { get; } = FrozenSet.ToFrozenSet(
+    [
+        TaskCreated, TaskQueued, TaskStarted, TaskRetryScheduled, TaskRequeued, TaskRetried, TaskSucceeded, TaskFailed,
+        TaskCancelled, TaskSkipped, TaskResultIgnored, TaskAwaitingApproval, TaskApproved,
+        ApprovalRequested, ApprovalGranted, ApprovalRejected, ApprovalExpired, ApprovalUsed, ApprovalCancelled,
+        DagCreated, DagStarted, DagSucceeded, DagFailed, DagCancelled, DagReopened,
+        OutputDelta, ContractWarning, CascadeDecision, ToolCalled,
+    ], StringComparer.Ordinal);
 
     /// <summary>True for the task events that end a task.</summary>
     public static bool IsTerminal(string eventType) =>

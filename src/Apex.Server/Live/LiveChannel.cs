@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Apex.Core.Events;
 
 namespace Apex.Server.Live;
@@ -41,7 +42,10 @@ internal static class LiveChannels
     /// What can be decided from the event alone, on the publisher's thread (so: nothing that reads the store): its
     /// aggregate type and the ids it carries. <see cref="Matches"/> decides the rest once the event is resolved.
     /// </summary>
-    public static bool MayMatch(LiveChannel channel, LiveFilter filter, StoredEvent e) => channel switch
+    public static bool MayMatch(LiveChannel channel, LiveFilter filter, StoredEvent e) =>
+        (filter.EventTypes is not { } types || types.Contains(e.EventType)) && Carries(channel, filter, e);
+
+    private static bool Carries(LiveChannel channel, LiveFilter filter, StoredEvent e) => channel switch
     {
         LiveChannel.Tasks or LiveChannel.Agents => e.AggregateType == EventTypes.Task
             && (filter.TaskId is not { } task || e.AggregateId == task)
@@ -63,9 +67,10 @@ internal static class LiveChannels
 }
 
 /// <summary>A subscription's filter; every field given must match.</summary>
-internal sealed record LiveFilter(Guid? DagId, Guid? TaskId, string? Agent)
+/// <param name="EventTypes">Only these event types (a client that tracks state needs no <c>output_delta</c>), or all.</param>
+internal sealed record LiveFilter(Guid? DagId, Guid? TaskId, string? Agent, FrozenSet<string>? EventTypes = null)
 {
     public static LiveFilter None { get; } = new(null, null, null);
 
-    public bool IsEmpty => DagId is null && TaskId is null && Agent is null;
+    public bool IsEmpty => DagId is null && TaskId is null && Agent is null && EventTypes is null;
 }

@@ -40,9 +40,8 @@ internal static class LiveFrames
             w.WritePropertyName("data");
             w.WriteRawValue(e.Data, skipInputValidation: true);
             w.WriteEndObject();
-        });
-        // Without its '{': the prefix opens the object.
-        return bytes[1..];
+        }, skip: 1); // without its '{': the prefix opens the object
+        return bytes;
     }
 
     /// <summary><c>{"type":"event","subscription":…,"channel":…,</c>, once per subscription.</summary>
@@ -82,6 +81,15 @@ internal static class LiveFrames
             if (filter.Agent is { } agent)
             {
                 w.WriteString("agent", agent);
+            }
+            if (filter.EventTypes is { } types)
+            {
+                w.WriteStartArray("event_types");
+                foreach (var type in types.Order(StringComparer.Ordinal))
+                {
+                    w.WriteStringValue(type);
+                }
+                w.WriteEndArray();
             }
             w.WriteEndObject();
         }
@@ -130,13 +138,31 @@ internal static class LiveFrames
     // Not HTML-escaped: these messages are never embedded in a page, and agent names and ids read as they are.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static byte[] Write(Action<Utf8JsonWriter> write)
+    /// <summary>Largest scratch buffer a thread keeps between messages; a bigger message's buffer is let go.</summary>
+    private const int KeptBufferBytes = 64 * 1024;
+
+    // One scratch buffer and writer per thread: a message is written into it, then copied out once at its exact size
+    // (every event of every streaming agent passes here, so a growing buffer per message was most of the server's garbage).
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
+
+    private static byte[] Write(Action<Utf8JsonWriter> write, int skip = 0)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = _writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        writer.Reset(buffer);
+        write(writer);
+        writer.Flush();
+        var bytes = buffer.WrittenSpan[skip..].ToArray();
+        if (buffer.Capacity > KeptBufferBytes)
         {
-            write(writer);
+            _buffer = null;
+            _writer = null;
         }
-        return buffer.WrittenSpan.ToArray();
+        return bytes;
     }
 }

@@ -32,10 +32,26 @@ internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOpt
             _subscribers = [.. _subscribers, subscription];
             if (_feed is null)
             {
-                _feed = bus.Subscribe(static _ => true, options.Value.FeedCapacity);
+                _feed = bus.Subscribe(AnyMayMatch, options.Value.FeedCapacity);
                 _ = PumpAsync(_feed);
             }
         }
+    }
+
+    /// <summary>
+    /// The feed's filter, on the publisher's thread: an event no subscription can match (the <c>output_delta</c> stream
+    /// of every streaming agent when the sockets ask for task states only) is never queued, woken for or resolved.
+    /// </summary>
+    private bool AnyMayMatch(StoredEvent e)
+    {
+        foreach (var subscription in Volatile.Read(ref _subscribers))
+        {
+            if (subscription.MayMatch(e))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void Remove(LiveSubscription subscription)

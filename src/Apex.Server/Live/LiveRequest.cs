@@ -1,4 +1,6 @@
+using System.Collections.Frozen;
 using System.Text.Json;
+using Apex.Core.Events;
 
 namespace Apex.Server.Live;
 
@@ -82,6 +84,7 @@ internal abstract record LiveRequest(string? Id)
             }
             Guid? dag = null, task = null;
             string? agent = null;
+            FrozenSet<string>? types = null;
             foreach (var property in filterElement.EnumerateObject())
             {
                 var ok = property.Name switch
@@ -89,15 +92,17 @@ internal abstract record LiveRequest(string? Id)
                     "dag_id" => TryId(property.Value, out dag),
                     "task_id" => TryId(property.Value, out task),
                     "agent" => TryAgent(property.Value, out agent),
+                    "event_types" => TryEventTypes(property.Value, out types),
                     _ => false,
                 };
                 if (!ok)
                 {
                     return new Invalid(id, "invalid_filter",
-                        $"filter.{property.Name}: expected dag_id and task_id as UUID strings, agent as a string of 1–{MaxAgentLength} characters.");
+                        $"filter.{property.Name}: expected dag_id and task_id as UUID strings, agent as a string of 1–{MaxAgentLength} characters, " +
+                        "event_types as a non-empty array of event type names (docs/websocket.md).");
                 }
             }
-            filter = new LiveFilter(dag, task, agent);
+            filter = new LiveFilter(dag, task, agent, types);
         }
         return new Subscribe(id, channel, filter, since);
     }
@@ -117,6 +122,27 @@ internal abstract record LiveRequest(string? Id)
     {
         id = element.ValueKind == JsonValueKind.String && Guid.TryParse(element.GetString(), out var value) ? value : null;
         return id is not null;
+    }
+
+    /// <summary>A non-empty array of known event types (an unknown name is a typo that would silently match nothing).</summary>
+    private static bool TryEventTypes(JsonElement element, out FrozenSet<string>? types)
+    {
+        types = null;
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() == 0)
+        {
+            return false;
+        }
+        var names = new List<string>();
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { } name || !EventTypes.All.Contains(name))
+            {
+                return false;
+            }
+            names.Add(name);
+        }
+        types = names.ToFrozenSet(StringComparer.Ordinal);
+        return true;
     }
 
     private static bool TryAgent(JsonElement element, out string? agent)

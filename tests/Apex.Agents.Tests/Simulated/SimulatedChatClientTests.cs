@@ -1,5 +1,6 @@
 using Apex.Agents.Simulated;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace Apex.Agents.Tests.Simulated;
@@ -44,6 +45,35 @@ public sealed class SimulatedChatClientTests
         Assert.Equal(whole.Text, string.Concat(updates.Select(u => u.Text)));
         var usage = Assert.IsType<UsageContent>(Assert.Single(updates[^1].Contents));
         Assert.Equal(whole.Usage!.OutputTokenCount, usage.Details.OutputTokenCount);
+    }
+
+    [Fact]
+    public async Task Streaming_pieces_are_due_on_the_calls_clock_so_a_slow_reader_does_not_stretch_the_call()
+    {
+        var time = new FakeTimeProvider();
+        var client = new SimulatedChatClient(new SimulatedOptions { LatencyMs = 0 }, "simulated", time);
+        var pieces = 0;
+        await using var stream = client.GetStreamingResponseAsync("Plan a launch [[simulate:delay=1000]]", cancellationToken: TestContext.Current.CancellationToken)
+            .GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        var next = stream.MoveNextAsync();
+        Assert.False(next.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(500)); // half the latency: the first piece is due
+        Assert.True(await next);
+        pieces++;
+        // The reader dawdles past the whole call's latency before asking for the next piece: every piece still due is
+        // handed over at once, with no timer of its own, and the call ends at its latency.
+        time.Advance(TimeSpan.FromMilliseconds(600));
+        while (true)
+        {
+            var moved = stream.MoveNextAsync();
+            Assert.True(moved.IsCompleted, $"piece {pieces + 1} was past due but waited on a timer of its own");
+            if (!await moved)
+            {
+                break;
+            }
+            pieces += stream.Current.Text.Length > 0 ? 1 : 0;
+        }
+        Assert.True(pieces > 3);
     }
 
     [Fact]

@@ -18,4 +18,16 @@ public sealed class EventTypesTests
     {
         Assert.Equal(terminal, EventTypes.IsTerminal(eventType));
     }
+
+    [Fact]
+    public void All_HoldsEveryEventTypeConstantAndNoAggregateType()
+    {
+        var constants = typeof(EventTypes).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Except([EventTypes.Task, EventTypes.Dag, EventTypes.Approval])
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(constants, EventTypes.All.Order(StringComparer.Ordinal));
+    }
 }

@@ -98,6 +98,42 @@ public sealed class LiveApiTests
     }
 
     [Fact]
+    public async Task Subscribe_EventTypesFilter_DeliversAndReplaysOnlyThoseTypes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = LiveServer.Start();
+        await using var client = await LiveClient.ConnectAsync(server.Ws, ct);
+
+        await client.SubscribeAsync("states", "tasks", ct, filter: """{"event_types":["task_succeeded","task_started"]}""");
+        await client.SubscribeAsync("all", "tasks", ct);
+        var subscribed = await client.ReceiveUntilAsync("subscribed", ct);
+        await client.ReceiveUntilAsync("subscribed", ct);
+        Assert.Equal(["task_started", "task_succeeded"],
+            subscribed.GetProperty("filter").GetProperty("event_types").EnumerateArray().Select(t => t.GetString()));
+        // A streamed answer: output_delta events on the way, which only the unfiltered subscription sees.
+        var task = await server.Client.CreateTaskAsync(TaskRequest("Stream it. [[simulate:delay=200]]"), ct);
+        var received = new List<JsonElement>();
+        while (received.Count(e => e.GetProperty("event_type").GetString() == EventTypes.TaskSucceeded) < 2)
+        {
+            received.Add(await client.ReceiveUntilAsync("event", ct));
+        }
+        List<string> TypesOf(string subscription) =>
+            [.. received.Where(e => e.GetProperty("subscription").GetString() == subscription).Select(e => e.GetProperty("event_type").GetString()!)];
+
+        Assert.Equal<string>([EventTypes.TaskStarted, EventTypes.TaskSucceeded], TypesOf("states"));
+        Assert.Contains(EventTypes.OutputDelta, TypesOf("all"));
+        Assert.Contains(EventTypes.TaskCreated, TypesOf("all"));
+
+        // A replay is filtered the same way.
+        await client.SubscribeAsync("replay", "tasks", ct, filter: $$"""{"task_id":"{{task.Id}}","event_types":["task_created"]}""", since: 0);
+        var replayed = new List<JsonElement>();
+        var done = await client.ReceiveUntilAsync("subscribed", ct, replayed);
+        Assert.Equal(1, done.GetProperty("replayed").GetInt32());
+        var only = Assert.Single(replayed, e => e.GetProperty("subscription").GetString() == "replay");
+        Assert.Equal(EventTypes.TaskCreated, only.GetProperty("event_type").GetString());
+    }
+
+    [Fact]
     public async Task Subscribe_ApprovalsChannelByTask_RoutesLaterApprovalEventsThroughTheRequestedOnesTask()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -216,6 +252,9 @@ public sealed class LiveApiTests
     [InlineData("""{"type":"subscribe","id":"x3","channel":"everything"}""", "unknown_channel", "x3")]
     [InlineData("""{"type":"subscribe","id":"x4","channel":"tasks","filter":{"task_id":"not-a-uuid"}}""", "invalid_filter", "x4")]
     [InlineData("""{"type":"subscribe","id":"x5","channel":"tasks","filter":{"colour":"red"}}""", "invalid_filter", "x5")]
+    [InlineData("""{"type":"subscribe","id":"x8","channel":"tasks","filter":{"event_types":[]}}""", "invalid_filter", "x8")]
+    [InlineData("""{"type":"subscribe","id":"x9","channel":"tasks","filter":{"event_types":["task_finished"]}}""", "invalid_filter", "x9")]
+    [InlineData("""{"type":"subscribe","id":"x10","channel":"tasks","filter":{"event_types":"task_started"}}""", "invalid_filter", "x10")]
     [InlineData("""{"type":"subscribe","id":"x6","channel":"tasks","since":-1}""", "invalid_since", "x6")]
     [InlineData("""{"type":"subscribe","id":"x7","channel":"tasks","since":"soon"}""", "invalid_since", "x7")]
     [InlineData("""{"type":"unsubscribe","id":"never"}""", "unknown_subscription", "never")]
