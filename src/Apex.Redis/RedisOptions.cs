@@ -43,6 +43,12 @@ public sealed class RedisOptions
     /// <summary>Most events in one message on the events channel; a group commit's events are sent in as few messages as this allows.</summary>
     public int EventsPerMessage { get; set; } = 256;
 
+    /// <summary>
+    /// How long a live-only event (<c>output_delta</c>, <c>tool_called</c>, …) may wait on the events channel to travel
+    /// with others: a worker's streaming agents publish one every few words. Zero sends each at once.
+    /// </summary>
+    public TimeSpan LiveEventDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>How long a stream entry stays pending before another consumer claims it; defaults to <see cref="LeaseTtl"/>.</summary>
     public TimeSpan ClaimIdle
     {

@@ -42,6 +42,10 @@ internal sealed class RedisOptionsValidator : IValidateOptions<RedisOptions>
         {
             return "Apex:Redis:EventsPerMessage must be 1–100000.";
         }
+        if (o.LiveEventDelay < TimeSpan.Zero || o.LiveEventDelay > TimeSpan.FromSeconds(1))
+        {
+            return "Apex:Redis:LiveEventDelay must be 0–1 s.";
+        }
         if (o.BlockTime < TimeSpan.Zero || o.BlockTime > TimeSpan.FromMinutes(1))
         {
             return "Apex:Redis:BlockTime must be 0–60 s.";

@@ -27,9 +27,15 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
     private readonly int _eventsPerMessage;
     private readonly string _origin = Guid.NewGuid().ToString("N");
     private readonly byte[] _echoPrefix;
+    private readonly TimeSpan _liveDelay;
     private readonly Lock _lock = new();
     private EventSubscription[] _subscribers = [];
     private Task<ChannelMessageQueue>? _listening;
+
+    // Live-only events (output deltas and the like) waiting to travel together; guarded by _liveLock.
+    private readonly Lock _liveLock = new();
+    private List<EventEnvelope> _live = [];
+    private bool _liveFlushPending;
 
     /// <summary>Creates the bus over the shared multiplexer.</summary>
     public RedisEventBus(IConnectionMultiplexer redis, IOptions<RedisOptions> options, ILogger<RedisEventBus> logger)
@@ -37,6 +43,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         _redis = redis;
         _channel = new RedisKeys(options.Value.Prefix).Events;
         _eventsPerMessage = options.Value.EventsPerMessage;
+        _liveDelay = options.Value.LiveEventDelay;
         _echoPrefix = EventBatch.Prefix(_origin);
         _logger = logger;
     }
@@ -58,24 +65,101 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
                 subscriber.Offer(e);
             }
         }
+        if (_liveDelay > TimeSpan.Zero && AllLive(events))
+        {
+            Coalesce(events);
+            return;
+        }
+        var envelopes = new List<EventEnvelope>(events.Count);
+        lock (_liveLock)
+        {
+            // Live events still waiting leave first: a remote subscriber never sees them after the events published later.
+            envelopes.AddRange(_live);
+            _live.Clear();
+        }
+        foreach (var e in events)
+        {
+            envelopes.Add(EventEnvelope.From(e));
+        }
+        Send([.. envelopes]);
+    }
+
+    private static bool AllLive(IReadOnlyList<StoredEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (!e.IsLive)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Live-only events wait up to <see cref="RedisOptions.LiveEventDelay"/> and leave together: a streaming agent
+    /// publishes an output delta every few words, and thousands of agents on a worker would otherwise be one channel
+    /// message per delta for Redis and for every server to handle. Their order is kept.
+    /// </summary>
+    private void Coalesce(IReadOnlyList<StoredEvent> events)
+    {
+        EventEnvelope[]? full = null;
+        lock (_liveLock)
+        {
+            foreach (var e in events)
+            {
+                _live.Add(EventEnvelope.From(e));
+            }
+            if (_live.Count >= _eventsPerMessage)
+            {
+                full = [.. _live];
+                _live.Clear();
+            }
+            else if (!_liveFlushPending)
+            {
+                _liveFlushPending = true;
+                _ = FlushLiveAsync();
+            }
+        }
+        if (full is not null)
+        {
+            Send(full);
+        }
+    }
+
+    private async Task FlushLiveAsync()
+    {
+        await Task.Delay(_liveDelay).ConfigureAwait(false);
+        EventEnvelope[] pending;
+        lock (_liveLock)
+        {
+            _liveFlushPending = false;
+            pending = [.. _live];
+            _live.Clear();
+        }
+        if (pending.Length > 0)
+        {
+            Send(pending);
+        }
+    }
+
+    /// <summary>Publishes, fire-and-forget and pipelined, in messages of at most <see cref="RedisOptions.EventsPerMessage"/>.</summary>
+    private void Send(EventEnvelope[] envelopes)
+    {
         try
         {
             var pubsub = _redis.GetSubscriber();
-            for (var start = 0; start < events.Count; start += _eventsPerMessage)
+            for (var start = 0; start < envelopes.Length; start += _eventsPerMessage)
             {
-                var envelopes = new EventEnvelope[Math.Min(_eventsPerMessage, events.Count - start)];
-                for (var i = 0; i < envelopes.Length; i++)
-                {
-                    envelopes[i] = EventEnvelope.From(events[start + i]);
-                }
-                var payload = JsonSerializer.SerializeToUtf8Bytes(new EventBatch(_origin, envelopes), RedisJsonContext.Default.EventBatch);
+                var part = start == 0 && envelopes.Length <= _eventsPerMessage ? envelopes : envelopes[start..Math.Min(envelopes.Length, start + _eventsPerMessage)];
+                var payload = JsonSerializer.SerializeToUtf8Bytes(new EventBatch(_origin, part), RedisJsonContext.Default.EventBatch);
                 _ = pubsub.PublishAsync(_channel, payload, CommandFlags.FireAndForget);
             }
         }
         catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
             // The events are committed and the store has them: a subscriber elsewhere resumes from it by seq.
-            _logger.PublishFailed(e, events.Count);
+            _logger.PublishFailed(e, envelopes.Length);
         }
     }
 

@@ -77,6 +77,37 @@ public sealed class RedisEventBusTests
     }
 
     [Fact]
+    public async Task Publish_LiveEventsOneAtATime_TravelTogetherAndBeforeTheNextStoredOne()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        await using var worker = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        await using var server = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        using var subscription = server.Subscribe(_ => true);
+        await server.StartAsync(Ct);
+        var messages = 0;
+        var raw = await (await ctx.ConnectOtherAsync()).GetSubscriber().SubscribeAsync(new RedisKeys(ctx.Prefix).Events);
+        raw.OnMessage(_ => Interlocked.Increment(ref messages));
+        var deltas = Enumerable.Range(1, 100).Select(Delta).ToList();
+        var succeeded = Event(1);
+
+        // As a streaming agent does: one delta per publish, then the task's stored event.
+        foreach (var delta in deltas)
+        {
+            worker.Publish([delta]);
+        }
+        worker.Publish([succeeded]);
+
+        Assert.Equal([.. deltas, succeeded], await ReadUntilAsync(subscription, succeeded));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref messages) == 0 && clock.Elapsed < Deadline)
+        {
+            await Task.Delay(10, Ct);
+        }
+        await Task.Delay(200, Ct); // any message still on its way
+        Assert.InRange(Volatile.Read(ref messages), 1, 3); // 101 messages, one per publish, before they travelled together
+    }
+
+    [Fact]
     public async Task Publish_WithoutAnySubscriber_NeverThrows()
     {
         await using var ctx = await RedisTestContext.CreateAsync();
@@ -99,6 +130,18 @@ public sealed class RedisEventBusTests
         EventType = "task_succeeded",
         Data = """{"output":"naïve ☃ \"quoted\""}""",
         CreatedAt = DateTimeOffset.UnixEpoch.AddMilliseconds(1_790_000_000_000 + seq),
+    };
+
+    private static StoredEvent Delta(int n) => new()
+    {
+        Seq = 0,
+        TenantId = "default",
+        AggregateType = "task",
+        AggregateId = Guid.Empty,
+        Version = 0,
+        EventType = EventTypes.OutputDelta,
+        Data = $$"""{"attempt":1,"text":"piece {{n}} "}""",
+        CreatedAt = DateTimeOffset.UnixEpoch.AddMilliseconds(1_790_000_000_000 + n),
     };
 
     /// <summary>Reads events until <paramref name="last"/> (inclusive) arrives, within the deadline.</summary>
