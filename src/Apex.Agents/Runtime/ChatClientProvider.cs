@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Apex.Agents.Providers;
 using Apex.Agents.Simulated;
@@ -12,7 +13,7 @@ namespace Apex.Agents.Runtime;
 
 /// <summary>
 /// Builds one <see cref="IChatClient"/> pipeline per (provider, model) and keeps it. A real provider's pipeline is,
-/// outermost first: logging and telemetry → rate limit, retry and circuit breaker (shared by all models of the
+/// outermost first: logging and telemetry when observed (<see cref="ObservedChatClient"/>) → rate limit, retry and circuit breaker (shared by all models of the
 /// provider) → timeout and error mapping → the provider's SDK client. The state of each configured provider's circuit
 /// is the gauge <c>apex_circuit_breaker_state</c> (meter <c>Apex.Agents</c>, tag <c>provider</c>; 0 closed, 1 open,
 /// 2 half-open, 3 isolated: Polly's <see cref="CircuitState"/>); a provider not called yet is closed.
@@ -26,6 +27,9 @@ internal sealed class ChatClientProvider : IChatClientProvider
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    /// <summary>Asks whether a tracer listens to the LLM calls' source (it creates no activity).</summary>
+    private static readonly ActivitySource Probe = new(AgentTelemetry.SourceName);
+
     private readonly ConcurrentDictionary<(string Provider, string Model), IChatClient> _clients = new();
     private readonly ConcurrentDictionary<string, (ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit)> _pipelines =
         new(StringComparer.OrdinalIgnoreCase);
@@ -79,10 +83,7 @@ internal sealed class ChatClientProvider : IChatClientProvider
                 new ProviderErrorChatClient(sdk, provider, TimeSpan.FromSeconds(options.TimeoutSeconds), options.ApiKey),
                 provider, pipeline, _rateLimiter);
         }
-        return new ChatClientBuilder(client)
-            .UseLogging(_loggerFactory)
-            .UseOpenTelemetry(_loggerFactory, sourceName: AgentTelemetry.SourceName)
-            .Build();
+        return new ObservedChatClient(client, _loggerFactory, Probe);
     }
 
     private IEnumerable<Measurement<int>> CircuitStates()
