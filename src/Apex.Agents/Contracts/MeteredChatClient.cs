@@ -77,8 +77,10 @@ public sealed class MeteredChatClient(IChatClient innerClient, ContractMeter met
                 }
                 received = true;
                 var update = updates.Current;
-                foreach (var content in update.Contents)
+                var contents = update.Contents;
+                for (var i = 0; i < contents.Count; i++) // an indexer: no enumerator to allocate for each streamed chunk
                 {
+                    var content = contents[i];
                     switch (content)
                     {
                         case UsageContent u:

@@ -210,6 +210,11 @@ public sealed class AgentRunner
                 continue;
             }
             output.Append(text);
+            if (!live.Wants(EventTypes.OutputDelta))
+            {
+                pending.Clear(); // nobody would see the delta: the output has the text, and a later watcher starts from here
+                continue;
+            }
             pending.Append(text);
             if (++pieces > 1)
             {

@@ -39,8 +39,10 @@ internal sealed class UsageRecordingChatClient(IChatClient inner, string provide
         {
             await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
             {
-                foreach (var content in update.Contents)
+                var contents = update.Contents;
+                for (var i = 0; i < contents.Count; i++) // an indexer: no enumerator to allocate for each streamed chunk
                 {
+                    var content = contents[i];
                     if (content is UsageContent u)
                     {
                         (usage ??= new UsageDetails()).Add(u.Details);

@@ -160,17 +160,11 @@ public sealed partial class SimulatedChatClient(SimulatedOptions options, string
     private Task DelayUntilAsync(long begin, double dueMs, CancellationToken cancellationToken) =>
         DelayAsync(dueMs - timeProvider.GetElapsedTime(begin).TotalMilliseconds, cancellationToken);
 
-    private async Task DelayAsync(double latency, CancellationToken cancellationToken)
-    {
-        if (latency >= 1)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(latency), timeProvider, cancellationToken);
-        }
-        else
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-    }
+    // Not async: a streamed answer waits once a piece, and a state machine for each wait was garbage for nothing.
+    private Task DelayAsync(double latency, CancellationToken cancellationToken) =>
+        latency >= 1 ? Task.Delay(TimeSpan.FromMilliseconds(latency), timeProvider, cancellationToken)
+        : cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken)
+        : Task.CompletedTask;
 
     private static string Compose(string instruction, ulong seed)
     {

@@ -14,6 +14,9 @@ public sealed class EventSubscription(Func<StoredEvent, bool> filter, int capaci
     /// <summary>True once the subscriber fell behind and was cut off.</summary>
     public bool Overflowed { get; private set; }
 
+    /// <summary>Whether <see cref="Offer"/> would take <paramref name="e"/>.</summary>
+    public bool Wants(StoredEvent e) => !Overflowed && filter(e);
+
     /// <summary>Offers an event; cuts the subscriber off when its buffer is full.</summary>
     public void Offer(StoredEvent e)
     {

@@ -10,4 +10,11 @@ public interface IEventBus
     /// <param name="filter">Which events to deliver.</param>
     /// <param name="capacity">Bounded buffer; a subscriber that falls this far behind is completed with an overflow.</param>
     EventSubscription Subscribe(Func<StoredEvent, bool> filter, int capacity = 1024);
+
+    /// <summary>
+    /// Whether publishing <paramref name="e"/> could reach anybody, judged on what subscription filters look at (its
+    /// tenant, aggregate, DAG and type, not its payload). A publisher of live-only events skips building the ones nobody
+    /// wants. True unless the bus knows better: one that forwards to other processes cannot.
+    /// </summary>
+    bool Wants(StoredEvent e) => true;
 }

@@ -19,13 +19,26 @@ public sealed class InProcessEventBus : IEventBus
         {
             return;
         }
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++) // an indexer: a live event is published alone, often
         {
             foreach (var subscriber in subscribers)
             {
-                subscriber.Offer(e);
+                subscriber.Offer(events[i]);
             }
         }
+    }
+
+    /// <inheritdoc />
+    public bool Wants(StoredEvent e)
+    {
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        {
+            if (subscriber.Wants(e))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <inheritdoc />

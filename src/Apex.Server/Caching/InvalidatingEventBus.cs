@@ -12,8 +12,9 @@ internal sealed class InvalidatingEventBus(IEventBus inner, TaskCacheCoherence c
     /// <inheritdoc />
     public void Publish(IReadOnlyList<StoredEvent> events)
     {
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++) // an indexer: no enumerator for each published output delta
         {
+            var e = events[i];
             if (e.AggregateType != EventTypes.Task || e.IsLive)
             {
                 continue;
@@ -30,6 +31,9 @@ internal sealed class InvalidatingEventBus(IEventBus inner, TaskCacheCoherence c
 
     /// <inheritdoc />
     public EventSubscription Subscribe(Func<StoredEvent, bool> filter, int capacity = 1024) => inner.Subscribe(filter, capacity);
+
+    /// <inheritdoc />
+    public bool Wants(StoredEvent e) => inner.Wants(e);
 
     /// <summary>
     /// False for the events that only ever apply to a task in progress (those rows are never cached); true for the

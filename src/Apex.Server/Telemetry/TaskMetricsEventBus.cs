@@ -31,8 +31,9 @@ internal sealed class TaskMetricsEventBus : IEventBus
     /// <inheritdoc />
     public void Publish(IReadOnlyList<StoredEvent> events)
     {
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++) // an indexer: no enumerator for each published output delta
         {
+            var e = events[i];
             if (e.IsLive || e.AggregateType != EventTypes.Task)
             {
                 continue;
@@ -61,4 +62,7 @@ internal sealed class TaskMetricsEventBus : IEventBus
 
     /// <inheritdoc />
     public EventSubscription Subscribe(Func<StoredEvent, bool> filter, int capacity = 1024) => _inner.Subscribe(filter, capacity);
+
+    /// <inheritdoc />
+    public bool Wants(StoredEvent e) => _inner.Wants(e);
 }

@@ -19,6 +19,18 @@ public sealed class EventSubscriptionTests
     }
 
     [Fact]
+    public void Wants_AnswersAsOfferWouldTakeTheEvent()
+    {
+        using var subscription = new EventSubscription(e => e.EventType == EventTypes.TaskSucceeded, 1, _ => { });
+
+        Assert.False(subscription.Wants(Event(1, EventTypes.TaskStarted)));
+        Assert.True(subscription.Wants(Event(2, EventTypes.TaskSucceeded)));
+        subscription.Offer(Event(2, EventTypes.TaskSucceeded));
+        subscription.Offer(Event(3, EventTypes.TaskSucceeded)); // over capacity: cut off
+        Assert.False(subscription.Wants(Event(4, EventTypes.TaskSucceeded)));
+    }
+
+    [Fact]
     public async Task Offer_MoreThanCapacityUnread_DeliversBufferThenFailsWithOverflow()
     {
         using var subscription = new EventSubscription(_ => true, 2, _ => { });
