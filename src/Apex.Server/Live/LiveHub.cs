@@ -44,14 +44,16 @@ internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOpt
     /// </summary>
     private bool AnyMayMatch(StoredEvent e)
     {
-        foreach (var subscription in Volatile.Read(ref _subscribers))
+        var subscribers = Volatile.Read(ref _subscribers);
+        foreach (var subscription in subscribers)
         {
             if (subscription.MayMatch(e))
             {
                 return true;
             }
         }
-        return false;
+        // Unwanted, but it names the task's agent, which its wanted events are routed and tagged by (LiveRouter.Learn).
+        return subscribers.Length > 0 && e.EventType == EventTypes.TaskCreated;
     }
 
     public void Remove(LiveSubscription subscription)
@@ -93,6 +95,10 @@ internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOpt
                             resolved = resolving.IsCompletedSuccessfully ? resolving.Result : await resolving;
                         }
                         subscription.Offer(resolved);
+                    }
+                    if (resolved is null)
+                    {
+                        router.Learn(e);
                     }
                 }
             }

@@ -29,6 +29,19 @@ internal sealed class LiveRouter(IApexStore store, IOptions<LiveOptions> options
     public Task<LiveEvent> ResolveAsync(StoredEvent e) =>
         _resolved.GetValue(e, key => new Lazy<Task<LiveEvent>>(() => BuildAsync(key))).Value;
 
+    /// <summary>
+    /// Remembers the agent a <c>task_created</c> names although no socket wanted the event itself (sockets that ask for
+    /// task states only): the task's later events then resolve without reading the store, on the hub's one thread.
+    /// </summary>
+    public void Learn(StoredEvent e)
+    {
+        if (e.EventType == EventTypes.TaskCreated && e.AggregateType == EventTypes.Task && !_agents.TryGetValue(e.AggregateId, out string? _)
+            && Read(e, CoreJsonContext.Default.TaskCreatedData)?.Agent is { } agent)
+        {
+            _agents.Set(e.AggregateId, agent, _entry);
+        }
+    }
+
     public void Dispose() => _agents.Dispose();
 
     private async Task<LiveEvent> BuildAsync(StoredEvent e)

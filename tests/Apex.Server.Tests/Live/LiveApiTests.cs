@@ -134,6 +134,27 @@ public sealed class LiveApiTests
     }
 
     [Fact]
+    public async Task Subscribe_EventTypesWithoutTaskCreated_StillTagsEventsWithTheAgentTheCreationNamed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = LiveServer.Start();
+        await using var client = await LiveClient.ConnectAsync(server.Ws, ct);
+        await client.SubscribeAsync("states", "tasks", ct, filter: """{"event_types":["task_started"]}""");
+        await client.ReceiveUntilAsync("subscribed", ct);
+        var bus = server.Get<IEventBus>();
+        var task = Guid.NewGuid(); // in no store: only its task_created can name its agent
+
+        bus.Publish([Published.Event(1_000_001, EventTypes.Task, task, 1, EventTypes.TaskCreated,
+            """{"name":"t","instruction":"x","agent":"writer","status":"queued","priority":0,"max_attempts":3,"limits":{"token_limit":100}}""")]);
+        bus.Publish([Published.Event(1_000_002, EventTypes.Task, task, 2, EventTypes.TaskStarted, """{"attempt":1,"worker":"w"}""")]);
+        var started = await client.ReceiveUntilAsync("event", ct);
+
+        Assert.Equal(EventTypes.TaskStarted, started.GetProperty("event_type").GetString());
+        Assert.Equal(task, started.GetProperty("task_id").GetGuid());
+        Assert.Equal("writer", started.GetProperty("agent").GetString());
+    }
+
+    [Fact]
     public async Task Subscribe_ApprovalsChannelByTask_RoutesLaterApprovalEventsThroughTheRequestedOnesTask()
     {
         var ct = TestContext.Current.CancellationToken;
