@@ -331,6 +331,9 @@ internal sealed partial class WorkerService(
             }
             var deadline = batch[0].QueuedAt + (redisOptions.Value.LeaseTtl * 2);
             var delay = TimeSpan.FromMilliseconds(100);
+            // The answers' last output deltas may be waiting to share a message: they go first, on the same connection,
+            // so no subscriber sees a task end before its output has finished streaming.
+            bus.Flush();
             while (true)
             {
                 try

@@ -17,4 +17,13 @@ public interface IEventBus
     /// wants. True unless the bus knows better: one that forwards to other processes cannot.
     /// </summary>
     bool Wants(StoredEvent e) => true;
+
+    /// <summary>
+    /// Sends at once what the bus holds back (live events waiting to share a message). A publisher calls it before a
+    /// message of its own that must not overtake them: a worker, before the results whose terminal events would
+    /// otherwise reach subscribers ahead of the answer's last output deltas.
+    /// </summary>
+    void Flush()
+    {
+    }
 }

@@ -127,13 +127,12 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         }
     }
 
-    private async Task FlushLiveAsync()
+    /// <inheritdoc />
+    public void Flush()
     {
-        await Task.Delay(_liveDelay).ConfigureAwait(false);
         EventEnvelope[] pending;
         lock (_liveLock)
         {
-            _liveFlushPending = false;
             pending = [.. _live];
             _live.Clear();
         }
@@ -141,6 +140,16 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         {
             Send(pending);
         }
+    }
+
+    private async Task FlushLiveAsync()
+    {
+        await Task.Delay(_liveDelay).ConfigureAwait(false);
+        lock (_liveLock)
+        {
+            _liveFlushPending = false;
+        }
+        Flush();
     }
 
     /// <summary>Publishes, fire-and-forget and pipelined, in messages of at most <see cref="RedisOptions.EventsPerMessage"/>.</summary>

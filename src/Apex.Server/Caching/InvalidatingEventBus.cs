@@ -35,6 +35,9 @@ internal sealed class InvalidatingEventBus(IEventBus inner, TaskCacheCoherence c
     /// <inheritdoc />
     public bool Wants(StoredEvent e) => inner.Wants(e);
 
+    /// <inheritdoc />
+    public void Flush() => inner.Flush();
+
     /// <summary>
     /// False for the events that only ever apply to a task in progress (those rows are never cached); true for the
     /// rest: a retry, a late result's usage, and any event type added later, to be safe.

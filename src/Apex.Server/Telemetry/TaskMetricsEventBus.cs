@@ -65,4 +65,7 @@ internal sealed class TaskMetricsEventBus : IEventBus
 
     /// <inheritdoc />
     public bool Wants(StoredEvent e) => _inner.Wants(e);
+
+    /// <inheritdoc />
+    public void Flush() => _inner.Flush();
 }

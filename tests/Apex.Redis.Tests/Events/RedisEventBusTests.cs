@@ -108,6 +108,26 @@ public sealed class RedisEventBusTests
     }
 
     [Fact]
+    public async Task Flush_LiveEventsHeldBack_SendsThemAtOnce()
+    {
+        // Held back far longer than the read's deadline: only Flush can deliver them in time.
+        await using var ctx = await RedisTestContext.CreateAsync(o => o.LiveEventDelay = TimeSpan.FromSeconds(1) * 30);
+        await using var worker = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        await using var server = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        using var subscription = server.Subscribe(_ => true);
+        await server.StartAsync(Ct);
+        var deltas = Enumerable.Range(1, 3).Select(Delta).ToList();
+
+        foreach (var delta in deltas)
+        {
+            worker.Publish([delta]);
+        }
+        worker.Flush();
+
+        Assert.Equal(deltas, await ReadUntilAsync(subscription, deltas[^1]));
+    }
+
+    [Fact]
     public async Task Publish_WithoutAnySubscriber_NeverThrows()
     {
         await using var ctx = await RedisTestContext.CreateAsync();
