@@ -34,7 +34,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
 
     // Live-only events (output deltas and the like) waiting to travel together; guarded by _liveLock.
     private readonly Lock _liveLock = new();
-    private List<EventEnvelope> _live = [];
+    private readonly List<EventEnvelope> _live = [];
     private bool _liveFlushPending;
 
     /// <summary>Creates the bus over the shared multiplexer.</summary>
@@ -70,18 +70,19 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
             Coalesce(events);
             return;
         }
-        var envelopes = new List<EventEnvelope>(events.Count);
         lock (_liveLock)
         {
             // Live events still waiting leave first: a remote subscriber never sees them after the events published later.
-            envelopes.AddRange(_live);
+            var held = _live.Count;
+            var envelopes = new EventEnvelope[held + events.Count];
+            _live.CopyTo(envelopes);
             _live.Clear();
+            for (var i = 0; i < events.Count; i++)
+            {
+                envelopes[held + i] = EventEnvelope.From(events[i]);
+            }
+            Send(envelopes);
         }
-        foreach (var e in events)
-        {
-            envelopes.Add(EventEnvelope.From(e));
-        }
-        Send([.. envelopes]);
     }
 
     private static bool AllLive(IReadOnlyList<StoredEvent> events)
@@ -103,7 +104,6 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
     /// </summary>
     private void Coalesce(IReadOnlyList<StoredEvent> events)
     {
-        EventEnvelope[]? full = null;
         lock (_liveLock)
         {
             foreach (var e in events)
@@ -112,8 +112,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
             }
             if (_live.Count >= _eventsPerMessage)
             {
-                full = [.. _live];
-                _live.Clear();
+                SendHeld();
             }
             else if (!_liveFlushPending)
             {
@@ -121,24 +120,14 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
                 _ = FlushLiveAsync();
             }
         }
-        if (full is not null)
-        {
-            Send(full);
-        }
     }
 
     /// <inheritdoc />
     public void Flush()
     {
-        EventEnvelope[] pending;
         lock (_liveLock)
         {
-            pending = [.. _live];
-            _live.Clear();
-        }
-        if (pending.Length > 0)
-        {
-            Send(pending);
+            SendHeld();
         }
     }
 
@@ -148,11 +137,24 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         lock (_liveLock)
         {
             _liveFlushPending = false;
+            SendHeld();
         }
-        Flush();
     }
 
-    /// <summary>Publishes, fire-and-forget and pipelined, in messages of at most <see cref="RedisOptions.EventsPerMessage"/>.</summary>
+    /// <summary>Sends the held live events; the caller holds <c>_liveLock</c>, so messages are queued in the order taken.</summary>
+    private void SendHeld()
+    {
+        if (_live.Count > 0)
+        {
+            Send([.. _live]);
+            _live.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Publishes, fire-and-forget and pipelined (queued on the connection, never waited for), in messages of at most
+    /// <see cref="RedisOptions.EventsPerMessage"/>.
+    /// </summary>
     private void Send(EventEnvelope[] envelopes)
     {
         try
