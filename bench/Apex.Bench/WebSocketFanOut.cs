@@ -111,7 +111,7 @@ internal static class WebSocketFanOut
     {
         var socket = new ClientWebSocket();
         await socket.ConnectAsync(ws, ct);
-        var filter = eventTypes is null ? "" : $$""","filter":{"event_types":[{{string.Join(',', eventTypes.Select(t => $"\"{t}\""))}}]}""";
+        var filter = eventTypes is null ? "" : $$""","filter":{"event_types":{{JsonSerializer.Serialize(eventTypes)}}}""";
         await socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"subscribe","id":"all","channel":"{{channel}}"{{filter}}}"""), WebSocketMessageType.Text, endOfMessage: true, ct);
         var buffer = new byte[4096];
         var result = await socket.ReceiveAsync(buffer, ct);

@@ -162,7 +162,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
             var pubsub = _redis.GetSubscriber();
             for (var start = 0; start < envelopes.Length; start += _eventsPerMessage)
             {
-                var part = start == 0 && envelopes.Length <= _eventsPerMessage ? envelopes : envelopes[start..Math.Min(envelopes.Length, start + _eventsPerMessage)];
+                var part = envelopes.Length <= _eventsPerMessage ? envelopes : envelopes[start..Math.Min(envelopes.Length, start + _eventsPerMessage)];
                 var payload = JsonSerializer.SerializeToUtf8Bytes(new EventBatch(_origin, part), RedisJsonContext.Default.EventBatch);
                 _ = pubsub.PublishAsync(_channel, payload, CommandFlags.FireAndForget);
             }

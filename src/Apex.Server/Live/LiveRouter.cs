@@ -35,12 +35,15 @@ internal sealed class LiveRouter(IApexStore store, IOptions<LiveOptions> options
     /// </summary>
     public void Learn(StoredEvent e)
     {
-        if (e.EventType == EventTypes.TaskCreated && e.AggregateType == EventTypes.Task && !_agents.TryGetValue(e.AggregateId, out string? _)
-            && Read(e, CoreJsonContext.Default.TaskCreatedData)?.Agent is { } agent)
+        if (e.AggregateType == EventTypes.Task && !_agents.TryGetValue(e.AggregateId, out string? _) && AgentNamedBy(e, e.AggregateId) is { } agent)
         {
             _agents.Set(e.AggregateId, agent, _entry);
         }
     }
+
+    /// <summary>The agent <paramref name="taskId"/>'s <c>task_created</c> names, when <paramref name="e"/> is that event.</summary>
+    private static string? AgentNamedBy(StoredEvent e, Guid taskId) =>
+        e.EventType == EventTypes.TaskCreated && e.AggregateId == taskId ? Read(e, CoreJsonContext.Default.TaskCreatedData)?.Agent : null;
 
     public void Dispose() => _agents.Dispose();
 
@@ -105,10 +108,7 @@ internal sealed class LiveRouter(IApexStore store, IOptions<LiveOptions> options
         {
             return agent;
         }
-        if (e.EventType == EventTypes.TaskCreated && e.AggregateId == taskId)
-        {
-            agent = Read(e, CoreJsonContext.Default.TaskCreatedData)?.Agent;
-        }
+        agent = AgentNamedBy(e, taskId);
         if (agent is null)
         {
             try
