@@ -3,13 +3,20 @@ using System.Threading.Channels;
 namespace Apex.Core.Events;
 
 /// <summary>A live feed of events. A reader that falls behind by more than its capacity is cut off, never slows others.</summary>
-public sealed class EventSubscription(Func<StoredEvent, bool> filter, int capacity, Action<EventSubscription> onDispose) : IDisposable
+public sealed class EventSubscription(Func<StoredEvent, bool> filter, int capacity, Action<EventSubscription> onDispose, Task? listening = null) : IDisposable
 {
     private readonly Channel<StoredEvent> _channel = Channel.CreateBounded<StoredEvent>(
         new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = false, FullMode = BoundedChannelFullMode.Wait });
 
     /// <summary>The events, in publication order.</summary>
     public ChannelReader<StoredEvent> Reader => _channel.Reader;
+
+    /// <summary>
+    /// Completes once events published from anywhere (another process included) reach this subscription; never faults.
+    /// A subscriber that reads the store after subscribing waits for it first: an event committed elsewhere after that
+    /// read is then either delivered live or was already in the read, never lost in between.
+    /// </summary>
+    public Task Listening { get; } = listening ?? Task.CompletedTask;
 
     /// <summary>True once the subscriber fell behind and was cut off.</summary>
     public bool Overflowed { get; private set; }

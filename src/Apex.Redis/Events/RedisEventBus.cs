@@ -174,16 +174,20 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Subscribes locally; the first subscriber starts listening to the channel.</summary>
+    /// <summary>
+    /// Subscribes locally; the first subscriber starts listening to the channel. The subscription's
+    /// <see cref="EventSubscription.Listening"/> completes once the channel is subscribed (or that failed: logged by
+    /// ListenAsync, retried by the next subscriber or StartAsync, and the subscriber gets this server's events only).
+    /// </summary>
     public EventSubscription Subscribe(Func<StoredEvent, bool> filter, int capacity = 1024)
     {
-        var subscription = new EventSubscription(filter, capacity, Remove);
+        var listening = StartAsync(CancellationToken.None);
+        var subscription = new EventSubscription(filter, capacity, Remove,
+            listening.IsCompletedSuccessfully ? null : listening.ContinueWith(static _ => { }, TaskScheduler.Default));
         lock (_lock)
         {
             _subscribers = [.. _subscribers, subscription];
         }
-        // A failure is logged by ListenAsync and retried by the next subscriber or StartAsync.
-        _ = StartAsync(CancellationToken.None);
         return subscription;
     }
 

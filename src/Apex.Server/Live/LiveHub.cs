@@ -24,8 +24,11 @@ internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOpt
     private LiveSubscription[] _subscribers = [];
     private EventSubscription? _feed;
 
-    /// <summary>Adds a subscription; from here on it is offered every event the feed delivers.</summary>
-    public void Add(LiveSubscription subscription)
+    /// <summary>
+    /// Adds a subscription; from here on it is offered every event the feed delivers. The task completes once the feed
+    /// hears events published anywhere (<see cref="EventSubscription.Listening"/>): the subscription reads the store after it.
+    /// </summary>
+    public Task Add(LiveSubscription subscription)
     {
         lock (_lock)
         {
@@ -35,6 +38,7 @@ internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOpt
                 _feed = bus.Subscribe(AnyMayMatch, options.Value.FeedCapacity);
                 _ = PumpAsync(_feed);
             }
+            return _feed.Listening;
         }
     }
 

@@ -7,8 +7,8 @@ using Apex.Core.Events;
 namespace Apex.Server.Live;
 
 /// <summary>
-/// One subscription of a socket. It joins the <see cref="LiveHub"/> first, then (with <c>since</c>) replays from the
-/// store, holding the live events the hub offers meanwhile, then sends <c>subscribed</c>, the held events and the live
+/// One subscription of a socket. It joins the <see cref="LiveHub"/> first and waits until the hub hears every server's
+/// events, then (with <c>since</c>) replays from the store, holding the live events the hub offers meanwhile, then sends <c>subscribed</c>, the held events and the live
 /// ones as they come. No gap: it was offered every event published after it joined, and the replay read every one
 /// committed before. No duplicate: a live stored event at or below the last replayed seq was in the replay (events
 /// commit in seq order, so all of them up to that seq were visible to it).
@@ -32,8 +32,8 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
 
     public void Start()
     {
-        connection.Services.Hub.Add(this);
-        _ = RunAsync(_stop.Token);
+        var listening = connection.Services.Hub.Add(this);
+        _ = RunAsync(listening, _stop.Token);
     }
 
     public void Stop()
@@ -88,11 +88,14 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
         }
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    private async Task RunAsync(Task listening, CancellationToken cancellationToken)
     {
         var services = connection.Services;
         try
         {
+            // Distributed, the hub hears other servers' events once its Redis subscription is in place: read the store
+            // only then, or an event committed elsewhere in between would be neither replayed nor delivered.
+            await listening.WaitAsync(cancellationToken);
             long position;
             var replayed = 0;
             if (since is { } after)

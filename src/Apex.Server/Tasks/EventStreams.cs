@@ -24,6 +24,7 @@ internal static class EventStreams
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var live = bus.Subscribe(filter, capacity: 4096);
+        await live.Listening.WaitAsync(cancellationToken);
         var last = lastEventId;
         while (true)
         {

@@ -128,6 +128,28 @@ public sealed class RedisEventBusTests
     }
 
     [Fact]
+    public async Task Subscribe_OnceListening_HearsTheNextRemoteEventWithoutStartingTheBus()
+    {
+        // A server's first subscriber (a WebSocket, an SSE stream) reads the store once Listening completes, then relies
+        // on the channel for everything committed later: the first event another server publishes must arrive.
+        for (var round = 0; round < 5; round++)
+        {
+            await using var ctx = await RedisTestContext.CreateAsync();
+            await using var serverA = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+            await using var serverB = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+            using var subscription = serverB.Subscribe(_ => true);
+
+            await subscription.Listening.WaitAsync(Deadline, Ct);
+            var first = Event(round + 1);
+            serverA.Publish([first]);
+
+            Assert.Equal([first], await ReadUntilAsync(subscription, first));
+            using var later = serverB.Subscribe(_ => true);
+            Assert.True(later.Listening.IsCompletedSuccessfully); // later subscribers wait for nothing
+        }
+    }
+
+    [Fact]
     public async Task Publish_WithoutAnySubscriber_NeverThrows()
     {
         await using var ctx = await RedisTestContext.CreateAsync();
