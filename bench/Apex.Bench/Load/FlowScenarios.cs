@@ -27,8 +27,14 @@ internal sealed record AgentsResult(int Tasks, int LatencyMs, int MaxRunningAtOn
 /// Many slow agents kept in flight for a while (closed loop: each one that ends is replaced): the rate the system sustains
 /// once the loop is full, against the ideal of agents ÷ latency (Little's law).
 /// </summary>
+/// <remarks>
+/// Where the agents' slots went, on average over the window: <see cref="MeanQueued"/> from the submission leaving the
+/// harness to the task's start, <see cref="MeanRunning"/> started → ended, <see cref="MeanReporting"/> from the end to the
+/// harness seeing it; the rest of the <see cref="Agents"/> slots were free in the harness, waiting to be submitted again.
+/// </remarks>
 internal sealed record SustainedAgentsResult(int Agents, int LatencyMs, double Seconds, double WindowSeconds, int Submitted, int SucceededInWindow,
-    double MeanRunning, int Succeeded, LatencySummary RunTime, ResourceUsage Resources, bool WatchedOutput)
+    double MeanRunning, int Succeeded, LatencySummary RunTime, ResourceUsage Resources, bool WatchedOutput, double MeanQueued = 0, double MeanReporting = 0,
+    LatencySummary? SubmitTime = null, double MeanBatch = 0)
 {
     public double TasksPerSecond => WindowSeconds > 0 ? SucceededInWindow / WindowSeconds : 0;
 
@@ -258,6 +264,8 @@ internal static class FlowScenarios
         await using var monitor = ResourceMonitor.Start(target);
         var clock = Stopwatch.StartNew();
         var submitted = 0;
+        var batches = 0;
+        var submitTime = new Latency();
         var requests = new List<Task>();
         var lastSubmit = TimeSpan.Zero;
         while (clock.Elapsed < duration && watcher.Failure is null)
@@ -275,7 +283,14 @@ internal static class FlowScenarios
                 var size = Math.Min(free, 1_000);
                 submitted += size;
                 lastSubmit = clock.Elapsed;
-                requests.Add(Task.Run(async () => tracker.Register(await HttpScenarios.CreateTasksAsync(target.Http, size, ct, instruction)), ct));
+                batches++;
+                requests.Add(Task.Run(async () =>
+                {
+                    var sent = DateTimeOffset.UtcNow;
+                    var ids = await HttpScenarios.CreateTasksAsync(target.Http, size, ct, instruction);
+                    submitTime.Record(DateTimeOffset.UtcNow - sent);
+                    tracker.Register(ids, sent);
+                }, ct));
                 continue;
             }
             await Task.Delay(2, ct);
@@ -287,9 +302,10 @@ internal static class FlowScenarios
         var first = tracker.FirstStarted() ?? DateTimeOffset.UtcNow;
         var from = first + (2 * TimeSpan.FromMilliseconds(latencyMs));
         var to = first + duration;
-        var (inWindow, running) = to > from ? tracker.Window(from, to) : (0, 0);
-        return new SustainedAgentsResult(count, latencyMs, clock.Elapsed.TotalSeconds, Math.Max(0, (to - from).TotalSeconds), submitted, inWindow, running,
-            tracker.Succeeded, tracker.RunTimes().Summary(), resources, watchOutput);
+        var phases = to > from ? tracker.Window(from, to) : default;
+        return new SustainedAgentsResult(count, latencyMs, clock.Elapsed.TotalSeconds, Math.Max(0, (to - from).TotalSeconds), submitted, phases.Succeeded,
+            phases.Running, tracker.Succeeded, tracker.RunTimes().Summary(), resources, watchOutput, phases.Queued, phases.Reporting,
+            submitTime.Summary(), batches > 0 ? (double)submitted / batches : 0);
     }
 
     /// <summary>

@@ -150,6 +150,9 @@ internal sealed class LoadReport(string machine, string commandLine)
                 "task whose end it sees. Window: from two latencies after the first start to the end of the loop, by the store's clock. " +
                 "Ideal: agents ÷ latency (Little's law); submission, queueing, the writes and event delivery all hold an agent's slot. " +
                 Watching(sa.WatchedOutput));
+            var free = sa.Agents - sa.MeanQueued - sa.MeanRunning - sa.MeanReporting;
+            md.AppendLine().AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"Where the {sa.Agents:N0} slots were, on average over the window: **{sa.MeanQueued:N0}** submitted and not yet started (the request, the submission's write, the queue and the claim's write), **{sa.MeanRunning:N0}** running (started → ended: the agent's call and the result's write), **{sa.MeanReporting:N0}** ended and not yet seen by the harness (event delivery), **{free:N0}** free in the harness, waiting to be submitted again. Submissions: {sa.MeanBatch:N0} tasks a request on average, answered in {Ms(sa.SubmitTime?.P50 ?? 0)} p50, {Ms(sa.SubmitTime?.P99 ?? 0)} p99."));
         }
         if (Recovery is { } rec)
         {

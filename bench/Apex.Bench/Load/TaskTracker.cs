@@ -14,6 +14,8 @@ internal sealed class TaskTracker
     private readonly HashSet<Guid> _mine = [];
     private readonly Dictionary<Guid, SeenEvent> _ended = [];
     private readonly Dictionary<Guid, DateTimeOffset> _started = [];
+    private readonly Dictionary<Guid, DateTimeOffset> _submitted = [];
+    private readonly Dictionary<Guid, DateTimeOffset> _seen = [];
     private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _expected = int.MaxValue;
 
@@ -45,12 +47,18 @@ internal sealed class TaskTracker
 
     public Task AllFinished => _all.Task;
 
-    public void Register(IEnumerable<Guid> ids)
+    /// <param name="ids">The tasks a submission created.</param>
+    /// <param name="submittedAt">When the harness sent that submission (wall clock), for <see cref="Window"/>'s phases.</param>
+    public void Register(IEnumerable<Guid> ids, DateTimeOffset? submittedAt = null)
     {
         lock (_lock)
         {
             foreach (var id in ids)
             {
+                if (submittedAt is { } at)
+                {
+                    _submitted[id] = at;
+                }
                 if (_mine.Add(id))
                 {
                     if (_started.ContainsKey(id))
@@ -87,9 +95,13 @@ internal sealed class TaskTracker
                     FirstRequeued = FirstRequeued == 0 ? e.Received : FirstRequeued;
                     break;
                 case "task_succeeded" or "task_failed" or "task_cancelled" or "task_skipped":
-                    if (_ended.TryAdd(e.TaskId, e) && _mine.Contains(e.TaskId))
+                    if (_ended.TryAdd(e.TaskId, e))
                     {
-                        Count(e);
+                        _seen[e.TaskId] = DateTimeOffset.UtcNow;
+                        if (_mine.Contains(e.TaskId))
+                        {
+                            Count(e);
+                        }
                     }
                     break;
             }
@@ -143,26 +155,31 @@ internal sealed class TaskTracker
 
     /// <summary>
     /// Over the window [<paramref name="from"/>, <paramref name="to"/>) of the store's clock: how many registered tasks
-    /// succeeded in it, and how many ran at once on average (each task's start → end interval, clipped to the window).
+    /// succeeded in it, and how many were on average in each phase of their life (intervals clipped to the window):
+    /// from the harness sending their submission to their start (submitting and queued), running (start → end), and
+    /// from their end to the harness seeing it (reporting). The harness and the store read the same machine's clock.
     /// </summary>
-    public (int Succeeded, double MeanRunning) Window(DateTimeOffset from, DateTimeOffset to)
+    public WindowPhases Window(DateTimeOffset from, DateTimeOffset to)
     {
         lock (_lock)
         {
             var succeeded = 0;
-            var runningTicks = 0.0;
+            double queued = 0, running = 0, reporting = 0;
             foreach (var id in _mine)
             {
                 if (_started.TryGetValue(id, out var s) && _ended.TryGetValue(id, out var e))
                 {
                     succeeded += e.Type == "task_succeeded" && e.CreatedAt >= from && e.CreatedAt < to ? 1 : 0;
-                    var begin = s > from ? s : from;
-                    var end = e.CreatedAt < to ? e.CreatedAt : to;
-                    runningTicks += Math.Max(0, (end - begin).Ticks);
+                    running += Overlap(s, e.CreatedAt);
+                    queued += _submitted.TryGetValue(id, out var sent) ? Overlap(sent, s) : 0;
+                    reporting += _seen.TryGetValue(id, out var seen) ? Overlap(e.CreatedAt, seen) : 0;
                 }
             }
-            return (succeeded, runningTicks / (to - from).Ticks);
+            var window = (double)(to - from).Ticks;
+            return new WindowPhases(succeeded, queued / window, running / window, reporting / window);
         }
+
+        double Overlap(DateTimeOffset begin, DateTimeOffset end) => Math.Max(0, ((end < to ? end : to) - (begin > from ? begin : from)).Ticks);
     }
 
     /// <summary>The earliest start (store clock) among the registered tasks, if any started.</summary>
@@ -201,3 +218,6 @@ internal sealed class TaskTracker
 
     public static double Seconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalSeconds;
 }
+
+/// <summary>What <see cref="TaskTracker.Window"/> measured: tasks succeeded, and the mean number of tasks in each phase.</summary>
+internal readonly record struct WindowPhases(int Succeeded, double Queued, double Running, double Reporting);
