@@ -8,9 +8,9 @@ namespace Apex.Sqlite;
 
 /// <summary>
 /// Group commit: every write goes through one channel to one connection; the writer takes all the writes waiting
-/// at that moment (up to <see cref="SqliteOptions.MaxBatch"/>) and runs them in one transaction, each inside its own
-/// savepoint so one write's domain error never undoes another's. Callers are answered only after the commit, and
-/// the batch's events are published only then.
+/// at that moment (up to <see cref="SqliteOptions.MaxBatch"/>) and runs them in one transaction, on a thread of its own;
+/// one write's domain error never undoes another's (see <see cref="Commit"/>). Callers are answered only after the
+/// commit, and the batch's events are published only then.
 /// </summary>
 internal sealed partial class SqliteWriter : IAsyncDisposable
 {
@@ -36,7 +36,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once committed.</summary>
@@ -62,11 +62,11 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         return await op.Completion.Task;
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         var batch = new List<WriteOp>(_options.MaxBatch);
         var reader = _channel.Reader;
-        while (await reader.WaitToReadAsync())
+        while (WaitToRead(reader))
         {
             batch.Clear();
             while (batch.Count < _options.MaxBatch && reader.TryRead(out var op))
@@ -76,6 +76,16 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             Commit(batch);
         }
         _context.DisposeCommands();
+    }
+
+    /// <summary>
+    /// Blocks the writer's own thread until writes wait. Awaiting instead would hand every batch after the first to the
+    /// thread pool, behind the continuations of thousands of running agents.
+    /// </summary>
+    private static bool WaitToRead(ChannelReader<WriteOp> reader)
+    {
+        var waiting = reader.WaitToReadAsync();
+        return waiting.IsCompletedSuccessfully ? waiting.Result : waiting.AsTask().GetAwaiter().GetResult();
     }
 
     private void Commit(List<WriteOp> batch)

@@ -10,6 +10,7 @@ namespace Apex.Sqlite;
 internal sealed class WriteContext(SqliteConnection connection)
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement?> _statements = new(StringComparer.Ordinal);
 
     public SqliteTransaction Transaction { get; set; } = null!;
 
@@ -33,8 +34,18 @@ internal sealed class WriteContext(SqliteConnection connection)
         return command;
     }
 
+    /// <summary>Runs a statement that returns no rows: through <see cref="RawStatement"/> when it can, else as a command.</summary>
     public int Execute(string sql, params ReadOnlySpan<(string Name, object? Value)> parameters)
     {
+        if (!_statements.TryGetValue(sql, out var statement))
+        {
+            statement = RawStatement.TryPrepare(connection.Handle!, sql);
+            _statements[sql] = statement;
+        }
+        if (statement is not null && statement.TryExecute(parameters, out var changed))
+        {
+            return changed;
+        }
         var command = Command(sql);
         Rebind(command, parameters);
         return command.ExecuteNonQuery();
@@ -87,6 +98,11 @@ internal sealed class WriteContext(SqliteConnection connection)
             command.Dispose();
         }
         _commands.Clear();
+        foreach (var statement in _statements.Values)
+        {
+            statement?.Dispose();
+        }
+        _statements.Clear();
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ namespace Apex.Core.Events;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TaskCreatedData))]
+[JsonSerializable(typeof(TaskAgentData))]
 [JsonSerializable(typeof(TaskQueuedData))]
 [JsonSerializable(typeof(TaskStartedData))]
 [JsonSerializable(typeof(TaskRetryScheduledData))]

@@ -3,6 +3,13 @@ using Apex.Core.Storage;
 
 namespace Apex.Core.Events;
 
+/// <summary>
+/// The agent a <see cref="EventTypes.TaskCreated"/> payload names, and nothing else: a reader that routes events by agent
+/// reads it without materializing the instruction, limits and metadata beside it.
+/// </summary>
+/// <param name="Agent">Agent.</param>
+public sealed record TaskAgentData(string? Agent);
+
 /// <summary>Payload of <see cref="EventTypes.TaskCreated"/>: the whole initial row.</summary>
 public sealed record TaskCreatedData
 {

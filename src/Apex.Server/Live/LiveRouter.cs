@@ -43,7 +43,7 @@ internal sealed class LiveRouter(IApexStore store, IOptions<LiveOptions> options
 
     /// <summary>The agent <paramref name="taskId"/>'s <c>task_created</c> names, when <paramref name="e"/> is that event.</summary>
     private static string? AgentNamedBy(StoredEvent e, Guid taskId) =>
-        e.EventType == EventTypes.TaskCreated && e.AggregateId == taskId ? Read(e, CoreJsonContext.Default.TaskCreatedData)?.Agent : null;
+        e.EventType == EventTypes.TaskCreated && e.AggregateId == taskId ? Read(e, CoreJsonContext.Default.TaskAgentData)?.Agent : null;
 
     public void Dispose() => _agents.Dispose();
 

@@ -136,6 +136,10 @@ internal sealed partial class StatsCollector(IEventBus bus, TimeProvider time, I
 
     private static decimal CostOf(string data)
     {
+        if (!data.Contains("\"usage\"", StringComparison.Ordinal))
+        {
+            return 0m; // most task events (created, queued, started) carry no usage: not worth parsing
+        }
         using var document = JsonDocument.Parse(data);
         return document.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
             && usage.TryGetProperty("cost_usd", out var cost) && cost.TryGetDecimal(out var value)
