@@ -42,7 +42,20 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once committed.</summary>
     public async Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var op = new WriteOp<T>(work);
+        if (!_channel.Writer.TryWrite(op))
+        {
+            await QueueAsync(op, cancellationToken);
+        }
+        // Once queued the write will be committed or failed as a whole; waiting for it ignores the caller's token so
+        // that an acknowledged-or-not answer is never guessed.
+        return await op.Completion.Task;
+    }
+
+    /// <summary>Waits for room in a full queue, up to <see cref="SqliteOptions.WriteTimeout"/> (a queue with room takes a write at once, with no timer).</summary>
+    private async Task QueueAsync(WriteOp op, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.WriteTimeout);
         try
@@ -57,9 +70,6 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         {
             throw new ApexUnavailableException("The embedded store is shutting down.", e);
         }
-        // Once queued the write will be committed or failed as a whole; waiting for it ignores the caller's token so
-        // that an acknowledged-or-not answer is never guessed.
-        return await op.Completion.Task;
     }
 
     private void Run()
