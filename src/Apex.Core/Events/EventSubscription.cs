@@ -18,6 +18,17 @@ public sealed class EventSubscription(Func<StoredEvent, bool> filter, int capaci
     /// </summary>
     public Task Listening { get; } = listening ?? Task.CompletedTask;
 
+    /// <summary>
+    /// Whether the subscriber may take live-only events (<see cref="StoredEvent.IsLive"/>) at the moment it is asked; null
+    /// (the default) means it may. A subscriber that says no lets a bus skip decoding them: the Redis bus does not parse
+    /// another process's messages of live events when none of its subscribers may take them. Its filter still decides
+    /// event by event.
+    /// </summary>
+    public Func<bool>? TakesLive { get; set; }
+
+    /// <summary>What <see cref="TakesLive"/> says now.</summary>
+    public bool MayTakeLive => !Overflowed && (TakesLive?.Invoke() ?? true);
+
     /// <summary>True once the subscriber fell behind and was cut off.</summary>
     public bool Overflowed { get; private set; }
 

@@ -101,6 +101,9 @@ public static class EventTypes
     /// <summary>Live only (never stored): the agent called a tool.</summary>
     public const string ToolCalled = "tool_called";
 
+    /// <summary>The live-only event types: published as they happen, never stored (seq 0).</summary>
+    public static FrozenSet<string> Live { get; } = FrozenSet.ToFrozenSet([OutputDelta, ContractWarning, CascadeDecision, ToolCalled], StringComparer.Ordinal);
+
     /// <summary>Every event type: the stored ones and the live-only ones (not the aggregate types above).</summary>
     public static FrozenSet<string> All { get; } = FrozenSet.ToFrozenSet(
     [

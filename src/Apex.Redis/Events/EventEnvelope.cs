@@ -12,10 +12,35 @@ namespace Apex.Redis.Events;
 /// </summary>
 /// <param name="Origin">Instance id of the publishing bus, so it can drop the echo of its own events.</param>
 /// <param name="Events">The events, in commit order.</param>
-internal sealed record EventBatch(string Origin, IReadOnlyList<EventEnvelope> Events)
+/// <param name="Live">
+/// Every event of the message is live-only (output deltas and the like). Written right after the origin, so a server none
+/// of whose subscribers takes live events drops the message on its first bytes (<see cref="IsLiveOnly"/>). Absent
+/// (false) in messages from publishers that predate it.
+/// </param>
+internal sealed record EventBatch(
+    [property: JsonPropertyOrder(-2)] string Origin,
+    [property: JsonPropertyOrder(0)] IReadOnlyList<EventEnvelope> Events,
+    [property: JsonPropertyOrder(-1)] bool Live = false)
 {
     /// <summary>How every serialized batch of <paramref name="origin"/> begins: a bus drops its own echo on these bytes.</summary>
     public static byte[] Prefix(string origin) => System.Text.Encoding.UTF8.GetBytes($$"""{"origin":"{{origin}}",""");
+
+    /// <summary>Whether a serialized batch says it holds live-only events, read from its first two properties only.</summary>
+    public static bool IsLiveOnly(ReadOnlySpan<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload);
+        try
+        {
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject
+                && reader.Read() && reader.ValueTextEquals("origin"u8) && reader.Read()
+                && reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("live"u8)
+                && reader.Read() && reader.TokenType == JsonTokenType.True;
+        }
+        catch (JsonException)
+        {
+            return false; // malformed: the full parse reports it
+        }
+    }
 }
 
 /// <summary>A committed event inside an <see cref="EventBatch"/>; <see cref="Data"/> travels as JSON, not as a string of it.</summary>

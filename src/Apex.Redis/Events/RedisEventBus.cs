@@ -81,7 +81,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
             {
                 envelopes[held + i] = EventEnvelope.From(events[i]);
             }
-            Send(envelopes);
+            Send(envelopes, live: AllLive(events));
         }
     }
 
@@ -146,7 +146,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
     {
         if (_live.Count > 0)
         {
-            Send([.. _live]);
+            Send([.. _live], live: true);
             _live.Clear();
         }
     }
@@ -155,7 +155,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
     /// Publishes, fire-and-forget and pipelined (queued on the connection, never waited for), in messages of at most
     /// <see cref="RedisOptions.EventsPerMessage"/>.
     /// </summary>
-    private void Send(EventEnvelope[] envelopes)
+    private void Send(EventEnvelope[] envelopes, bool live)
     {
         try
         {
@@ -163,7 +163,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
             for (var start = 0; start < envelopes.Length; start += _eventsPerMessage)
             {
                 var part = envelopes.Length <= _eventsPerMessage ? envelopes : envelopes[start..Math.Min(envelopes.Length, start + _eventsPerMessage)];
-                var payload = JsonSerializer.SerializeToUtf8Bytes(new EventBatch(_origin, part), RedisJsonContext.Default.EventBatch);
+                var payload = JsonSerializer.SerializeToUtf8Bytes(new EventBatch(_origin, part, live), RedisJsonContext.Default.EventBatch);
                 _ = pubsub.PublishAsync(_channel, payload, CommandFlags.FireAndForget);
             }
         }
@@ -244,6 +244,11 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
             // This instance's own batch, already delivered locally: not worth parsing.
             return;
         }
+        if (!AnyMayTakeLive(subscribers) && EventBatch.IsLiveOnly(payload))
+        {
+            // A worker's output deltas, and no subscriber here may take one (sockets that follow task states only).
+            return;
+        }
         EventBatch? batch;
         try
         {
@@ -266,6 +271,18 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
                 subscriber.Offer(stored);
             }
         }
+    }
+
+    private static bool AnyMayTakeLive(EventSubscription[] subscribers)
+    {
+        foreach (var subscriber in subscribers)
+        {
+            if (subscriber.MayTakeLive)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private ChannelMessageQueue? TakeListening()

@@ -36,6 +36,7 @@ internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOpt
             if (_feed is null)
             {
                 _feed = bus.Subscribe(AnyMayMatch, options.Value.FeedCapacity);
+                _feed.TakesLive = AnyMayTakeLive;
                 _ = PumpAsync(_feed);
             }
             return _feed.Listening;
@@ -58,6 +59,19 @@ internal sealed class LiveHub(IEventBus bus, LiveRouter router, IOptions<LiveOpt
         }
         // Unwanted, but it names the task's agent, which its wanted events are routed and tagged by (LiveRouter.Learn).
         return subscribers.Length > 0 && e.EventType == EventTypes.TaskCreated;
+    }
+
+    /// <summary>Whether any socket may take a live-only event (an <c>output_delta</c>, …); asked by the bus, not per event.</summary>
+    private bool AnyMayTakeLive()
+    {
+        foreach (var subscription in Volatile.Read(ref _subscribers))
+        {
+            if (subscription.MayTakeLive)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void Remove(LiveSubscription subscription)

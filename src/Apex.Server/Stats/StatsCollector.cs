@@ -119,6 +119,7 @@ internal sealed partial class StatsCollector(IEventBus bus, TimeProvider time, I
         while (!stoppingToken.IsCancellationRequested)
         {
             using var subscription = bus.Subscribe(e => e.AggregateType == EventTypes.Task && !e.IsLive, capacity: 16_384);
+            subscription.TakesLive = static () => false;
             try
             {
                 await foreach (var e in subscription.Reader.ReadAllAsync(stoppingToken))

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Apex.Core.Events;
+using Apex.Redis.Events;
 using Xunit;
 
 namespace Apex.Redis.Tests.Events;
@@ -148,6 +150,76 @@ public sealed class RedisEventBusTests
             Assert.True(later.Listening.IsCompletedSuccessfully); // later subscribers wait for nothing
         }
     }
+
+    [Fact]
+    public async Task Receive_LiveOnlyMessage_NoSubscriberTakesLive_IsNotDelivered()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        await using var worker = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        await using var server = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        using var states = server.Subscribe(_ => true); // its filter would take anything
+        states.TakesLive = static () => false;          // but it follows task states only
+        await server.StartAsync(Ct);
+        var succeeded = Event(1);
+
+        worker.Publish([Delta(1)]);
+        worker.Publish([Delta(2)]);
+        worker.Flush(); // the deltas leave in a message of their own
+        worker.Publish([succeeded]);
+
+        Assert.Equal([succeeded], await ReadUntilAsync(states, succeeded));
+    }
+
+    [Fact]
+    public async Task Receive_LiveOnlyMessage_ASubscriberTakesLive_IsDeliveredToEveryMatchingOne()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        await using var worker = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        await using var server = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        using var watcher = server.Subscribe(_ => true);
+        using var states = server.Subscribe(_ => true);
+        states.TakesLive = static () => false; // an optimization for the bus, not a filter: the message is decoded anyway
+        await server.StartAsync(Ct);
+        var deltas = new[] { Delta(1), Delta(2) };
+        var succeeded = Event(1);
+
+        worker.Publish([deltas[0]]);
+        worker.Publish([deltas[1]]);
+        worker.Flush();
+        worker.Publish([succeeded]);
+
+        Assert.Equal([.. deltas, succeeded], await ReadUntilAsync(watcher, succeeded));
+        Assert.Equal([.. deltas, succeeded], await ReadUntilAsync(states, succeeded));
+    }
+
+    [Fact]
+    public async Task Receive_MessageWithoutTheLiveField_IsDecodedAsBefore()
+    {
+        // A publisher that predates the field (an older worker during a rolling upgrade) sends no "live".
+        await using var ctx = await RedisTestContext.CreateAsync();
+        await using var server = ctx.NewEventBus(await ctx.ConnectOtherAsync());
+        using var states = server.Subscribe(_ => true);
+        states.TakesLive = static () => false;
+        await server.StartAsync(Ct);
+        var delta = Delta(1);
+        var old = JsonSerializer.Serialize(new EventBatch("an-older-publisher", [EventEnvelope.From(delta)]), RedisJsonContext.Default.EventBatch)
+            .Replace("\"live\":false,", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("live", old, StringComparison.Ordinal);
+
+        await (await ctx.ConnectOtherAsync()).GetSubscriber().PublishAsync(new RedisKeys(ctx.Prefix).Events, old);
+
+        Assert.Equal([delta], await ReadUntilAsync(states, delta));
+    }
+
+    [Theory]
+    [InlineData("""{"origin":"a","live":true,"events":[]}""", true)]
+    [InlineData("""{"origin":"a","live":false,"events":[]}""", false)]
+    [InlineData("""{"origin":"a","events":[],"live":true}""", false)] // only where the bus writes it counts
+    [InlineData("""{"origin":"a","events":[]}""", false)]
+    [InlineData("""{"origin":""", false)]
+    [InlineData("not json", false)]
+    public void IsLiveOnly_ReadsTheFirstTwoProperties(string payload, bool expected) =>
+        Assert.Equal(expected, EventBatch.IsLiveOnly(System.Text.Encoding.UTF8.GetBytes(payload)));
 
     [Fact]
     public async Task Publish_WithoutAnySubscriber_NeverThrows()
