@@ -244,7 +244,7 @@ public sealed class RedisEventBus : IEventBus, IAsyncDisposable, IDisposable
             // This instance's own batch, already delivered locally: not worth parsing.
             return;
         }
-        if (!AnyMayTakeLive(subscribers) && EventBatch.IsLiveOnly(payload))
+        if (EventBatch.IsLiveOnly(payload) && !AnyMayTakeLive(subscribers))
         {
             // A worker's output deltas, and no subscriber here may take one (sockets that follow task states only).
             return;

@@ -59,6 +59,13 @@ internal static class LiveChannels
         _ => e.AggregateType == EventTypes.Approval && (filter.DagId is not { } dag3 || e.DagId == dag3),
     };
 
+    /// <summary>
+    /// Whether a live-only event (task events of seq 0: <c>output_delta</c>, …) could match at all: the approvals channel
+    /// carries none (<see cref="Carries"/>), and the filter's event types may exclude them all.
+    /// </summary>
+    public static bool MayTakeLive(LiveChannel channel, LiveFilter filter) =>
+        channel != LiveChannel.Approvals && (filter.EventTypes is not { } types || types.Overlaps(EventTypes.Live));
+
     /// <summary>The whole decision, on a resolved event.</summary>
     public static bool Matches(LiveChannel channel, LiveFilter filter, LiveEvent e) =>
         MayMatch(channel, filter, e.Event)

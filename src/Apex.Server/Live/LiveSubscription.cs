@@ -47,8 +47,8 @@ internal sealed class LiveSubscription(string id, LiveChannel channel, LiveFilte
         connection.Services.Hub.Remove(this);
     }
 
-    /// <summary>Whether any live-only event could match: not on the approvals channel, nor with event types that exclude them all.</summary>
-    public bool MayTakeLive => Channel != LiveChannel.Approvals && (filter.EventTypes is not { } types || types.Overlaps(EventTypes.Live));
+    /// <summary>Whether any live-only event could match (<see cref="LiveChannels.MayTakeLive"/>).</summary>
+    public bool MayTakeLive => LiveChannels.MayTakeLive(Channel, filter);
 
     /// <summary>What can be decided from the event alone (called by the hub before it resolves the event).</summary>
     /// <remarks>Another tenant's event never matches: not its payload, not its existence.</remarks>
