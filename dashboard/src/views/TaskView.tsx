@@ -47,7 +47,9 @@ export function TaskView({ id }: { id: string }) {
   const act = async (what: 'cancel' | 'retry') => {
     setBusy(true);
     try {
-      useTasks.getState().upsert(what === 'cancel' ? await api.cancelTask(id) : await api.retryTask(id));
+      // The answer can arrive after live events of the change (a retried task is claimed at once): it does not undo them.
+      const requestedAt = performance.now();
+      useTasks.getState().upsert(what === 'cancel' ? await api.cancelTask(id) : await api.retryTask(id), requestedAt);
       setError(undefined);
     } catch (e) {
       setError((e as Error).message);
