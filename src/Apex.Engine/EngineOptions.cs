@@ -27,6 +27,14 @@ public sealed class EngineOptions
     public bool RunWorkers { get; set; } = true;
 
     /// <summary>
+    /// Whether a write that makes a task ready also claims it for an idle worker of this process, which starts it once
+    /// the write is committed (embedded store, in-process workers): one commit fewer per task, and a DAG's dependent
+    /// starts in the commit that ended its dependency. Only when no other ready task waits; false: every task is claimed
+    /// by its worker in a write of its own.
+    /// </summary>
+    public bool EagerStart { get; set; } = true;
+
+    /// <summary>
     /// Whether start-up re-queues every task left running (embedded: one process owns all work, so a running task
     /// at start was orphaned by a crash). Distributed mode sets it false: leases decide instead.
     /// </summary>

@@ -19,12 +19,17 @@ internal sealed partial class EngineStartup(
     TenantDirectory tenants,
     ITaskDispatcher dispatcher,
     WorkerPool workers,
+    InProcessTaskQueue queue,
     IOptions<EngineOptions> options,
     ILogger<EngineStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
+        if (options.Value is { EagerStart: true, RunWorkers: true } && dispatcher is InProcessDispatcher && store is IEagerStartStore eager)
+        {
+            eager.UseEagerStarts(new EagerStarts(queue, workers.WorkerId));
+        }
         await agents.LoadAsync(cancellationToken);
         await tenants.LoadAsync(cancellationToken);
         if (!options.Value.RecoverOnStart)

@@ -79,7 +79,7 @@ public sealed partial class SqliteApexStore
                 ctx.Execute("UPDATE tasks SET status = 'queued', run_at = NULL, version = version + 1 WHERE id = $id", ("$id", task.Id.ToString()));
                 ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskApproved,
                     new TaskApprovedData(approval.Id), CoreJsonContext.Default.TaskApprovedData, task.DagId);
-                changes.Ready(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent)));
+                StartOrReady(ctx, new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent)), changes);
                 return changes.ToOutcome();
             }
             CloseApproval(ctx, approval, ApprovalState.Rejected, decision.DecidedBy, decision.Reason);

@@ -30,18 +30,18 @@ public sealed partial class SqliteApexStore
                 var ids = JsonSerializer.Deserialize(replay, SqliteJsonContext.Default.GuidArray) ?? [];
                 return new SubmitOutcome(ids, Created: false, Dispatch: [], Tasks: []);
             }
-            var dispatch = new DispatchItem[tasks.Count];
+            var ready = new DispatchItem[tasks.Count];
             var records = new TaskRecord[tasks.Count];
             for (var i = 0; i < tasks.Count; i++)
             {
                 var task = tasks[i];
                 InsertTask(ctx, task, dagId: null, key: null, TaskState.Queued, dependsOn: null);
-                dispatch[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
+                ready[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
                 records[i] = task.ToQueuedRecord(ctx.NowOffset);
             }
             var created = tasks.Select(t => t.Id).ToArray();
             SaveIdempotent(ctx, tenant, idempotencyKey, "tasks", JsonSerializer.Serialize(created, SqliteJsonContext.Default.GuidArray));
-            return new SubmitOutcome(created, Created: true, dispatch, records);
+            return new SubmitOutcome(created, Created: true, StartEagerly(ctx, ready, records), records);
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -81,8 +81,42 @@ public sealed partial class SqliteApexStore
                 }
             }
             SaveIdempotent(ctx, dag.TenantId, idempotencyKey, "dag", dag.Id.ToString());
-            return new DagSubmitOutcome(dag.Id, Created: true, dispatch);
+            return new DagSubmitOutcome(dag.Id, Created: true, StartEagerly(ctx, [.. dispatch], records: null));
         }, cancellationToken);
+
+    /// <summary>
+    /// Starts what it can of the tasks a submission made ready on idle workers of this process (<see cref="TryStartEagerly"/>),
+    /// highest priority first, and returns the rest for the engine to dispatch. A started task's record becomes the claimed
+    /// one: the answer says what was committed.
+    /// </summary>
+    private static IReadOnlyList<DispatchItem> StartEagerly(WriteContext ctx, DispatchItem[] ready, TaskRecord[]? records)
+    {
+        if (ctx.Starts is null || ready.Length == 0)
+        {
+            return ready;
+        }
+        var order = Enumerable.Range(0, ready.Length);
+        if (ready.Any(item => item.Priority != ready[0].Priority))
+        {
+            order = order.OrderByDescending(i => ready[i].Priority); // stable: submission order within a priority
+        }
+        List<DispatchItem>? rest = null;
+        var startedAll = true;
+        foreach (var i in order)
+        {
+            if (startedAll && TryStartEagerly(ctx, ready[i]))
+            {
+                if (records is not null)
+                {
+                    records[i] = ctx.Started[^1].Task;
+                }
+                continue;
+            }
+            startedAll = false; // once one waits, the rest wait behind it: the queue keeps their order
+            (rest ??= []).Add(ready[i]);
+        }
+        return rest ?? [];
+    }
 
     private static void InsertTask(WriteContext ctx, NewTask task, Guid? dagId, string? key, TaskState status, IReadOnlyList<string>? dependsOn)
     {

@@ -46,6 +46,35 @@ public sealed partial class SqliteApexStore
         return task;
     }
 
+    /// <summary>
+    /// Starts <paramref name="item"/>, just made ready by this write, on an idle worker of this process when one is free
+    /// for it (<see cref="IEagerStarts"/>): claimed here, handed to that worker once committed. False: the caller hands
+    /// the item to the engine to dispatch.
+    /// </summary>
+    private static bool TryStartEagerly(WriteContext ctx, in DispatchItem item)
+    {
+        if (ctx.Starts is not { } starts || !starts.TryReserve(item))
+        {
+            return false;
+        }
+        if (Claim(ctx, item.Id, starts.Worker) is { } task)
+        {
+            ctx.Started.Add((item, task));
+            return true;
+        }
+        starts.Release(item);
+        return false;
+    }
+
+    /// <summary>Records <paramref name="item"/> as ready unless it starts in this write (<see cref="TryStartEagerly"/>).</summary>
+    private static void StartOrReady(WriteContext ctx, DispatchItem item, TransitionChanges changes)
+    {
+        if (!TryStartEagerly(ctx, item))
+        {
+            changes.Ready(item);
+        }
+    }
+
     /// <inheritdoc />
     public Task<IReadOnlyList<TaskRecord>> ClaimNextAsync(int max, string worker, CancellationToken cancellationToken = default) =>
         WriteAsync<IReadOnlyList<TaskRecord>>(ctx =>
@@ -178,7 +207,7 @@ public sealed partial class SqliteApexStore
                         ("$calls", result.Usage.ApiCalls));
                     ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetryScheduled,
                         new TaskRetryScheduledData(task.Attempt, error, runAt, result.Usage), CoreJsonContext.Default.TaskRetryScheduledData, task.DagId);
-                    changes.Ready(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt));
+                    StartOrReady(ctx, new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent), runAt), changes);
                     break;
                 case AttemptOutcome.AwaitingApproval:
                     AwaitApproval(ctx, task, result);
@@ -249,7 +278,8 @@ public sealed partial class SqliteApexStore
                 """, ("$id", task.Id.ToString()), ("$max", maxAttempts));
             ctx.Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskRetried,
                 new TaskRetriedData(maxAttempts, task.Instruction), CoreJsonContext.Default.TaskRetriedData, task.DagId);
-            return new TransitionOutcome(true, [new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent))], [], []);
+            var item = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
+            return new TransitionOutcome(true, TryStartEagerly(ctx, item) ? [] : [item], [], []);
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -292,7 +322,7 @@ public sealed partial class SqliteApexStore
             {
                 if (PromoteIfReady(ctx, dependent) is { } item)
                 {
-                    changes.Ready(item);
+                    StartOrReady(ctx, item, changes);
                 }
             }
         }

@@ -13,7 +13,7 @@ namespace Apex.Sqlite;
 /// reads use pooled connections and never wait for the writer.
 /// </summary>
 public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEventBus bus, TimeProvider timeProvider, ILogger<SqliteApexStore> logger)
-    : IApexStore, IStoreStatistics, IAsyncDisposable
+    : IApexStore, IStoreStatistics, IEagerStartStore, IAsyncDisposable
 {
     private readonly SqliteOptions _options = options.Value;
     private readonly string _connectionString = BuildConnectionString(options.Value);
@@ -93,6 +93,9 @@ public sealed partial class SqliteApexStore(IOptions<SqliteOptions> options, IEv
         _writeConnection?.Dispose();
         SqliteConnection.ClearAllPools();
     }
+
+    /// <inheritdoc />
+    public void UseEagerStarts(IEagerStarts starts) => Writer.UseEagerStarts(starts);
 
     private SqliteWriter Writer => _writer ?? throw new ApexUnavailableException("The embedded store is not initialized yet.");
 

@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using Apex.Core.Errors;
 using Apex.Core.Events;
+using Apex.Core.Storage;
+using Apex.Core.Tasks;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +24,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Task _loop;
+    private readonly List<(DispatchItem Item, TaskRecord Task)> _started = [];
 
     public SqliteWriter(SqliteConnection connection, IEventBus bus, SqliteOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -38,6 +41,11 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         });
         _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
+
+    /// <summary>Offers the tasks later writes make ready to <paramref name="starts"/> (see <see cref="IEagerStarts"/>).</summary>
+    public void UseEagerStarts(IEagerStarts starts) => Volatile.Write(ref _starts, starts);
+
+    private IEagerStarts? _starts;
 
     /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once committed.</summary>
     public async Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken = default)
@@ -105,6 +113,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         // savepoint per write, so only that write is undone. Writes are functions of the database, so running one
         // again after a rollback gives what it would have given the first time.
         var published = new List<StoredEvent>();
+        _context.Starts = Volatile.Read(ref _starts);
         try
         {
             if (!TryRun(batch, published, savepoints: false))
@@ -118,6 +127,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         }
         catch (SqliteException e)
         {
+            ReleaseStarts();
             LogCommitFailed(e, batch.Count);
             foreach (var op in batch)
             {
@@ -128,6 +138,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         catch (Exception e)
         {
             // A bug in a write: fail the batch loudly rather than guess what was committed.
+            ReleaseStarts();
             LogCommitFailed(e, batch.Count);
             foreach (var op in batch)
             {
@@ -135,6 +146,11 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             }
             return;
         }
+        foreach (var (item, task) in _started)
+        {
+            _context.Starts!.Start(item, task);
+        }
+        _started.Clear();
         foreach (var op in batch)
         {
             op.Finish();
@@ -171,6 +187,8 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                     _context.Execute("RELEASE w");
                 }
                 published.AddRange(_context.Events);
+                _started.AddRange(_context.Started);
+                _context.Started.Clear();
             }
             catch (Exception e) when (e is ApexException or SqliteException { SqliteErrorCode: 19 })
             {
@@ -178,14 +196,32 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 if (!savepoints)
                 {
                     transaction.Rollback();
+                    ReleaseStarts();
                     return false;
                 }
                 _context.Execute("ROLLBACK TO w");
                 _context.Execute("RELEASE w");
+                ReleaseStarts(_context.Started); // this write's claims were rolled back with it
             }
         }
         transaction.Commit();
         return true;
+    }
+
+    /// <summary>Gives back the reservations of claims that will not be committed: the whole batch's.</summary>
+    private void ReleaseStarts()
+    {
+        ReleaseStarts(_context.Started);
+        ReleaseStarts(_started);
+    }
+
+    private void ReleaseStarts(List<(DispatchItem Item, TaskRecord Task)> started)
+    {
+        foreach (var (item, _) in started)
+        {
+            _context.Starts!.Release(item);
+        }
+        started.Clear();
     }
 
     public async ValueTask DisposeAsync()

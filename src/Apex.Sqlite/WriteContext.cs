@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Apex.Core.Events;
+using Apex.Core.Storage;
+using Apex.Core.Tasks;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -20,6 +22,12 @@ internal sealed class WriteContext(SqliteConnection connection)
     public DateTimeOffset NowOffset => DateTimeOffset.FromUnixTimeMilliseconds(Now);
 
     public List<StoredEvent> Events { get; } = [];
+
+    /// <summary>Idle workers of this process a write may start the tasks it makes ready on (null: none offered).</summary>
+    public IEagerStarts? Starts { get; set; }
+
+    /// <summary>Tasks this write claimed for reserved workers, handed to them once committed.</summary>
+    public List<(DispatchItem Item, TaskRecord Task)> Started { get; } = [];
 
     /// <summary>A cached command for <paramref name="sql"/>, parameters cleared, bound to the current transaction.</summary>
     public SqliteCommand Command(string sql)

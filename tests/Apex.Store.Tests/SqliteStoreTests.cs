@@ -9,7 +9,7 @@ using Xunit;
 namespace Apex.Store.Tests;
 
 /// <summary>The conformance suite on the embedded store, one temporary database file per test.</summary>
-public sealed class SqliteStoreTests : StoreConformanceTests
+public sealed partial class SqliteStoreTests : StoreConformanceTests
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"apex-store-tests-{Guid.NewGuid():N}");
 

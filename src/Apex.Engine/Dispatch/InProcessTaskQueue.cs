@@ -1,4 +1,5 @@
 using Apex.Core.Storage;
+using Apex.Core.Tasks;
 
 namespace Apex.Engine.Dispatch;
 
@@ -25,6 +26,8 @@ public sealed class InProcessTaskQueue : IDisposable
     private readonly Queue<TaskCompletionSource<DispatchItem>> _waiters = new();
     private readonly HashSet<Guid> _members = [];
     private readonly Dictionary<Guid, DateTimeOffset> _withdrawn = [];
+    private readonly Dictionary<Guid, TaskCompletionSource<DispatchItem>> _reserved = [];
+    private readonly Dictionary<Guid, TaskRecord> _started = [];
     private readonly TimeProvider _timeProvider;
     private readonly Func<string, int> _agentConcurrency;
     private readonly Func<string, int>? _tenantConcurrency;
@@ -134,6 +137,110 @@ public sealed class InProcessTaskQueue : IDisposable
         using (cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource<DispatchItem>)state!).TrySetCanceled(token), waiter))
         {
             return await waiter.Task;
+        }
+    }
+
+    /// <summary>
+    /// Reserves a waiting worker, and the item's agent and tenant slots, for an item a store is about to claim in the
+    /// write that makes it ready (see <see cref="IEagerStarts"/>): only when the item may start now, no ready item waits
+    /// (it would be overtaken) and its agent and tenant are under their caps. Then <see cref="Start"/> or
+    /// <see cref="Unreserve"/> ends the reservation.
+    /// </summary>
+    public bool TryReserve(in DispatchItem item)
+    {
+        if (item.RunAt is { } runAt && runAt > _timeProvider.GetUtcNow())
+        {
+            return false;
+        }
+        lock (_lock)
+        {
+            if (_waiters.Count == 0 || _ready.Count > 0 || _members.Contains(item.Id) || _reserved.ContainsKey(item.Id))
+            {
+                return false;
+            }
+            var lane = GetLane(item.Agent);
+            var tenant = TenantLane(item.Agent);
+            if (lane.Running >= _agentConcurrency(item.Agent)
+                || (tenant is { } full && full.Lane.Running >= _tenantConcurrency!(full.Id)))
+            {
+                return false;
+            }
+            TaskCompletionSource<DispatchItem>? waiter = null;
+            while (_waiters.TryDequeue(out var next))
+            {
+                if (!next.Task.IsCompleted)
+                {
+                    waiter = next;
+                    break;
+                }
+            }
+            if (waiter is null)
+            {
+                return false; // every waiter had been cancelled
+            }
+            lane.Running++;
+            if (tenant is not null)
+            {
+                tenant.Value.Lane.Running++;
+            }
+            _reserved[item.Id] = waiter;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="task"/>, claimed for a reservation by a committed write, to the reserved worker: its
+    /// <see cref="DequeueAsync"/> returns the item, and <see cref="TakeStarted"/> the claimed task.
+    /// </summary>
+    /// <returns>False when the worker had stopped waiting (the host is stopping): the task stays running in the store.</returns>
+    public bool Start(in DispatchItem item, TaskRecord task)
+    {
+        TaskCompletionSource<DispatchItem>? waiter;
+        lock (_lock)
+        {
+            if (!_reserved.Remove(item.Id, out waiter))
+            {
+                return false;
+            }
+            _started[item.Id] = task;
+        }
+        if (waiter.TrySetResult(item))
+        {
+            return true;
+        }
+        lock (_lock)
+        {
+            _started.Remove(item.Id);
+            FreeSlots(item.Agent);
+            Pump();
+        }
+        return false;
+    }
+
+    /// <summary>Ends a reservation whose claim did not happen or was rolled back: the worker waits again, the slots are free.</summary>
+    public void Unreserve(in DispatchItem item)
+    {
+        lock (_lock)
+        {
+            if (!_reserved.Remove(item.Id, out var waiter))
+            {
+                return;
+            }
+            FreeSlots(item.Agent);
+            if (!waiter.Task.IsCompleted)
+            {
+                _waiters.Enqueue(waiter);
+            }
+            Pump();
+        }
+    }
+
+    /// <summary>The task already claimed for an item <see cref="Start"/> handed out; null for an item to claim as usual.</summary>
+    public TaskRecord? TakeStarted(Guid id)
+    {
+        lock (_lock)
+        {
+            return _started.Remove(id, out var task) ? task : null;
         }
     }
 

@@ -30,11 +30,12 @@ public sealed partial class TaskExecutor(
     /// <param name="item">The dispatched task.</param>
     /// <param name="worker">This worker's name.</param>
     /// <param name="stopping">Host shutdown: an attempt interrupted by it is left for recovery, not reported.</param>
-    public async Task<TransitionOutcome> ExecuteAsync(DispatchItem item, string worker, CancellationToken stopping)
+    /// <param name="claimed">The task when the write that made it ready already claimed it for this worker (<see cref="IEagerStarts"/>).</param>
+    public async Task<TransitionOutcome> ExecuteAsync(DispatchItem item, string worker, CancellationToken stopping, TaskRecord? claimed = null)
     {
         // Span times are the tracer's wall clock, not the injected TimeProvider; read only when somebody listens.
         var claimedFrom = TaskTracing.Source.HasListeners() ? DateTimeOffset.UtcNow : default;
-        var task = await store.ClaimAsync(item.Id, worker, stopping);
+        var task = claimed ?? await store.ClaimAsync(item.Id, worker, stopping);
         if (task is null)
         {
             return TransitionOutcome.Ignored; // cancelled or already taken: the store said no

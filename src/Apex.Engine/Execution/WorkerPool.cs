@@ -60,7 +60,7 @@ public sealed partial class WorkerPool(
             Interlocked.Increment(ref _active);
             try
             {
-                engine.Apply(await executor.ExecuteAsync(item, WorkerId, stoppingToken));
+                engine.Apply(await executor.ExecuteAsync(item, WorkerId, stoppingToken, queue.TakeStarted(item.Id)));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

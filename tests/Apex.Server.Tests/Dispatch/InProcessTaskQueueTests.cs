@@ -1,4 +1,6 @@
+using Apex.Contracts.Tasks;
 using Apex.Core.Storage;
+using Apex.Core.Tasks;
 using Apex.Engine.Dispatch;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -171,5 +173,109 @@ public sealed class InProcessTaskQueueTests
         Assert.Equal(parked.Id, (await waiting.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Id);
     }
 
+    [Fact]
+    public async Task TryReserve_WithAWaitingWorker_StartHandsItTheClaimedTask()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4);
+        var waiting = queue.DequeueAsync(Ct).AsTask();
+        var item = Item();
+
+        Assert.True(queue.TryReserve(item));
+        Assert.False(waiting.IsCompleted); // reserved, not handed out before the write commits
+        var claimed = Claimed(item);
+        Assert.True(queue.Start(item, claimed));
+
+        Assert.Equal(item.Id, (await waiting.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Id);
+        Assert.Same(claimed, queue.TakeStarted(item.Id));
+        Assert.Null(queue.TakeStarted(item.Id));
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
+    public void TryReserve_WithoutAWaitingWorker_IsRefused()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4);
+
+        Assert.False(queue.TryReserve(Item()));
+    }
+
+    [Fact]
+    public void TryReserve_ADelayedItem_IsRefused()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 4);
+        _ = queue.DequeueAsync(Ct);
+
+        Assert.False(queue.TryReserve(Item(DateTimeOffset.UtcNow.AddMinutes(1))));
+    }
+
+    [Fact]
+    public async Task TryReserve_TakesTheAgentSlot_AndIsRefusedAtTheAgentCap()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 1);
+        var first = queue.DequeueAsync(Ct).AsTask();
+        var second = queue.DequeueAsync(Ct).AsTask();
+        var reserved = Item();
+
+        Assert.True(queue.TryReserve(reserved));
+        Assert.False(queue.TryReserve(Item())); // one worker still waits, but the agent's only slot is reserved
+        var queued = Item();
+        queue.Enqueue(queued); // parked behind the reservation, like behind a running item
+        Assert.True(queue.Start(reserved, Claimed(reserved)));
+        Assert.Equal(reserved.Id, (await first.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Id);
+        Assert.False(second.IsCompleted);
+
+        queue.Release(reserved.Agent);
+
+        Assert.Equal(queued.Id, (await second.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Id);
+    }
+
+    [Fact]
+    public async Task Unreserve_GivesTheWorkerAndTheSlotBack()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 1);
+        var waiting = queue.DequeueAsync(Ct).AsTask();
+        var reserved = Item();
+        Assert.True(queue.TryReserve(reserved));
+        var queued = Item();
+        queue.Enqueue(queued);
+        Assert.False(waiting.IsCompleted);
+
+        queue.Unreserve(reserved);
+
+        Assert.Equal(queued.Id, (await waiting.WaitAsync(TimeSpan.FromSeconds(5), Ct)).Id);
+        Assert.Null(queue.TakeStarted(queued.Id));
+        Assert.False(queue.Start(reserved, Claimed(reserved))); // no reservation left to start
+    }
+
+    [Fact]
+    public async Task Start_AfterTheWorkerStoppedWaiting_ReturnsFalseAndFreesTheSlot()
+    {
+        using var queue = new InProcessTaskQueue(TimeProvider.System, _ => 1);
+        using var stopping = new CancellationTokenSource();
+        var stopped = queue.DequeueAsync(stopping.Token).AsTask();
+        var reserved = Item();
+        Assert.True(queue.TryReserve(reserved));
+        await stopping.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stopped);
+
+        Assert.False(queue.Start(reserved, Claimed(reserved)));
+
+        var next = Item();
+        queue.Enqueue(next);
+        Assert.Equal(next.Id, (await queue.DequeueAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct)).Id);
+    }
+
     private static DispatchItem Item(DateTimeOffset? runAt = null, int priority = 0) => new(Guid.NewGuid(), priority, 0, Agent, runAt);
+
+    private static TaskRecord Claimed(DispatchItem item) => new()
+    {
+        TenantId = "default",
+        Id = item.Id,
+        Name = "t",
+        Instruction = "Do it.",
+        Agent = "default",
+        Status = TaskState.Running,
+        Attempt = 1,
+        Limits = new TaskLimits(),
+    };
 }
