@@ -146,11 +146,6 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             }
             return;
         }
-        foreach (var (item, task) in _started)
-        {
-            _context.Starts!.Start(item, task);
-        }
-        _started.Clear();
         foreach (var op in batch)
         {
             op.Finish();
@@ -159,6 +154,12 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         {
             _bus.Publish(published);
         }
+        // Last: the callers' answers are queued to the thread pool ahead of the work of the tasks started here.
+        foreach (var (item, task) in _started)
+        {
+            _context.Starts!.Start(item, task);
+        }
+        _started.Clear();
     }
 
     /// <summary>
