@@ -146,20 +146,27 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             }
             return;
         }
-        foreach (var op in batch)
+        try
         {
-            op.Finish();
+            foreach (var op in batch)
+            {
+                op.Finish();
+            }
+            if (published.Count > 0)
+            {
+                _bus.Publish(published);
+            }
         }
-        if (published.Count > 0)
+        finally
         {
-            _bus.Publish(published);
+            // Last: the callers' answers are queued to the thread pool ahead of the work of the tasks started here. And
+            // always: these claims are committed, so their reserved workers must get them.
+            foreach (var (item, task) in _started)
+            {
+                _context.Starts!.Start(item, task);
+            }
+            _started.Clear();
         }
-        // Last: the callers' answers are queued to the thread pool ahead of the work of the tasks started here.
-        foreach (var (item, task) in _started)
-        {
-            _context.Starts!.Start(item, task);
-        }
-        _started.Clear();
     }
 
     /// <summary>
