@@ -11,9 +11,10 @@ using static Apex.Testing.Specs;
 namespace Apex.Server.Tests.Dags;
 
 /// <summary>
-/// The largest DAG the validator accepts, run to the end: embedded only. It measures SQLite's group commit (20,000
-/// sequential commits); through a worker process every one of the 10,000 steps is also a Redis round trip, which would
-/// cost CI minutes and prove nothing DagsApiTests does not already prove on the distributed backend.
+/// The largest DAG the validator accepts, run to the end: embedded only. It measures SQLite's group commit (10,000
+/// sequential commits: each step's end claims the next step, <c>Apex:Engine:EagerStart</c>); through a worker process
+/// every one of the 10,000 steps is also a Redis round trip, which would cost CI minutes and prove nothing DagsApiTests
+/// does not already prove on the distributed backend.
 /// </summary>
 public sealed class EmbeddedDagScaleTests
 {
@@ -21,7 +22,7 @@ public sealed class EmbeddedDagScaleTests
     public async Task Create_TenThousandNodeChain_IsAcceptedAndRunsToSucceeded()
     {
         var ct = TestContext.Current.CancellationToken;
-        // Its own server, on the default Synchronous=FULL: ~20,000 sequential group commits took 16 s on the 2-core box.
+        // Its own server, on the default Synchronous=FULL: ~10,000 sequential group commits took 15–19 s on the 2-core box.
         await using var factory = new ApexAppFactory();
         using var client = factory.CreateClient();
         var nodes = new DagTaskSpec[10_000];
