@@ -20,6 +20,15 @@ public sealed partial class SqliteApexStore
             $traceparent, $tracestate)
         """;
 
+    private const string InsertStartedTaskSql = """
+        INSERT INTO tasks (id, tenant_id, dag_id, key, name, instruction, agent, status, priority, attempt, max_attempts,
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema,
+            traceparent, tracestate, started_at, worker)
+        VALUES ($id, $tenant, NULL, NULL, $name, $instruction, $agent, 'running', $priority, 1, $max_attempts,
+            $token_limit, $cost_limit, $time_limit, $api_call_limit, $metadata, $at, 2, $output_schema,
+            $traceparent, $tracestate, $at, $worker)
+        """;
+
     /// <inheritdoc />
     public Task<SubmitOutcome> SubmitTasksAsync(IReadOnlyList<NewTask> tasks, IdempotencyKey? idempotencyKey, CancellationToken cancellationToken = default) =>
         WriteAsync(ctx =>
@@ -35,13 +44,24 @@ public sealed partial class SqliteApexStore
             for (var i = 0; i < tasks.Count; i++)
             {
                 var task = tasks[i];
-                InsertTask(ctx, task, dagId: null, key: null, TaskState.Queued, dependsOn: null);
                 ready[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
                 records[i] = task.ToQueuedRecord(ctx.NowOffset);
             }
+            var dispatch = ReserveEagerly(ctx, ready, records);
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                if (records[i].Status == TaskState.Running)
+                {
+                    InsertStartedTask(ctx, tasks[i], ctx.Starts!.Worker);
+                }
+                else
+                {
+                    InsertTask(ctx, tasks[i], dagId: null, key: null, TaskState.Queued, dependsOn: null);
+                }
+            }
             var created = tasks.Select(t => t.Id).ToArray();
             SaveIdempotent(ctx, tenant, idempotencyKey, "tasks", JsonSerializer.Serialize(created, SqliteJsonContext.Default.GuidArray));
-            return new SubmitOutcome(created, Created: true, StartEagerly(ctx, ready, records), records);
+            return new SubmitOutcome(created, Created: true, dispatch, records);
         }, cancellationToken);
 
     /// <inheritdoc />
@@ -81,41 +101,78 @@ public sealed partial class SqliteApexStore
                 }
             }
             SaveIdempotent(ctx, dag.TenantId, idempotencyKey, "dag", dag.Id.ToString());
-            return new DagSubmitOutcome(dag.Id, Created: true, StartEagerly(ctx, [.. dispatch], records: null));
+            return new DagSubmitOutcome(dag.Id, Created: true, StartEagerly(ctx, dispatch));
         }, cancellationToken);
 
     /// <summary>
-    /// Starts what it can of the tasks a submission made ready on idle workers of this process (<see cref="TryStartEagerly"/>),
-    /// highest priority first, and returns the rest for the engine to dispatch. A started task's record becomes the claimed
-    /// one: the answer says what was committed.
+    /// Starts what it can of a new DAG's ready tasks on idle workers of this process (<see cref="TryStartEagerly"/>),
+    /// highest priority first, and returns the rest for the engine to dispatch.
     /// </summary>
-    private static IReadOnlyList<DispatchItem> StartEagerly(WriteContext ctx, DispatchItem[] ready, TaskRecord[]? records)
+    private static IReadOnlyList<DispatchItem> StartEagerly(WriteContext ctx, List<DispatchItem> ready)
     {
-        if (ctx.Starts is null || ready.Length == 0)
+        if (ctx.Starts is null)
         {
             return ready;
         }
-        var order = Enumerable.Range(0, ready.Length);
-        if (ready.Any(item => item.Priority != ready[0].Priority))
-        {
-            order = order.OrderByDescending(i => ready[i].Priority); // stable: submission order within a priority
-        }
         List<DispatchItem>? rest = null;
-        var startedAll = true;
-        foreach (var i in order)
+        foreach (var i in PriorityOrder(ready))
         {
-            if (startedAll && TryStartEagerly(ctx, ready[i]))
+            if (rest is null && TryStartEagerly(ctx, ready[i]))
             {
-                if (records is not null)
-                {
-                    records[i] = ctx.Started[^1].Task;
-                }
                 continue;
             }
-            startedAll = false; // once one waits, the rest wait behind it: the queue keeps their order
-            (rest ??= []).Add(ready[i]);
+            (rest ??= []).Add(ready[i]); // once one waits, the rest wait behind it: the queue keeps their order
         }
         return rest ?? [];
+    }
+
+    /// <summary>Indexes of <paramref name="ready"/>, highest priority first, in submission order within a priority.</summary>
+    private static IEnumerable<int> PriorityOrder(IReadOnlyList<DispatchItem> ready)
+    {
+        var order = Enumerable.Range(0, ready.Count);
+        return ready.Any(item => item.Priority != ready[0].Priority) ? order.OrderByDescending(i => ready[i].Priority) : order;
+    }
+
+    /// <summary>
+    /// Reserves idle workers of this process for new standalone tasks, highest priority first, before they are inserted:
+    /// a reserved task is inserted already claimed (<see cref="InsertStartedTask"/>), with no claim statement after it.
+    /// Its record becomes the claimed one, and its reservation is in <see cref="WriteContext.Started"/> from the start,
+    /// so a failed insert gives it back with the rest of the write. Returns the tasks left for the engine to dispatch.
+    /// </summary>
+    private static IReadOnlyList<DispatchItem> ReserveEagerly(WriteContext ctx, DispatchItem[] ready, TaskRecord[] records)
+    {
+        if (ctx.Starts is not { } starts)
+        {
+            return ready;
+        }
+        List<DispatchItem>? rest = null;
+        foreach (var i in PriorityOrder(ready))
+        {
+            if (rest is null && starts.TryReserve(ready[i]))
+            {
+                records[i] = records[i] with { Status = TaskState.Running, Attempt = 1, StartedAt = ctx.NowOffset, Version = 2 };
+                ctx.Started.Add((ready[i], records[i]));
+                continue;
+            }
+            (rest ??= []).Add(ready[i]); // once one waits, the rest wait behind it: the queue keeps their order
+        }
+        return rest ?? [];
+    }
+
+    /// <summary>A new task inserted claimed by <paramref name="worker"/>: its <c>task_created</c> (queued) and <c>task_started</c>, one row.</summary>
+    private static void InsertStartedTask(WriteContext ctx, NewTask task, string worker)
+    {
+        ctx.Execute(InsertStartedTaskSql,
+            ("$id", task.Id.ToString()), ("$tenant", task.TenantId), ("$name", task.Name), ("$instruction", task.Instruction),
+            ("$agent", task.Agent), ("$priority", task.Priority), ("$max_attempts", task.MaxAttempts),
+            ("$token_limit", task.Limits.TokenLimit), ("$cost_limit", task.Limits.CostLimit?.ToString(CultureInfo.InvariantCulture)),
+            ("$time_limit", task.Limits.TimeLimitSeconds), ("$api_call_limit", task.Limits.ApiCallLimit),
+            ("$metadata", Rows.Json(task.Metadata)), ("$at", ctx.Now), ("$output_schema", task.OutputSchema),
+            ("$traceparent", task.TraceParent), ("$tracestate", task.TraceState), ("$worker", worker));
+        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 1, EventTypes.TaskCreated,
+            TaskCreatedData.Of(task, null, null, TaskState.Queued, null), CoreJsonContext.Default.TaskCreatedData, null);
+        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 2, EventTypes.TaskStarted, new TaskStartedData(1, worker),
+            CoreJsonContext.Default.TaskStartedData, null);
     }
 
     private static void InsertTask(WriteContext ctx, NewTask task, Guid? dagId, string? key, TaskState status, IReadOnlyList<string>? dependsOn)
