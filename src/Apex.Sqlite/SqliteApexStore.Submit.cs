@@ -14,19 +14,10 @@ public sealed partial class SqliteApexStore
     private const string InsertTaskSql = """
         INSERT INTO tasks (id, tenant_id, dag_id, key, name, instruction, agent, status, priority, attempt, max_attempts,
             token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema,
-            traceparent, tracestate)
-        VALUES ($id, $tenant, $dag, $key, $name, $instruction, $agent, $status, $priority, 0, $max_attempts,
-            $token_limit, $cost_limit, $time_limit, $api_call_limit, $metadata, $at, 1, $output_schema,
-            $traceparent, $tracestate)
-        """;
-
-    private const string InsertStartedTaskSql = """
-        INSERT INTO tasks (id, tenant_id, dag_id, key, name, instruction, agent, status, priority, attempt, max_attempts,
-            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema,
             traceparent, tracestate, started_at, worker)
-        VALUES ($id, $tenant, NULL, NULL, $name, $instruction, $agent, 'running', $priority, 1, $max_attempts,
-            $token_limit, $cost_limit, $time_limit, $api_call_limit, $metadata, $at, 2, $output_schema,
-            $traceparent, $tracestate, $at, $worker)
+        VALUES ($id, $tenant, $dag, $key, $name, $instruction, $agent, $status, $priority, $attempt, $max_attempts,
+            $token_limit, $cost_limit, $time_limit, $api_call_limit, $metadata, $at, $version, $output_schema,
+            $traceparent, $tracestate, $started_at, $worker)
         """;
 
     /// <inheritdoc />
@@ -50,14 +41,8 @@ public sealed partial class SqliteApexStore
             var dispatch = ReserveEagerly(ctx, ready, records);
             for (var i = 0; i < tasks.Count; i++)
             {
-                if (records[i].Status == TaskState.Running)
-                {
-                    InsertStartedTask(ctx, tasks[i], ctx.Starts!.Worker);
-                }
-                else
-                {
-                    InsertTask(ctx, tasks[i], dagId: null, key: null, TaskState.Queued, dependsOn: null);
-                }
+                InsertTask(ctx, tasks[i], dagId: null, key: null, TaskState.Queued, dependsOn: null,
+                    startedBy: records[i].Status == TaskState.Running ? ctx.Starts!.Worker : null);
             }
             var created = tasks.Select(t => t.Id).ToArray();
             SaveIdempotent(ctx, tenant, idempotencyKey, "tasks", JsonSerializer.Serialize(created, SqliteJsonContext.Default.GuidArray));
@@ -135,7 +120,7 @@ public sealed partial class SqliteApexStore
 
     /// <summary>
     /// Reserves idle workers of this process for new standalone tasks, highest priority first, before they are inserted:
-    /// a reserved task is inserted already claimed (<see cref="InsertStartedTask"/>), with no claim statement after it.
+    /// a reserved task is inserted already claimed (<see cref="InsertTask"/>), with no claim statement after it.
     /// Its record becomes the claimed one, and its reservation is in <see cref="WriteContext.Started"/> from the start,
     /// so a failed insert gives it back with the rest of the write. Returns the tasks left for the engine to dispatch.
     /// </summary>
@@ -159,33 +144,30 @@ public sealed partial class SqliteApexStore
         return rest ?? [];
     }
 
-    /// <summary>A new task inserted claimed by <paramref name="worker"/>: its <c>task_created</c> (queued) and <c>task_started</c>, one row.</summary>
-    private static void InsertStartedTask(WriteContext ctx, NewTask task, string worker)
+    /// <summary>
+    /// Inserts a new task in <paramref name="status"/> with its <c>task_created</c>; with <paramref name="startedBy"/>, it is
+    /// inserted already claimed by that worker (a queued standalone task whose reserved worker starts it,
+    /// <see cref="ReserveEagerly"/>), and its <c>task_started</c> follows: one row for both events.
+    /// </summary>
+    private static void InsertTask(WriteContext ctx, NewTask task, Guid? dagId, string? key, TaskState status, IReadOnlyList<string>? dependsOn,
+        string? startedBy = null)
     {
-        ctx.Execute(InsertStartedTaskSql,
-            ("$id", task.Id.ToString()), ("$tenant", task.TenantId), ("$name", task.Name), ("$instruction", task.Instruction),
-            ("$agent", task.Agent), ("$priority", task.Priority), ("$max_attempts", task.MaxAttempts),
-            ("$token_limit", task.Limits.TokenLimit), ("$cost_limit", task.Limits.CostLimit?.ToString(CultureInfo.InvariantCulture)),
-            ("$time_limit", task.Limits.TimeLimitSeconds), ("$api_call_limit", task.Limits.ApiCallLimit),
-            ("$metadata", Rows.Json(task.Metadata)), ("$at", ctx.Now), ("$output_schema", task.OutputSchema),
-            ("$traceparent", task.TraceParent), ("$tracestate", task.TraceState), ("$worker", worker));
-        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 1, EventTypes.TaskCreated,
-            TaskCreatedData.Of(task, null, null, TaskState.Queued, null), CoreJsonContext.Default.TaskCreatedData, null);
-        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 2, EventTypes.TaskStarted, new TaskStartedData(1, worker),
-            CoreJsonContext.Default.TaskStartedData, null);
-    }
-
-    private static void InsertTask(WriteContext ctx, NewTask task, Guid? dagId, string? key, TaskState status, IReadOnlyList<string>? dependsOn)
-    {
+        var started = startedBy is not null;
         ctx.Execute(InsertTaskSql,
             ("$id", task.Id.ToString()), ("$tenant", task.TenantId), ("$dag", dagId?.ToString()), ("$key", key),
-            ("$name", task.Name), ("$instruction", task.Instruction), ("$agent", task.Agent), ("$status", status.Name()),
-            ("$priority", task.Priority), ("$max_attempts", task.MaxAttempts),
+            ("$name", task.Name), ("$instruction", task.Instruction), ("$agent", task.Agent),
+            ("$status", started ? TaskState.Running.Name() : status.Name()), ("$priority", task.Priority), ("$attempt", started ? 1 : 0),
+            ("$max_attempts", task.MaxAttempts),
             ("$token_limit", task.Limits.TokenLimit), ("$cost_limit", task.Limits.CostLimit?.ToString(CultureInfo.InvariantCulture)),
             ("$time_limit", task.Limits.TimeLimitSeconds), ("$api_call_limit", task.Limits.ApiCallLimit),
-            ("$metadata", Rows.Json(task.Metadata)), ("$at", ctx.Now), ("$output_schema", task.OutputSchema),
-            ("$traceparent", task.TraceParent), ("$tracestate", task.TraceState));
+            ("$metadata", Rows.Json(task.Metadata)), ("$at", ctx.Now), ("$version", started ? 2 : 1), ("$output_schema", task.OutputSchema),
+            ("$traceparent", task.TraceParent), ("$tracestate", task.TraceState), ("$started_at", started ? ctx.Now : null), ("$worker", startedBy));
         ctx.Append(task.TenantId, EventTypes.Task, task.Id, 1, EventTypes.TaskCreated, TaskCreatedData.Of(task, dagId, key, status, dependsOn), CoreJsonContext.Default.TaskCreatedData, dagId);
+        if (startedBy is not null)
+        {
+            ctx.Append(task.TenantId, EventTypes.Task, task.Id, 2, EventTypes.TaskStarted, new TaskStartedData(1, startedBy),
+                CoreJsonContext.Default.TaskStartedData, dagId);
+        }
     }
 
     private static string? FindIdempotent(WriteContext ctx, string tenant, IdempotencyKey? key, string kind)

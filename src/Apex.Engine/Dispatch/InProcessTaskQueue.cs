@@ -158,31 +158,15 @@ public sealed class InProcessTaskQueue : IDisposable
             {
                 return false;
             }
-            var lane = GetLane(item.Agent);
-            var tenant = TenantLane(item.Agent);
-            if (lane.Running >= _agentConcurrency(item.Agent)
-                || (tenant is { } full && full.Lane.Running >= _tenantConcurrency!(full.Id)))
+            while (_waiters.TryPeek(out var next) && next.Task.IsCompleted)
+            {
+                _waiters.Dequeue(); // cancelled while waiting
+            }
+            if (!_waiters.TryPeek(out var waiter) || TryTakeSlots(item.Agent) is not null)
             {
                 return false;
             }
-            TaskCompletionSource<DispatchItem>? waiter = null;
-            while (_waiters.TryDequeue(out var next))
-            {
-                if (!next.Task.IsCompleted)
-                {
-                    waiter = next;
-                    break;
-                }
-            }
-            if (waiter is null)
-            {
-                return false; // every waiter had been cancelled
-            }
-            lane.Running++;
-            if (tenant is not null)
-            {
-                tenant.Value.Lane.Running++;
-            }
+            _waiters.Dequeue();
             _reserved[item.Id] = waiter;
             return true;
         }
@@ -327,29 +311,39 @@ public sealed class InProcessTaskQueue : IDisposable
             {
                 continue; // not held any more
             }
-            var lane = GetLane(item.Agent);
-            var tenant = TenantLane(item.Agent);
-            if (lane.Running >= _agentConcurrency(item.Agent))
+            if (TryTakeSlots(item.Agent) is { } full)
             {
                 _members.Add(item.Id);
-                lane.Parked.Enqueue(item, order);
+                full.Parked.Enqueue(item, order);
+                continue;
             }
-            else if (tenant is not null && tenant.Value.Lane.Running >= _tenantConcurrency!(tenant.Value.Id))
-            {
-                _members.Add(item.Id);
-                tenant.Value.Lane.Parked.Enqueue(item, order);
-            }
-            else
-            {
-                lane.Running++;
-                if (tenant is not null)
-                {
-                    tenant.Value.Lane.Running++;
-                }
-                return true;
-            }
+            return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Takes an agent slot and its tenant's, when both have room; otherwise takes nothing and returns the lane that is
+    /// full (the agent's first), where an item waiting for room parks.
+    /// </summary>
+    private Lane? TryTakeSlots(string agent)
+    {
+        var lane = GetLane(agent);
+        if (lane.Running >= _agentConcurrency(agent))
+        {
+            return lane;
+        }
+        var tenant = TenantLane(agent);
+        if (tenant is { } t && t.Lane.Running >= _tenantConcurrency!(t.Id))
+        {
+            return t.Lane;
+        }
+        lane.Running++;
+        if (tenant is not null)
+        {
+            tenant.Value.Lane.Running++;
+        }
+        return null;
     }
 
     private void ForgetOldWithdrawals(DateTimeOffset now)
