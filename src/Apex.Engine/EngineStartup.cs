@@ -26,9 +26,9 @@ internal sealed partial class EngineStartup(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
-        if (options.Value is { EagerStart: true, RunWorkers: true } && dispatcher is InProcessDispatcher && store is IEagerStartStore eager)
+        if (options.Value.EagerStart && store is IEagerStartStore eager && EagerStarts() is { } starts)
         {
-            eager.UseEagerStarts(new EagerStarts(queue, workers.WorkerId));
+            eager.UseEagerStarts(starts);
         }
         await agents.LoadAsync(cancellationToken);
         await tenants.LoadAsync(cancellationToken);
@@ -41,6 +41,14 @@ internal sealed partial class EngineStartup(
         dispatcher.Dispatch(pending);
         LogStarted(store.Backend, pending.Count);
     }
+
+    /// <summary>Who takes the tasks a store starts in the write that made them ready: this process's workers, or the dispatcher.</summary>
+    private IEagerStarts? EagerStarts() => dispatcher switch
+    {
+        InProcessDispatcher when options.Value.RunWorkers => new EagerStarts(queue, workers.WorkerId),
+        IEagerStarts starts => starts,
+        _ => null,
+    };
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,5 +1,6 @@
 using Apex.Core.Dags;
 using Apex.Core.Storage;
+using Apex.Core.Tasks;
 using Npgsql;
 
 namespace Apex.Postgres;
@@ -13,19 +14,20 @@ namespace Apex.Postgres;
 internal sealed class DagProgressBuffer
 {
     /// <summary>
-    /// The pending dependents of the tasks <c>@ids</c>, whose dependencies all succeeded: one row per dependency, with
-    /// its output. The dependents are read by primary key alone (a materialized CTE, filtered on status only after):
+    /// The pending dependents of the tasks <c>@ids</c>, whose dependencies all succeeded: one row per dependency, the
+    /// dependent's whole row (<see cref="Rows.TaskColumns"/>, which an eager start hands to the dispatcher) and then the
+    /// dependency's id, key and output. The dependents are read by primary key alone (a materialized CTE, filtered on status only after):
     /// given <c>status = 'pending'</c> next to the join, planners hashed the edges against every pending task of the
     /// cluster through <c>idx_tasks_pending</c> (measured: 30-50 ms a completion with DAGs of 10 at 100/s, which then
     /// timed out). No row locks: pending tasks change only under their DAG's row lock, which the group holds for every
     /// DAG whose task succeeded in it.
     /// </summary>
-    public const string ReadySql = """
+    public const string ReadySql = $"""
         WITH dependents AS MATERIALIZED (
-            SELECT id, tenant_id, instruction, priority, agent, version, dag_id, status FROM tasks
+            SELECT {Rows.TaskColumns} FROM tasks
             WHERE id = ANY(ARRAY(SELECT to_id FROM task_edges WHERE from_id = ANY(@ids)))
         )
-        SELECT t.id, t.tenant_id, t.instruction, t.priority, t.agent, t.version, t.dag_id, d.id, d.key, d.output
+        SELECT t.*, d.id, d.key, d.output
         FROM dependents t
         JOIN task_edges e ON e.to_id = t.id
         JOIN tasks d ON d.id = e.from_id
@@ -43,6 +45,18 @@ internal sealed class DagProgressBuffer
         WHERE tasks.id = u.id AND tasks.status = 'pending'
         """;
 
+    /// <summary>
+    /// Starts the dependents whose dependencies all succeeded, claimed for <c>@worker</c> (an eager start, see
+    /// <see cref="IEagerStarts"/>): pending straight to running at attempt + 1, two versions on (queued, then started), a
+    /// compare-and-set on pending like <see cref="PromoteSql"/>. Their DAG is running already: a dependency ran.
+    /// </summary>
+    public const string StartSql = """
+        UPDATE tasks SET status = 'running', instruction = u.instruction, attempt = attempt + 1, started_at = GREATEST(@now, created_at),
+            run_at = NULL, worker = @worker, version = version + 2
+        FROM unnest(@ids::uuid[], @instructions::text[]) AS u (id, instruction)
+        WHERE tasks.id = u.id AND tasks.status = 'pending'
+        """;
+
     /// <summary>Adds finished tasks to the counters of DAGs locked by the group (one row per DAG).</summary>
     public const string DoneSql = """
         UPDATE dags SET tasks_done = dags.tasks_done + u.done
@@ -53,9 +67,12 @@ internal sealed class DagProgressBuffer
     private readonly List<(Guid TaskId, TransitionChanges Changes, int Write)> _lookups = [];
     private readonly List<Guid> _promoted = [];
     private readonly List<string> _instructions = [];
+    private readonly List<Guid> _started = [];
+    private readonly List<string> _startedInstructions = [];
+    private string? _worker;
     private readonly Dictionary<Guid, int> _done = [];
 
-    public bool IsEmpty => _promoted.Count == 0 && _done.Count == 0;
+    public bool IsEmpty => _promoted.Count == 0 && _started.Count == 0 && _done.Count == 0;
 
     /// <summary>Whether succeeded tasks wait for their ready dependents to be looked up.</summary>
     public bool HasLookups => _lookups.Count > 0;
@@ -77,12 +94,11 @@ internal sealed class DagProgressBuffer
     }
 
     /// <summary>A row of <see cref="ReadySql"/>.</summary>
-    public static ReadyRow ReadReady(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetString(4),
-        r.GetInt32(5), Rows.GuidOrNull(r, 6), r.GetGuid(7), r.GetString(8), Rows.StringOrNull(r, 9));
+    public static ReadyRow ReadReady(NpgsqlDataReader r) => new(Rows.ReadTask(r), r.GetGuid(Rows.TaskColumnCount),
+        r.GetString(Rows.TaskColumnCount + 1), Rows.StringOrNull(r, Rows.TaskColumnCount + 2));
 
-    /// <summary>A ready dependent and one of its dependencies, with that dependency's output.</summary>
-    public sealed record ReadyRow(Guid Id, string Tenant, string Instruction, int Priority, string Agent, int Version, Guid? Dag,
-        Guid DependencyId, string DependencyKey, string? Output);
+    /// <summary>A ready dependent (its row, still pending) and one of its dependencies, with that dependency's output.</summary>
+    public sealed record ReadyRow(TaskRecord Task, Guid DependencyId, string DependencyKey, string? Output);
 
     public void Promote(Guid taskId, string instruction)
     {
@@ -90,15 +106,28 @@ internal sealed class DagProgressBuffer
         _instructions.Add(instruction);
     }
 
+    /// <summary>Buffers the start of a ready dependent claimed for <paramref name="worker"/> (one worker name per group).</summary>
+    public void Start(Guid taskId, string instruction, string worker)
+    {
+        _started.Add(taskId);
+        _startedInstructions.Add(instruction);
+        _worker = worker;
+    }
+
     public void Done(Guid dagId, int done) => _done[dagId] = _done.GetValueOrDefault(dagId) + done;
 
     /// <summary>The statements to send, each with the number of rows it must change.</summary>
-    public IEnumerable<(string Sql, (string Name, object? Value)[] Parameters, int Expected, string What)> Commands()
+    public IEnumerable<(string Sql, (string Name, object? Value)[] Parameters, int Expected, string What)> Commands(DateTimeOffset now)
     {
         if (_promoted.Count > 0)
         {
             yield return (PromoteSql, [("ids", _promoted.ToArray()), ("instructions", _instructions.ToArray())], _promoted.Count,
                 "Queueing ready dependents");
+        }
+        if (_started.Count > 0)
+        {
+            yield return (StartSql, [("ids", _started.ToArray()), ("instructions", _startedInstructions.ToArray()), ("now", now), ("worker", _worker)],
+                _started.Count, "Starting ready dependents");
         }
         if (_done.Count > 0)
         {
@@ -111,6 +140,8 @@ internal sealed class DagProgressBuffer
     {
         _promoted.Clear();
         _instructions.Clear();
+        _started.Clear();
+        _startedInstructions.Clear();
         _done.Clear();
     }
 }

@@ -19,12 +19,13 @@ public sealed partial class PostgresApexStore(
     IOptions<PostgresOptions> options,
     IEventBus bus,
     TimeProvider timeProvider,
-    ILogger<PostgresApexStore> logger) : IApexStore, IStoreStatistics, IAsyncDisposable
+    ILogger<PostgresApexStore> logger) : IApexStore, IStoreStatistics, IEagerStartStore, IAsyncDisposable
 {
     private readonly PostgresOptions _options = options.Value;
     private readonly SemaphoreSlim _initialize = new(1, 1);
     private readonly PostgresPoolStatistics _pool = new(dataSource);
     private PostgresWriter? _writer;
+    private IEagerStarts? _starts;
 
     /// <inheritdoc />
     public string Backend => "postgres";
@@ -47,10 +48,33 @@ public sealed partial class PostgresApexStore(
             }
             await MigrateAsync(cancellationToken);
             _writer = new PostgresWriter(dataSource, bus, _options, timeProvider, logger);
+            if (_starts is not null)
+            {
+                _writer.UseEagerStarts(_starts);
+            }
         }
         catch (Exception e) when (PostgresErrors.IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
         {
             throw new ApexUnavailableException("The PostgreSQL store cannot be reached to apply its migrations.", e);
+        }
+        finally
+        {
+            _initialize.Release();
+        }
+    }
+
+    /// <summary>
+    /// From now on, a completion that makes a DAG's dependents ready claims them for <paramref name="starts"/> (the
+    /// distributed dispatcher) in its own group commit, as far as it reserves room for them; the others are queued.
+    /// Submissions, approvals and retries still queue their tasks for the dispatcher's claim.
+    /// </summary>
+    public void UseEagerStarts(IEagerStarts starts)
+    {
+        _initialize.Wait();
+        try
+        {
+            _starts = starts;
+            _writer?.UseEagerStarts(starts);
         }
         finally
         {

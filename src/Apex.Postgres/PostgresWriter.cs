@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Apex.Core.Errors;
 using Apex.Core.Events;
+using Apex.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -55,6 +56,11 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
         });
         _loops = [.. Enumerable.Range(0, options.Writers).Select(_ => Task.Run(RunAsync))];
     }
+
+    /// <summary>Offers the dependents later groups make ready to <paramref name="starts"/> (see <see cref="IEagerStarts"/>).</summary>
+    public void UseEagerStarts(IEagerStarts starts) => Volatile.Write(ref _starts, starts);
+
+    private IEagerStarts? _starts;
 
     /// <summary>Runs <paramref name="work"/> in the next group commit and returns its result once committed.</summary>
     public async Task<T> WriteAsync<T>(WriteKey key, Func<WriteContext, Task<T>> work, CancellationToken cancellationToken = default)
@@ -176,7 +182,57 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var context = new WriteContext(connection, transaction, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), _options.WriterCustomPlans);
+        var context = new WriteContext(connection, transaction, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), _options.WriterCustomPlans)
+        {
+            Starts = Volatile.Read(ref _starts),
+        };
+        var committed = false;
+        try
+        {
+            await RunWritesAsync(context, ops);
+            // The last successes' dependents are looked up outside the turn: the other writer may append meanwhile.
+            await context.LookUpReadyAsync();
+            await _appendTurn.WaitAsync();
+            try
+            {
+                var published = await context.FlushEventsAsync();
+                await transaction.CommitAsync();
+                committed = true;
+                foreach (var op in ops)
+                {
+                    op.Finish();
+                }
+                if (published.Count > 0)
+                {
+                    _bus.Publish(published);
+                }
+            }
+            finally
+            {
+                _appendTurn.Release();
+            }
+        }
+        finally
+        {
+            // Last, and always: a committed claim must reach the dispatcher that reserved room for it, and the room of a
+            // claim that was not committed (the group failed, or is run again) is given back. A commit whose outcome is
+            // unknown counts as not committed: a claim it made after all has no lease, and the sweeper re-queues it.
+            foreach (var (item, task) in context.Started)
+            {
+                if (committed)
+                {
+                    context.Starts!.Start(item, task);
+                }
+                else
+                {
+                    context.Starts!.Release(item);
+                }
+            }
+        }
+    }
+
+    private static async Task RunWritesAsync(WriteContext context, IReadOnlyList<WriteOp> ops)
+    {
         var lockedAhead = false;
         var write = 0;
         foreach (var op in await OrderAsync(context, ops))
@@ -205,26 +261,6 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
             {
                 context.Forget(task);
             }
-        }
-        // The last successes' dependents are looked up outside the turn: the other writer may append meanwhile.
-        await context.LookUpReadyAsync();
-        await _appendTurn.WaitAsync();
-        try
-        {
-            var published = await context.FlushEventsAsync();
-            await transaction.CommitAsync();
-            foreach (var op in ops)
-            {
-                op.Finish();
-            }
-            if (published.Count > 0)
-            {
-                _bus.Publish(published);
-            }
-        }
-        finally
-        {
-            _appendTurn.Release();
         }
     }
 

@@ -53,6 +53,18 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
 
     public DateTimeOffset NowOffset => Rows.Time(Now);
 
+    /// <summary>
+    /// Where the group may start the dependents it makes ready (see <see cref="IEagerStarts"/>), or null: they are queued
+    /// for the dispatcher to claim.
+    /// </summary>
+    public IEagerStarts? Starts { get; init; }
+
+    /// <summary>
+    /// The tasks this group claimed for <see cref="Starts"/>, each reserved there: started once the group is committed,
+    /// released if it is not.
+    /// </summary>
+    public List<(DispatchItem Item, TaskRecord Task)> Started { get; } = [];
+
     /// <summary>Events appended so far, in order; they get their <c>seq</c> in <see cref="FlushEventsAsync"/>.</summary>
     public List<StoredEvent> Events { get; } = [];
 
@@ -157,18 +169,38 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
         var rows = new List<DagProgressBuffer.ReadyRow>();
         await SendAsync([_progress.TakeLookups(out var lookups)], r => rows.Add(DagProgressBuffer.ReadReady(r)));
         var appending = CurrentWrite;
-        foreach (var dependent in rows.GroupBy(r => r.Id))
+        foreach (var dependent in rows.GroupBy(r => r.Task.Id))
         {
-            var first = dependent.First();
+            var task = dependent.First().Task;
             var outputs = dependent.ToDictionary(r => r.DependencyKey, r => r.Output, StringComparer.Ordinal);
-            var instruction = InstructionTemplate.Render(first.Instruction, key => outputs.GetValueOrDefault(key));
+            var instruction = InstructionTemplate.Render(task.Instruction, key => outputs.GetValueOrDefault(key));
             // It becomes ready in the write of the first of its dependencies that succeeded in this group.
             var (_, changes, write) = lookups.First(l => dependent.Any(r => r.DependencyId == l.TaskId));
-            DeferPromote(first.Id, instruction);
             CurrentWrite = write;
-            Append(first.Tenant, EventTypes.Task, first.Id, first.Version + 1, EventTypes.TaskQueued,
-                new TaskQueuedData(instruction), CoreJsonContext.Default.TaskQueuedData, first.Dag);
-            changes.Ready(new DispatchItem(first.Id, first.Priority, 0, DispatchItem.Lane(first.Tenant, first.Agent)));
+            Append(task.TenantId, EventTypes.Task, task.Id, task.Version + 1, EventTypes.TaskQueued,
+                new TaskQueuedData(instruction), CoreJsonContext.Default.TaskQueuedData, task.DagId);
+            var item = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
+            if (Starts is { } starts && starts.TryReserve(item))
+            {
+                // Claimed in this group for the dispatcher that reserved room for it, which sends it once committed.
+                var started = task with
+                {
+                    Instruction = instruction,
+                    Status = TaskState.Running,
+                    Attempt = task.Attempt + 1,
+                    StartedAt = NowOffset > task.CreatedAt ? NowOffset : task.CreatedAt,
+                    RunAt = null,
+                    Version = task.Version + 2,
+                };
+                _progress.Start(task.Id, instruction, starts.Worker);
+                _locked.Remove(task.Id);
+                Append(task.TenantId, EventTypes.Task, task.Id, started.Version, EventTypes.TaskStarted,
+                    new TaskStartedData(started.Attempt, starts.Worker), CoreJsonContext.Default.TaskStartedData, task.DagId);
+                Started.Add((item, started));
+                continue;
+            }
+            DeferPromote(task.Id, instruction);
+            changes.Ready(item);
         }
         CurrentWrite = appending;
     }
@@ -489,7 +521,7 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
         }
         if (!_progress.IsEmpty)
         {
-            checks.AddRange(_progress.Commands().Select(c => (BatchCommand(c.Sql, c.Parameters), c.Expected, c.What)));
+            checks.AddRange(_progress.Commands(NowOffset).Select(c => (BatchCommand(c.Sql, c.Parameters), c.Expected, c.What)));
             _progress.Clear();
         }
         if (checks.Count == 0)

@@ -9,22 +9,15 @@ using Xunit;
 namespace Apex.Store.Tests;
 
 /// <summary>
-/// Eager starts on the embedded store: a write that makes a task ready claims it for a reserved idle worker in the same
-/// transaction, and hands it over only once committed; a write that is not committed gives its reservations back.
+/// Eager starts only the embedded store makes (submissions), and its rollback of a refused write's claims; the DAG
+/// propagation both stores share is in <see cref="StoreConformanceTests"/>.
 /// </summary>
 public sealed partial class SqliteStoreTests
 {
-    private RecordingStarts Use(int idleWorkers)
-    {
-        var starts = new RecordingStarts(idleWorkers);
-        ((IEagerStartStore)Store).UseEagerStarts(starts);
-        return starts;
-    }
-
     [Fact]
     public async Task Submit_WithAnIdleWorker_ClaimsTheTaskInTheSameWrite()
     {
-        var starts = Use(idleWorkers: 1);
+        var starts = UseEagerStarts(idle: 1);
         var spec = Spec();
 
         var outcome = await Store.SubmitTasksAsync([spec], null, Ct);
@@ -44,7 +37,7 @@ public sealed partial class SqliteStoreTests
     [Fact]
     public async Task SubmitBatch_WithFewerIdleWorkersThanTasks_StartsTheHighestPriorityFirst_AndDispatchesTheRest()
     {
-        var starts = Use(idleWorkers: 2);
+        var starts = UseEagerStarts(idle: 2);
         var low = Spec(priority: 0);
         var high = Spec(priority: 5);
         var middle = Spec(priority: 1);
@@ -60,7 +53,7 @@ public sealed partial class SqliteStoreTests
     [Fact]
     public async Task Submit_WithoutAnIdleWorker_DispatchesAsBefore()
     {
-        var starts = Use(idleWorkers: 0);
+        var starts = UseEagerStarts(idle: 0);
         var spec = Spec();
 
         var outcome = await Store.SubmitTasksAsync([spec], null, Ct);
@@ -71,31 +64,9 @@ public sealed partial class SqliteStoreTests
     }
 
     [Fact]
-    public async Task CompletingADependency_StartsTheDependentInTheSameCommit()
-    {
-        var dag = Dag(FailurePolicy.FailFast, Node("a", "First."), Node("b", "Then {{tasks.a.output}}.", "a"));
-        var starts = Use(idleWorkers: 1);
-        await Store.SubmitDagAsync(dag, null, Ct);
-        var a = Assert.Single(starts.Started);
-        starts.Free(1);
-        var before = Bus.Published.Count;
-
-        var outcome = await CompleteAsync(a.Id, 1, output: "done");
-
-        Assert.Empty(outcome.Dispatch);
-        var b = starts.Started[^1];
-        Assert.Equal((dag.Tasks[1].Id, "Then done.", TaskState.Running), (b.Id, b.Instruction, b.Status));
-        // One commit: the dependency's end, the dependent's promotion and its start carry the same commit time.
-        var committed = Bus.Published.Skip(before).Where(e => e.AggregateType == EventTypes.Task).ToList();
-        Assert.Equal([EventTypes.TaskSucceeded, EventTypes.TaskQueued, EventTypes.TaskStarted], Types(committed));
-        Assert.Single(committed.Select(e => e.CreatedAt).Distinct());
-        AssertFoldsToRow(await RowAsync(b.Id), await EventsAsync(b.Id));
-    }
-
-    [Fact]
     public async Task WritesRefusedInTheSameBatch_GiveTheirReservationsBack_AndOnlyCommittedClaimsStart()
     {
-        var starts = Use(idleWorkers: 1_000);
+        var starts = UseEagerStarts(idle: 1_000);
         var good = Enumerable.Range(0, 200).Select(_ => Spec()).ToArray();
         var duplicated = Enumerable.Range(0, 10).Select(_ => Spec()).ToArray();
 
@@ -128,62 +99,6 @@ public sealed partial class SqliteStoreTests
         foreach (var task in good)
         {
             Assert.Equal(TaskState.Running, (await RowAsync(task.Id)).Status);
-        }
-    }
-
-    /// <summary>A fixed number of idle workers; records what the store reserved, started and gave back.</summary>
-    private sealed class RecordingStarts(int idleWorkers) : IEagerStarts
-    {
-        public const string WorkerName = "eager-worker";
-
-        private readonly Lock _lock = new();
-        private int _idle = idleWorkers;
-
-        public string Worker => WorkerName;
-
-        public List<Guid> Reserved { get; } = [];
-
-        public List<TaskRecord> Started { get; } = [];
-
-        public List<Guid> Released { get; } = [];
-
-        public void Free(int workers)
-        {
-            lock (_lock)
-            {
-                _idle += workers;
-            }
-        }
-
-        public bool TryReserve(in DispatchItem item)
-        {
-            lock (_lock)
-            {
-                if (_idle == 0)
-                {
-                    return false;
-                }
-                _idle--;
-                Reserved.Add(item.Id);
-                return true;
-            }
-        }
-
-        public void Start(in DispatchItem item, TaskRecord task)
-        {
-            lock (_lock)
-            {
-                Started.Add(task);
-            }
-        }
-
-        public void Release(in DispatchItem item)
-        {
-            lock (_lock)
-            {
-                _idle++;
-                Released.Add(item.Id);
-            }
         }
     }
 }

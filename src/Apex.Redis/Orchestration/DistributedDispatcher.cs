@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Apex.Agents.Approvals;
 using Apex.Core.Approvals;
 using Apex.Core.Events;
@@ -22,6 +23,13 @@ namespace Apex.Redis.Orchestration;
 /// attempt + 1, the fencing token; several servers claim safely at once), writes their leases and messages. Keeps at
 /// most <see cref="DistributedOptions.MaxInFlight"/> in the stream so priority is decided by the store, not by a
 /// FIFO backlog. <see cref="Dispatch"/> only wakes it: the store already holds what is ready.
+/// <para>
+/// As <see cref="IEagerStarts"/> it also takes tasks the store claimed for it in the write that made them ready (a DAG
+/// dependent, in its last dependency's completion): room in the stream is reserved for each while that write runs,
+/// and once it commits the task is sent like a claimed one. It reserves only while the stream has room and its last
+/// claim round took every ready task (so tasks made ready since wait one round at most, and none waits for room that an
+/// eager start takes), and never for tenants with concurrency caps (counted by the claim round alone).
+/// </para>
 /// </summary>
 public sealed partial class DistributedDispatcher(
     IApexStore store,
@@ -31,10 +39,17 @@ public sealed partial class DistributedDispatcher(
     TenantDirectory tenants,
     IOptions<DistributedOptions> options,
     TimeProvider timeProvider,
-    ILogger<DistributedDispatcher> logger) : BackgroundService, ITaskDispatcher
+    ILogger<DistributedDispatcher> logger) : BackgroundService, ITaskDispatcher, IEagerStarts
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Channel<TaskRecord> _started = Channel.CreateUnbounded<TaskRecord>(new UnboundedChannelOptions { SingleReader = true });
     private long _backlog;
+    private long _reserved;
+
+    // Whether the last claim round took everything ready (fewer than it asked for): then whatever became ready since
+    // waits for one round at most, and an eager start does not take anybody's place in the stream. False while the
+    // stream is full or the last round took all it could: ready tasks wait for room, so room goes by priority.
+    private volatile bool _drained;
 
     /// <inheritdoc />
     public string Backend => "redis-streams";
@@ -73,7 +88,79 @@ public sealed partial class DistributedDispatcher(
     }
 
     /// <inheritdoc />
+    string IEagerStarts.Worker => ServerId;
+
+    /// <summary>
+    /// Reserves room in the work stream for <paramref name="item"/> when it may start at once: it is not delayed, the
+    /// last claim round took every ready task, no tenant has a concurrency cap, and the stream is under
+    /// <see cref="DistributedOptions.MaxInFlight"/> with the other reservations counted.
+    /// </summary>
+    public bool TryReserve(in DispatchItem item)
+    {
+        if (item.RunAt is not null || !_drained || !tenants.Caps().IsUnlimited)
+        {
+            return false;
+        }
+        if (Interlocked.Increment(ref _reserved) + Interlocked.Read(ref _backlog) > options.Value.MaxInFlight)
+        {
+            Interlocked.Decrement(ref _reserved);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Sends <paramref name="task"/>, claimed for this server by a committed write, to the work stream.</summary>
+    public void Start(in DispatchItem item, TaskRecord task)
+    {
+        Interlocked.Increment(ref _backlog);
+        Interlocked.Decrement(ref _reserved);
+        _started.Writer.TryWrite(task);
+    }
+
+    /// <inheritdoc />
+    public void Release(in DispatchItem item) => Interlocked.Decrement(ref _reserved);
+
+    /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sender = SendStartedAsync(stoppingToken);
+        await DispatchLoopAsync(stoppingToken);
+        await sender;
+    }
+
+    /// <summary>Sends the tasks started by the store's writes, as they come, all that wait at a time together.</summary>
+    private async Task SendStartedAsync(CancellationToken stoppingToken)
+    {
+        var reader = _started.Reader;
+        var batch = new List<TaskRecord>();
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < options.Value.DispatchBatch && reader.TryRead(out var task))
+                {
+                    batch.Add(task);
+                }
+                try
+                {
+                    // Counted in the backlog already, when started.
+                    await SendAsync(batch, countSent: false, stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Claimed, never sent: without a lease the sweeper re-queues them after the dispatch grace.
+                    LogStartedSendFailed(e, batch.Count);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: what was not sent is re-queued by a sweeper.
+        }
+    }
+
+    private async Task DispatchLoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -102,16 +189,28 @@ public sealed partial class DistributedDispatcher(
     {
         var depth = await redis.QueueDepthAsync(cancellationToken);
         Interlocked.Exchange(ref _backlog, depth.Work);
-        var budget = (int)Math.Min(options.Value.DispatchBatch, options.Value.MaxInFlight - depth.Work);
+        var budget = (int)Math.Min(options.Value.DispatchBatch, options.Value.MaxInFlight - depth.Work - Interlocked.Read(ref _reserved));
         if (budget <= 0)
         {
+            _drained = false;
             return 0;
         }
         var claimed = await store.ClaimNextAsync(budget, ServerId, tenants.Caps(), cancellationToken);
+        _drained = claimed.Count < budget;
         if (claimed.Count == 0)
         {
             return 0;
         }
+        await SendAsync(claimed, countSent: true, cancellationToken);
+        return claimed.Count;
+    }
+
+    /// <summary>
+    /// Sends tasks claimed for this server to the work stream, with their approvals and DAG budgets; a task a run
+    /// policy holds goes to awaiting approval instead.
+    /// </summary>
+    private async Task SendAsync(IReadOnlyList<TaskRecord> claimed, bool countSent, CancellationToken cancellationToken)
+    {
         var now = timeProvider.GetUtcNow();
         // Without policies no approval exists, so the common case asks the store nothing more.
         var grants = approvals.IsEmpty ? [] : await store.ListGrantsAsync([.. claimed.Select(t => t.Id)], cancellationToken);
@@ -152,7 +251,7 @@ public sealed partial class DistributedDispatcher(
         }
         if (messages.Count == 0)
         {
-            return claimed.Count;
+            return;
         }
         try
         {
@@ -162,8 +261,10 @@ public sealed partial class DistributedDispatcher(
         {
             spans?.ForEach(TaskTracing.StopDetached);
         }
-        Interlocked.Add(ref _backlog, messages.Count);
-        return claimed.Count;
+        if (countSent)
+        {
+            Interlocked.Add(ref _backlog, messages.Count);
+        }
     }
 
     /// <summary>The limits and spending of the DAGs with limits among <paramref name="tasks"/>: workers reserve from them.</summary>
@@ -230,6 +331,9 @@ public sealed partial class DistributedDispatcher(
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Dispatch round failed; retrying")]
     private partial void LogRoundFailed(Exception exception);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Sending {Count} task(s) started by the store failed; the lease sweeper re-queues them")]
+    private partial void LogStartedSendFailed(Exception exception, int count);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Publishing a cancel failed; the task's late result will be ignored")]
     private partial void LogCancelFailed(Exception exception);
