@@ -31,18 +31,27 @@ public sealed partial class PostgresApexStore
                 var ids = JsonSerializer.Deserialize(replay, PostgresJsonContext.Default.GuidArray) ?? [];
                 return new SubmitOutcome(ids, Created: false, Dispatch: [], Tasks: []);
             }
-            foreach (var task in tasks)
-            {
-                ctx.DeferInsert(task, dagId: null, position: null, key: null, TaskState.Queued);
-                AppendCreated(ctx, task, dagId: null, key: null, TaskState.Queued, dependsOn: null);
-            }
-            var dispatch = new DispatchItem[tasks.Count];
+            var ready = new DispatchItem[tasks.Count];
             var records = new TaskRecord[tasks.Count];
             for (var i = 0; i < tasks.Count; i++)
             {
                 var task = tasks[i];
-                dispatch[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
+                ready[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
                 records[i] = task.ToQueuedRecord(ctx.NowOffset);
+            }
+            // Claimed in the insert for the dispatcher when it has room (eager start): one row version for both events.
+            var dispatch = EagerStartPlan.Reserve(ctx.Starts, ready, records, ctx.NowOffset, ctx.Started);
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                var task = tasks[i];
+                var startedBy = records[i].Status == TaskState.Running ? ctx.Starts!.Worker : null;
+                ctx.DeferInsert(task, dagId: null, position: null, key: null, TaskState.Queued, startedBy);
+                AppendCreated(ctx, task, dagId: null, key: null, TaskState.Queued, dependsOn: null);
+                if (startedBy is not null)
+                {
+                    ctx.Append(task.TenantId, EventTypes.Task, task.Id, 2, EventTypes.TaskStarted, new TaskStartedData(1, startedBy),
+                        CoreJsonContext.Default.TaskStartedData, null);
+                }
             }
             return new SubmitOutcome(created, Created: true, dispatch, records);
         }, cancellationToken);

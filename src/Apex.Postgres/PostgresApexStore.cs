@@ -64,9 +64,9 @@ public sealed partial class PostgresApexStore(
     }
 
     /// <summary>
-    /// From now on, a completion that makes a DAG's dependents ready claims them for <paramref name="starts"/> (the
-    /// distributed dispatcher) in its own group commit, as far as it reserves room for them; the others are queued.
-    /// Submissions, approvals and retries still queue their tasks for the dispatcher's claim.
+    /// From now on, a submission of standalone tasks, and a completion that makes a DAG's dependents ready, claim them for
+    /// <paramref name="starts"/> (the distributed dispatcher) in their own group commit, as far as it reserves room for
+    /// them; the others are queued. DAG roots, approvals and retries still queue their tasks for the dispatcher's claim.
     /// </summary>
     public void UseEagerStarts(IEagerStarts starts)
     {

@@ -6,20 +6,25 @@ namespace Apex.Postgres;
 /// <summary>New task rows gathered column by column, inserted with one multi-row statement.</summary>
 internal sealed class TaskInsertBuffer
 {
-    /// <summary>All the rows in one statement: one array per column, unnested.</summary>
+    /// <summary>
+    /// All the rows in one statement: one array per column, unnested. A row with a <c>worker</c> is inserted already
+    /// claimed by it (running, attempt 1, version 2: an eager start, see <see cref="IEagerStarts"/>).
+    /// </summary>
     public const string Sql = """
         INSERT INTO tasks (id, tenant_id, dag_id, dag_position, key, name, instruction, agent, status, priority, attempt, max_attempts,
             token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, created_at, version, output_schema,
-            traceparent, tracestate)
-        SELECT u.id, u.tenant_id, u.dag_id, u.dag_position, u.key, u.name, u.instruction, u.agent, u.status, u.priority, 0, u.max_attempts,
-            u.token_limit, u.cost_limit, u.time_limit_seconds, u.api_call_limit, u.metadata::jsonb, @at, 1, u.output_schema,
-            u.traceparent, u.tracestate
+            traceparent, tracestate, started_at, worker)
+        SELECT u.id, u.tenant_id, u.dag_id, u.dag_position, u.key, u.name, u.instruction, u.agent,
+            CASE WHEN u.worker IS NULL THEN u.status ELSE 'running' END, u.priority, CASE WHEN u.worker IS NULL THEN 0 ELSE 1 END,
+            u.max_attempts, u.token_limit, u.cost_limit, u.time_limit_seconds, u.api_call_limit, u.metadata::jsonb, @at,
+            CASE WHEN u.worker IS NULL THEN 1 ELSE 2 END, u.output_schema, u.traceparent, u.tracestate,
+            CASE WHEN u.worker IS NULL THEN NULL ELSE @at END, u.worker
         FROM unnest(@id::uuid[], @tenant_id::text[], @dag_id::uuid[], @dag_position::integer[], @key::text[], @name::text[],
             @instruction::text[], @agent::text[], @status::text[], @priority::integer[], @max_attempts::integer[],
             @token_limit::bigint[], @cost_limit::numeric[], @time_limit_seconds::integer[], @api_call_limit::integer[], @metadata::text[],
-            @output_schema::text[], @traceparent::text[], @tracestate::text[])
+            @output_schema::text[], @traceparent::text[], @tracestate::text[], @worker::text[])
             AS u (id, tenant_id, dag_id, dag_position, key, name, instruction, agent, status, priority, max_attempts,
-            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, output_schema, traceparent, tracestate)
+            token_limit, cost_limit, time_limit_seconds, api_call_limit, metadata, output_schema, traceparent, tracestate, worker)
         """;
 
     private readonly List<Guid> _ids = [];
@@ -41,10 +46,12 @@ internal sealed class TaskInsertBuffer
     private readonly List<string?> _outputSchemas = [];
     private readonly List<string?> _traceParents = [];
     private readonly List<string?> _traceStates = [];
+    private readonly List<string?> _workers = [];
 
     public int Count => _ids.Count;
 
-    public void Add(NewTask task, Guid? dagId, int? position, string? key, TaskState status)
+    /// <summary>Adds a row in <paramref name="status"/>, or claimed by <paramref name="startedBy"/> when given.</summary>
+    public void Add(NewTask task, Guid? dagId, int? position, string? key, TaskState status, string? startedBy = null)
     {
         _ids.Add(task.Id);
         _tenants.Add(task.TenantId);
@@ -65,6 +72,7 @@ internal sealed class TaskInsertBuffer
         _outputSchemas.Add(task.OutputSchema);
         _traceParents.Add(task.TraceParent);
         _traceStates.Add(task.TraceState);
+        _workers.Add(startedBy);
     }
 
     public (string Name, object? Value)[] Parameters(DateTimeOffset at) =>
@@ -75,7 +83,7 @@ internal sealed class TaskInsertBuffer
         ("token_limit", _tokenLimits.ToArray()), ("cost_limit", _costLimits.ToArray()), ("time_limit_seconds", _timeLimits.ToArray()),
         ("api_call_limit", _callLimits.ToArray()), ("metadata", _metadata.ToArray()),
         ("output_schema", _outputSchemas.ToArray()),
-        ("traceparent", _traceParents.ToArray()), ("tracestate", _traceStates.ToArray()), ("at", at),
+        ("traceparent", _traceParents.ToArray()), ("tracestate", _traceStates.ToArray()), ("worker", _workers.ToArray()), ("at", at),
     ];
 
     public void Clear()
@@ -99,5 +107,6 @@ internal sealed class TaskInsertBuffer
         _outputSchemas.Clear();
         _traceParents.Clear();
         _traceStates.Clear();
+        _workers.Clear();
     }
 }

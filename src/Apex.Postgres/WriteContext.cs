@@ -135,8 +135,8 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
         where T : class => (await ListAsync(sql, read, parameters)).FirstOrDefault();
 
     /// <summary>Buffers a new task row; it is inserted with the others before anything reads the table.</summary>
-    public void DeferInsert(NewTask task, Guid? dagId, int? position, string? key, TaskState status) =>
-        _inserts.Add(task, dagId, position, key, status);
+    public void DeferInsert(NewTask task, Guid? dagId, int? position, string? key, TaskState status, string? startedBy = null) =>
+        _inserts.Add(task, dagId, position, key, status, startedBy);
 
     /// <summary>Buffers the end of a task this group holds locked at <paramref name="task"/>'s status and attempt.</summary>
     public async Task DeferEndAsync(TaskRecord task, TaskState state, string? output, TaskError? error, UsageDelta usage)

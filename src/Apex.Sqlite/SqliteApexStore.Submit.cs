@@ -38,7 +38,7 @@ public sealed partial class SqliteApexStore
                 ready[i] = new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent));
                 records[i] = task.ToQueuedRecord(ctx.NowOffset);
             }
-            var dispatch = ReserveEagerly(ctx, ready, records);
+            var dispatch = EagerStartPlan.Reserve(ctx.Starts, ready, records, ctx.NowOffset, ctx.Started);
             for (var i = 0; i < tasks.Count; i++)
             {
                 InsertTask(ctx, tasks[i], dagId: null, key: null, TaskState.Queued, dependsOn: null,
@@ -100,7 +100,7 @@ public sealed partial class SqliteApexStore
             return ready;
         }
         List<DispatchItem>? rest = null;
-        foreach (var i in PriorityOrder(ready))
+        foreach (var i in EagerStartPlan.PriorityOrder(ready))
         {
             if (rest is null && TryStartEagerly(ctx, ready[i]))
             {
@@ -111,43 +111,10 @@ public sealed partial class SqliteApexStore
         return rest ?? [];
     }
 
-    /// <summary>Indexes of <paramref name="ready"/>, highest priority first, in submission order within a priority.</summary>
-    private static IEnumerable<int> PriorityOrder(IReadOnlyList<DispatchItem> ready)
-    {
-        var order = Enumerable.Range(0, ready.Count);
-        return ready.Any(item => item.Priority != ready[0].Priority) ? order.OrderByDescending(i => ready[i].Priority) : order;
-    }
-
-    /// <summary>
-    /// Reserves idle workers of this process for new standalone tasks, highest priority first, before they are inserted:
-    /// a reserved task is inserted already claimed (<see cref="InsertTask"/>), with no claim statement after it.
-    /// Its record becomes the claimed one, and its reservation is in <see cref="WriteContext.Started"/> from the start,
-    /// so a failed insert gives it back with the rest of the write. Returns the tasks left for the engine to dispatch.
-    /// </summary>
-    private static IReadOnlyList<DispatchItem> ReserveEagerly(WriteContext ctx, DispatchItem[] ready, TaskRecord[] records)
-    {
-        if (ctx.Starts is not { } starts)
-        {
-            return ready;
-        }
-        List<DispatchItem>? rest = null;
-        foreach (var i in PriorityOrder(ready))
-        {
-            if (rest is null && starts.TryReserve(ready[i]))
-            {
-                records[i] = records[i] with { Status = TaskState.Running, Attempt = 1, StartedAt = ctx.NowOffset, Version = 2 };
-                ctx.Started.Add((ready[i], records[i]));
-                continue;
-            }
-            (rest ??= []).Add(ready[i]); // once one waits, the rest wait behind it: the queue keeps their order
-        }
-        return rest ?? [];
-    }
-
     /// <summary>
     /// Inserts a new task in <paramref name="status"/> with its <c>task_created</c>; with <paramref name="startedBy"/>, it is
     /// inserted already claimed by that worker (a queued standalone task whose reserved worker starts it,
-    /// <see cref="ReserveEagerly"/>), and its <c>task_started</c> follows: one row for both events.
+    /// <see cref="EagerStartPlan.Reserve"/>), and its <c>task_started</c> follows: one row for both events.
     /// </summary>
     private static void InsertTask(WriteContext ctx, NewTask task, Guid? dagId, string? key, TaskState status, IReadOnlyList<string>? dependsOn,
         string? startedBy = null)

@@ -29,6 +29,7 @@ public sealed partial class PostgresStoreTests
         try
         {
             await Assert.ThrowsAnyAsync<Exception>(() => CompleteAsync(rows["a"].Id, 1));
+            await starts.SettledAsync();
         }
         finally
         {
@@ -42,6 +43,7 @@ public sealed partial class PostgresStoreTests
         Assert.Equal(TaskState.Pending, (await RowAsync(rows["b"].Id)).Status);
 
         await CompleteAsync(rows["a"].Id, 1);
+        await starts.SettledAsync();
 
         Assert.Equal(rows["b"].Id, Assert.Single(starts.Started).Id);
         Assert.Equal(TaskState.Running, (await RowAsync(rows["b"].Id)).Status);

@@ -8,9 +8,10 @@ using Xunit;
 namespace Apex.Store.Tests;
 
 /// <summary>
-/// Eager starts (<see cref="IEagerStarts"/>): a completion that makes a DAG's dependent ready claims it, in the same
-/// commit, for a taker that reserved room for it, and hands it over only once committed; without room the dependent
-/// is queued and dispatched as before. Embedded the taker is an idle worker, distributed the dispatcher.
+/// Eager starts (<see cref="IEagerStarts"/>): a standalone submission, or a completion that makes a DAG's dependent
+/// ready, claims the task in the same commit for a taker that reserved room for it, and hands it over only once
+/// committed; without room the task is queued and dispatched as before. Embedded the taker is an idle worker,
+/// distributed the dispatcher.
 /// </summary>
 public abstract partial class StoreConformanceTests
 {
@@ -35,6 +36,98 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task Submit_WithAnIdleWorker_ClaimsTheTaskInTheSameWrite()
+    {
+        var starts = UseEagerStarts(idle: 1);
+        var spec = Spec();
+
+        var outcome = await Store.SubmitTasksAsync([spec], null, Ct);
+        await starts.SettledAsync();
+
+        Assert.Empty(outcome.Dispatch);
+        Assert.Equal((TaskState.Running, 1), (outcome.Tasks[0].Status, outcome.Tasks[0].Attempt));
+        var started = Assert.Single(starts.Started);
+        Assert.Equal(spec.Id, started.Id);
+        var row = await RowAsync(spec.Id);
+        Assert.Equal((TaskState.Running, 1), (row.Status, row.Attempt));
+        var events = await EventsAsync(spec.Id);
+        Assert.Equal([EventTypes.TaskCreated, EventTypes.TaskStarted], Types(events));
+        Assert.Equal(RecordingStarts.WorkerName, Data(events[1], CoreJsonContext.Default.TaskStartedData).Worker);
+        AssertFoldsToRow(row, events);
+    }
+
+    [Fact]
+    public async Task SubmitBatch_WithFewerIdleWorkersThanTasks_StartsTheHighestPriorityFirst_AndDispatchesTheRest()
+    {
+        var starts = UseEagerStarts(idle: 2);
+        var low = Spec(priority: 0);
+        var high = Spec(priority: 5);
+        var middle = Spec(priority: 1);
+
+        var outcome = await Store.SubmitTasksAsync([low, high, middle], null, Ct);
+        await starts.SettledAsync();
+
+        Assert.Equal([high.Id, middle.Id], starts.Started.Select(t => t.Id));
+        Assert.Equal([low.Id], outcome.Dispatch.Select(d => d.Id));
+        Assert.Equal([TaskState.Queued, TaskState.Running, TaskState.Running], outcome.Tasks.Select(t => t.Status));
+        Assert.Equal(TaskState.Queued, (await RowAsync(low.Id)).Status);
+    }
+
+    [Fact]
+    public async Task Submit_WithoutAnIdleWorker_DispatchesAsBefore()
+    {
+        var starts = UseEagerStarts(idle: 0);
+        var spec = Spec();
+
+        var outcome = await Store.SubmitTasksAsync([spec], null, Ct);
+        await starts.SettledAsync();
+
+        Assert.Equal([spec.Id], outcome.Dispatch.Select(d => d.Id));
+        Assert.Empty(starts.Started);
+        Assert.Equal(TaskState.Queued, (await RowAsync(spec.Id)).Status);
+    }
+
+    [Fact]
+    public async Task WritesRefusedInTheSameBatch_GiveTheirReservationsBack_AndOnlyCommittedClaimsStart()
+    {
+        var starts = UseEagerStarts(idle: 1_000);
+        var good = Enumerable.Range(0, 200).Select(_ => Spec()).ToArray();
+        var duplicated = Enumerable.Range(0, 10).Select(_ => Spec()).ToArray();
+
+        // Started together, so the writer finds them waiting and commits them in shared groups: a submission that repeats
+        // a task id fails its group as a whole (every claim in it) before the group's writes run again apart.
+        var calls = new List<Task>();
+        for (var i = 0; i < good.Length; i++)
+        {
+            calls.Add(Store.SubmitTasksAsync([good[i]], null, Ct));
+            if (i % 20 == 0)
+            {
+                var d = duplicated[i / 20];
+                calls.Add(Store.SubmitTasksAsync([d, d], null, Ct));
+            }
+        }
+        foreach (var call in calls)
+        {
+            try
+            {
+                await call;
+            }
+            catch (Exception)
+            {
+            }
+        }
+        await starts.SettledAsync();
+
+        Assert.Equal(good.Select(t => t.Id).Order(), starts.Started.Select(t => t.Id).Order());
+        Assert.Equal(starts.Reserved.Count, starts.Started.Count + starts.Released.Count);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{starts.Released.Count} reservation(s) given back by failed groups.");
+        foreach (var task in good)
+        {
+            Assert.Equal(TaskState.Running, (await RowAsync(task.Id)).Status);
+        }
+    }
+
+    [Fact]
     public async Task CompletingADependency_StartsTheDependentInTheSameCommit()
     {
         var dag = Dag(FailurePolicy.FailFast, Node("a", "First."), Node("b", "Then {{tasks.a.output}}.", "a"));
@@ -43,6 +136,7 @@ public abstract partial class StoreConformanceTests
         var before = Bus.Published.Count;
 
         var outcome = await CompleteAsync(rows["a"].Id, 1, output: "done");
+        await starts.SettledAsync();
 
         Assert.Empty(outcome.Dispatch);
         var b = Assert.Single(starts.Started);
@@ -66,9 +160,11 @@ public abstract partial class StoreConformanceTests
         var starts = UseEagerStarts(idle: 5);
 
         await CompleteAsync(rows["a1"].Id, 1, output: "x");
+        await starts.SettledAsync();
         Assert.Empty(starts.Reserved);
         Assert.Equal(TaskState.Pending, (await RowAsync(rows["b"].Id)).Status);
         await CompleteAsync(rows["a2"].Id, 1, output: "y");
+        await starts.SettledAsync();
 
         var b = Assert.Single(starts.Started);
         Assert.Equal((rows["b"].Id, "Join x and y.", TaskState.Running), (b.Id, b.Instruction, b.Status));
@@ -84,6 +180,7 @@ public abstract partial class StoreConformanceTests
         var starts = UseEagerStarts(idle: 2);
 
         var outcome = await CompleteAsync(rows["a"].Id, 1, output: "the plan");
+        await starts.SettledAsync();
 
         Assert.Equal(2, starts.Started.Count);
         var queued = Assert.Single(outcome.Dispatch);
@@ -106,6 +203,7 @@ public abstract partial class StoreConformanceTests
         var starts = UseEagerStarts(idle: 0);
 
         var outcome = await CompleteAsync(rows["a"].Id, 1);
+        await starts.SettledAsync();
 
         Assert.Equal([rows["b"].Id], outcome.Dispatch.Select(d => d.Id));
         Assert.Empty(starts.Started);
@@ -140,6 +238,7 @@ public abstract partial class StoreConformanceTests
             }
         }
         var outcomes = await Task.WhenAll(completions);
+        await starts.SettledAsync();
         foreach (var call in broken)
         {
             await Assert.ThrowsAnyAsync<Exception>(() => call);
@@ -176,6 +275,27 @@ public abstract partial class StoreConformanceTests
         public List<TaskRecord> Started { get; } = [];
 
         public List<Guid> Released { get; } = [];
+
+        /// <summary>
+        /// Waits until every reservation was started or given back: a store hands claimed tasks over just after it
+        /// answers its callers.
+        /// </summary>
+        public async Task SettledAsync()
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (true)
+            {
+                lock (_lock)
+                {
+                    if (Reserved.Count == Started.Count + Released.Count)
+                    {
+                        return;
+                    }
+                }
+                Assert.True(DateTime.UtcNow < deadline, "A reservation was neither started nor given back within 10 s.");
+                await Task.Delay(5);
+            }
+        }
 
         public bool TryReserve(in DispatchItem item)
         {

@@ -37,3 +37,42 @@ public interface IEagerStartStore
     /// <summary>From now on, writes that make tasks ready offer them to <paramref name="starts"/> first.</summary>
     void UseEagerStarts(IEagerStarts starts);
 }
+
+/// <summary>What both stores do with new standalone tasks when eager starts are on (see <see cref="IEagerStarts"/>).</summary>
+public static class EagerStartPlan
+{
+    /// <summary>
+    /// Reserves takers for new standalone tasks, highest priority first, before they are inserted: a reserved task is
+    /// inserted already claimed, with no claim statement after it. Its record becomes the claimed one (attempt 1,
+    /// started at <paramref name="now"/>, version 2) and its reservation goes to <paramref name="started"/> at once, so a
+    /// failed insert gives it back with the rest of the write. Once one task finds no taker, the rest wait behind it.
+    /// Returns the tasks left to dispatch.
+    /// </summary>
+    public static IReadOnlyList<DispatchItem> Reserve(IEagerStarts? starts, DispatchItem[] ready, TaskRecord[] records, DateTimeOffset now,
+        List<(DispatchItem Item, TaskRecord Task)> started)
+    {
+        if (starts is null)
+        {
+            return ready;
+        }
+        List<DispatchItem>? rest = null;
+        foreach (var i in PriorityOrder(ready))
+        {
+            if (rest is null && starts.TryReserve(ready[i]))
+            {
+                records[i] = records[i] with { Status = Contracts.Tasks.TaskState.Running, Attempt = 1, StartedAt = now, Version = 2 };
+                started.Add((ready[i], records[i]));
+                continue;
+            }
+            (rest ??= []).Add(ready[i]); // the queue keeps their order
+        }
+        return rest ?? [];
+    }
+
+    /// <summary>Indexes of <paramref name="ready"/>, highest priority first, in submission order within a priority.</summary>
+    public static IEnumerable<int> PriorityOrder(IReadOnlyList<DispatchItem> ready)
+    {
+        var order = Enumerable.Range(0, ready.Count);
+        return ready.Any(item => item.Priority != ready[0].Priority) ? order.OrderByDescending(i => ready[i].Priority) : order;
+    }
+}
