@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Errors;
 using Apex.Core.Events;
@@ -9,9 +10,10 @@ namespace Apex.Postgres;
 
 public sealed partial class PostgresApexStore
 {
+    /// <summary>A new DAG: pending at version 1, or running at version 2 when its roots started in the same commit.</summary>
     private const string InsertDagSql = """
         INSERT INTO dags (id, tenant_id, name, status, failure_policy, task_count, tasks_done, limits, metadata, created_at, finished_at, version)
-        VALUES (@id, @tenant, @name, 'pending', @policy, @count, 0, @limits::jsonb, @metadata::jsonb, @at, NULL, 1)
+        VALUES (@id, @tenant, @name, @status, @policy, @count, 0, @limits::jsonb, @metadata::jsonb, @at, NULL, @version)
         """;
 
     private const string InsertEdgesSql = """
@@ -65,34 +67,47 @@ public sealed partial class PostgresApexStore
                 return new DagSubmitOutcome(Guid.Parse(replay), Created: false, Dispatch: []);
             }
             var plan = dag.Plan;
+            // The roots may start in this very commit (eager start), highest priority first; the DAG starts with them.
+            var roots = plan.Nodes.Where(n => n.Dependencies.Count == 0).ToList();
+            var ready = roots.Select(n => dag.Tasks[n.Index]).Select(t => new DispatchItem(t.Id, t.Priority, 0, DispatchItem.Lane(t.TenantId, t.Agent))).ToArray();
+            var records = roots.Select(n => dag.Tasks[n.Index].ToQueuedRecord(ctx.NowOffset) with { DagId = dag.Id, Key = n.Key }).ToArray();
+            var dispatch = EagerStartPlan.Reserve(ctx.Starts, ready, records, ctx.NowOffset, ctx.Started);
+            var startedBy = dispatch.Count == ready.Length ? null : ctx.Starts!.Worker;
+            var started = records.Where(r => r.Status == TaskState.Running).Select(r => r.Id).ToHashSet();
             ctx.Append(dag.TenantId, EventTypes.Dag, dag.Id, 1, EventTypes.DagCreated, new DagEventData(), CoreJsonContext.Default.DagEventData, dag.Id);
 
             var rows = new TaskInsertBuffer();
             var from = new List<Guid>(plan.EdgeCount);
             var to = new List<Guid>(plan.EdgeCount);
-            var dispatch = new List<DispatchItem>();
             foreach (var node in plan.Nodes)
             {
                 var task = dag.Tasks[node.Index];
                 var status = node.Dependencies.Count == 0 ? TaskState.Queued : TaskState.Pending;
-                rows.Add(task, dag.Id, node.Index, node.Key, status);
+                var starts = started.Contains(task.Id);
+                rows.Add(task, dag.Id, node.Index, node.Key, status, starts ? startedBy : null);
                 AppendCreated(ctx, task, dag.Id, node.Key, status, [.. node.Dependencies.Select(d => plan.Nodes[d].Key)]);
+                if (starts)
+                {
+                    ctx.Append(task.TenantId, EventTypes.Task, task.Id, 2, EventTypes.TaskStarted, new TaskStartedData(1, startedBy!),
+                        CoreJsonContext.Default.TaskStartedData, dag.Id);
+                }
                 foreach (var dependency in node.Dependencies)
                 {
                     from.Add(dag.Tasks[dependency].Id);
                     to.Add(task.Id);
                 }
-                if (status == TaskState.Queued)
-                {
-                    dispatch.Add(new DispatchItem(task.Id, task.Priority, 0, DispatchItem.Lane(task.TenantId, task.Agent)));
-                }
+            }
+            if (startedBy is not null)
+            {
+                ctx.Append(dag.TenantId, EventTypes.Dag, dag.Id, 2, EventTypes.DagStarted, new DagEventData(), CoreJsonContext.Default.DagEventData, dag.Id);
             }
             await ctx.ExecuteBatchAsync(
                 (InsertDagSql, [
                     ("id", dag.Id), ("tenant", dag.TenantId), ("name", plan.Name), ("policy", plan.FailurePolicy.Name()),
                     ("count", plan.Nodes.Count),
                     ("limits", plan.Limits is null ? null : JsonSerializer.Serialize(plan.Limits, CoreJsonContext.Default.TaskLimits)),
-                    ("metadata", Rows.Json(plan.Metadata)), ("at", ctx.NowOffset)]),
+                    ("metadata", Rows.Json(plan.Metadata)), ("at", ctx.NowOffset),
+                    ("status", (startedBy is null ? DagState.Pending : DagState.Running).Name()), ("version", startedBy is null ? 1 : 2)]),
                 (TaskInsertBuffer.Sql, rows.Parameters(ctx.NowOffset)),
                 (InsertEdgesSql, [("tenant", dag.TenantId), ("dag", dag.Id), ("from", from.ToArray()), ("to", to.ToArray())]));
             return new DagSubmitOutcome(dag.Id, Created: true, dispatch);

@@ -64,9 +64,9 @@ public sealed partial class PostgresApexStore(
     }
 
     /// <summary>
-    /// From now on, a submission of standalone tasks, and a completion that makes a DAG's dependents ready, claim them for
-    /// <paramref name="starts"/> (the distributed dispatcher) in their own group commit, as far as it reserves room for
-    /// them; the others are queued. DAG roots, approvals and retries still queue their tasks for the dispatcher's claim.
+    /// From now on, a submission (standalone tasks, a DAG's roots) and a completion that makes a DAG's dependents ready
+    /// claim them for <paramref name="starts"/> (the distributed dispatcher) in their own group commit, as far as it
+    /// reserves room for them; the others are queued. Approvals and retries still queue their tasks for its claim.
     /// </summary>
     public void UseEagerStarts(IEagerStarts starts)
     {

@@ -12,7 +12,8 @@ namespace Apex.Postgres;
 /// <summary>
 /// What one write sees inside the group-commit transaction: the connection, the clock, the events it appends.
 /// <para>
-/// A write must throw an <see cref="Apex.Core.Errors.ApexException"/> only before its first data change: the group
+/// A write must throw an <see cref="Apex.Core.Errors.ApexException"/> only before its first data change (and before it
+/// reserves an eager start, which the group hands over once committed, see <see cref="Starts"/>): the group
 /// runs without savepoints (each would be a subtransaction, and more than 64 of them in one transaction slow down
 /// every snapshot on the server), so a domain error must leave nothing to undo.
 /// </para>

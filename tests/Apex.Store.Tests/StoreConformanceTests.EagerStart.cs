@@ -128,6 +128,33 @@ public abstract partial class StoreConformanceTests
     }
 
     [Fact]
+    public async Task SubmitDag_WithRoomForOneRoot_StartsItAndTheDagInTheSameCommit()
+    {
+        var dag = Dag(FailurePolicy.FailFast, Node("a1", "One."), Node("a2", "Two."), Node("b", "Join {{tasks.a1.output}} and {{tasks.a2.output}}.", "a1", "a2"));
+        var starts = UseEagerStarts(idle: 1);
+
+        var outcome = await Store.SubmitDagAsync(dag, null, Ct);
+        await starts.SettledAsync();
+
+        var rows = await DagRowsAsync(dag.Id);
+        var started = Assert.Single(starts.Started);
+        var waiting = Assert.Single(outcome.Dispatch);
+        Assert.Equal(new[] { rows["a1"].Id, rows["a2"].Id }.ToHashSet(), new[] { started.Id, waiting.Id }.ToHashSet());
+        Assert.Equal(await RowAsync(started.Id), started with { Metadata = (await RowAsync(started.Id)).Metadata });
+        Assert.Equal((TaskState.Running, 1), (started.Status, started.Attempt));
+        Assert.Equal(TaskState.Queued, (await RowAsync(waiting.Id)).Status);
+        var record = await DagAsync(dag.Id);
+        Assert.Equal((DagState.Running, 2), (record.Status, record.Version));
+        Assert.Equal([EventTypes.DagCreated, EventTypes.DagStarted], Types(await DagEventsAsync(dag.Id)));
+        AssertFoldsToRow(await RowAsync(started.Id), await EventsAsync(started.Id));
+
+        // The other root is claimed the ordinary way; the DAG, already running, does not start again.
+        await ClaimAsync(waiting.Id);
+        Assert.Equal([EventTypes.DagCreated, EventTypes.DagStarted], Types(await DagEventsAsync(dag.Id)));
+        Assert.Equal(2, (await DagAsync(dag.Id)).Version);
+    }
+
+    [Fact]
     public async Task CompletingADependency_StartsTheDependentInTheSameCommit()
     {
         var dag = Dag(FailurePolicy.FailFast, Node("a", "First."), Node("b", "Then {{tasks.a.output}}.", "a"));

@@ -24,9 +24,9 @@ namespace Apex.Redis.Orchestration;
 /// most <see cref="DistributedOptions.MaxInFlight"/> in the stream so priority is decided by the store, not by a
 /// FIFO backlog. <see cref="Dispatch"/> only wakes it: the store already holds what is ready.
 /// <para>
-/// As <see cref="IEagerStarts"/> it also takes tasks the store claimed for it in the write that made them ready (a DAG
-/// dependent, in its last dependency's completion): room in the stream is reserved for each while that write runs,
-/// and once it commits the task is sent like a claimed one. It reserves only while the stream has room and its last
+/// As <see cref="IEagerStarts"/> it also takes tasks the store claimed for it in the write that made them ready (a new
+/// standalone task, inserted running; a DAG dependent, in its last dependency's completion): room in the stream is
+/// reserved for each while that write runs, and once it commits the task is sent like a claimed one. It reserves only while the stream has room and its last
 /// claim round took every ready task (so tasks made ready since wait one round at most, and none waits for room that an
 /// eager start takes), and never for tenants with concurrency caps (counted by the claim round alone).
 /// </para>
@@ -188,6 +188,7 @@ public sealed partial class DistributedDispatcher(
     private async Task<int> DispatchRoundAsync(CancellationToken cancellationToken)
     {
         var depth = await redis.QueueDepthAsync(cancellationToken);
+        // Started tasks not sent yet are not in the stream's depth: the limit can be passed by one send's worth.
         Interlocked.Exchange(ref _backlog, depth.Work);
         var budget = (int)Math.Min(options.Value.DispatchBatch, options.Value.MaxInFlight - depth.Work - Interlocked.Read(ref _reserved));
         if (budget <= 0)
