@@ -51,8 +51,7 @@ public sealed partial class PostgresApexStore
                 AppendCreated(ctx, task, dagId: null, key: null, TaskState.Queued, dependsOn: null);
                 if (startedBy is not null)
                 {
-                    ctx.Append(task.TenantId, EventTypes.Task, task.Id, 2, EventTypes.TaskStarted, new TaskStartedData(1, startedBy),
-                        CoreJsonContext.Default.TaskStartedData, null);
+                    AppendStarted(ctx, task, dagId: null, startedBy);
                 }
             }
             return new SubmitOutcome(created, Created: true, dispatch, records);
@@ -88,8 +87,7 @@ public sealed partial class PostgresApexStore
                 AppendCreated(ctx, task, dag.Id, node.Key, status, [.. node.Dependencies.Select(d => plan.Nodes[d].Key)]);
                 if (starts)
                 {
-                    ctx.Append(task.TenantId, EventTypes.Task, task.Id, 2, EventTypes.TaskStarted, new TaskStartedData(1, startedBy!),
-                        CoreJsonContext.Default.TaskStartedData, dag.Id);
+                    AppendStarted(ctx, task, dag.Id, startedBy!);
                 }
                 foreach (var dependency in node.Dependencies)
                 {
@@ -115,6 +113,10 @@ public sealed partial class PostgresApexStore
 
     private static void AppendCreated(WriteContext ctx, NewTask task, Guid? dagId, string? key, TaskState status, IReadOnlyList<string>? dependsOn) =>
         ctx.Append(task.TenantId, EventTypes.Task, task.Id, 1, EventTypes.TaskCreated, TaskCreatedData.Of(task, dagId, key, status, dependsOn), CoreJsonContext.Default.TaskCreatedData, dagId);
+
+    /// <summary>The <c>task_started</c> of a task inserted already claimed by <paramref name="worker"/> (attempt 1, version 2).</summary>
+    private static void AppendStarted(WriteContext ctx, NewTask task, Guid? dagId, string worker) =>
+        ctx.Append(task.TenantId, EventTypes.Task, task.Id, 2, EventTypes.TaskStarted, new TaskStartedData(1, worker), CoreJsonContext.Default.TaskStartedData, dagId);
 
     /// <summary>
     /// Records the key with this request's result, or, when the key exists, returns the earlier result (same request)

@@ -184,15 +184,7 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
             if (Starts is { } starts && starts.TryReserve(item))
             {
                 // Claimed in this group for the dispatcher that reserved room for it, which sends it once committed.
-                var started = task with
-                {
-                    Instruction = instruction,
-                    Status = TaskState.Running,
-                    Attempt = task.Attempt + 1,
-                    StartedAt = NowOffset > task.CreatedAt ? NowOffset : task.CreatedAt,
-                    RunAt = null,
-                    Version = task.Version + 2,
-                };
+                var started = EagerStartPlan.Claimed(task with { Instruction = instruction, Version = task.Version + 1 }, NowOffset);
                 _progress.Start(task.Id, instruction, starts.Worker);
                 _locked.Remove(task.Id);
                 Append(task.TenantId, EventTypes.Task, task.Id, started.Version, EventTypes.TaskStarted,

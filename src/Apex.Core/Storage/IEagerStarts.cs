@@ -60,7 +60,7 @@ public static class EagerStartPlan
         {
             if (rest is null && starts.TryReserve(ready[i]))
             {
-                records[i] = records[i] with { Status = Contracts.Tasks.TaskState.Running, Attempt = 1, StartedAt = now, Version = 2 };
+                records[i] = Claimed(records[i], now);
                 started.Add((ready[i], records[i]));
                 continue;
             }
@@ -68,6 +68,19 @@ public static class EagerStartPlan
         }
         return rest ?? [];
     }
+
+    /// <summary>
+    /// <paramref name="task"/> as a claim at <paramref name="now"/> leaves it: running at attempt + 1, one version on,
+    /// started no earlier than it was created.
+    /// </summary>
+    public static TaskRecord Claimed(TaskRecord task, DateTimeOffset now) => task with
+    {
+        Status = Contracts.Tasks.TaskState.Running,
+        Attempt = task.Attempt + 1,
+        StartedAt = now > task.CreatedAt ? now : task.CreatedAt,
+        RunAt = null,
+        Version = task.Version + 1,
+    };
 
     /// <summary>Indexes of <paramref name="ready"/>, highest priority first, in submission order within a priority.</summary>
     public static IEnumerable<int> PriorityOrder(IReadOnlyList<DispatchItem> ready)
