@@ -35,7 +35,10 @@ public sealed class DuplicateDeliveryTests
         await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip(), DistributedCluster.SharedPostgresOrSkip(), ct);
         try
         {
-            var server = await cluster.StartServerAsync(cancellationToken: ct);
+            // The tasks wait claimed in the stream, with no lease, while the workers are frozen and the stream is rewritten:
+            // the cluster's 1 s dispatch grace would re-queue them on a loaded box, and a re-queued attempt's result is
+            // rightly ignored. This test is about duplicate delivery, not the grace.
+            var server = await cluster.StartServerAsync(new Dictionary<string, string> { ["Apex:Distributed:DispatchGrace"] = "00:00:30" }, ct);
             using var client = server.CreateClient();
 
             // The workers start, then freeze (SIGSTOP), so that they all begin on the duplicated stream at once.
