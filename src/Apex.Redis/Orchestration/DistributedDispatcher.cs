@@ -43,8 +43,14 @@ public sealed partial class DistributedDispatcher(
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Channel<TaskRecord> _started = Channel.CreateUnbounded<TaskRecord>(new UnboundedChannelOptions { SingleReader = true });
+    // Room in the work stream, counted as a task moves towards it: reserved by a write that may start it (_reserved),
+    // started by a committed write and not sent yet (_unsent), the budget of the claim running now (_claiming), in the
+    // stream (_backlog, reset from the stream's depth each round: a send that ends while a round reads the depth may be
+    // left out of it until the next round, so eager starts may pass the limit by that send for that long).
     private long _backlog;
     private long _reserved;
+    private long _unsent;
+    private long _claiming;
 
     // Whether the last claim round took everything ready (fewer than it asked for): then whatever became ready since
     // waits for one round at most, and an eager start does not take anybody's place in the stream. False while the
@@ -54,14 +60,23 @@ public sealed partial class DistributedDispatcher(
     /// <inheritdoc />
     public string Backend => "redis-streams";
 
-    /// <summary>Tasks in the work stream not yet finished, as last seen.</summary>
-    public long Backlog => Interlocked.Read(ref _backlog);
+    /// <summary>Tasks in the work stream not yet finished, as last seen, and those started on their way there.</summary>
+    public long Backlog => Interlocked.Read(ref _backlog) + Interlocked.Read(ref _unsent);
 
     /// <summary>This server's name, recorded as the claimer of the tasks it dispatches.</summary>
     public string ServerId { get; } = options.Value.ServerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    /// <inheritdoc />
-    public void Dispatch(IReadOnlyList<DispatchItem> items) => Wake();
+    /// <summary>
+    /// Wakes the claim round for tasks a write left queued. A write whose tasks all started at once (eager start) leaves
+    /// nothing to claim: no round, whose empty claim would still take a group commit of its own.
+    /// </summary>
+    public void Dispatch(IReadOnlyList<DispatchItem> items)
+    {
+        if (items.Count > 0)
+        {
+            Wake();
+        }
+    }
 
     /// <inheritdoc />
     public void Cancel(IReadOnlyList<Guid> taskIds) => _ = CancelAsync(taskIds);
@@ -69,6 +84,19 @@ public sealed partial class DistributedDispatcher(
     /// <summary>Nothing to drop: queued tasks wait in the store only, and the store no longer offers them to a claim.</summary>
     public void Withdraw(IReadOnlyList<Guid> taskIds)
     {
+    }
+
+    /// <summary>
+    /// Asks the dispatch loop to look again after room was freed in the work stream (results applied), if tasks may be
+    /// waiting for it: the last claim round was limited by room, or tenants' caps decide what may be claimed. After a round
+    /// that took every ready task nothing waits: what was queued since woke the loop itself (<see cref="Dispatch"/>).
+    /// </summary>
+    public void WakeIfWaitingForRoom()
+    {
+        if (!_drained || !tenants.Caps().IsUnlimited)
+        {
+            Wake();
+        }
     }
 
     /// <summary>Asks the dispatch loop to look for work now.</summary>
@@ -101,7 +129,8 @@ public sealed partial class DistributedDispatcher(
         {
             return false;
         }
-        if (Interlocked.Increment(ref _reserved) + Interlocked.Read(ref _backlog) > options.Value.MaxInFlight)
+        if (Interlocked.Increment(ref _reserved) + Interlocked.Read(ref _unsent) + Interlocked.Read(ref _claiming) + Interlocked.Read(ref _backlog)
+            > options.Value.MaxInFlight)
         {
             Interlocked.Decrement(ref _reserved);
             return false;
@@ -112,7 +141,7 @@ public sealed partial class DistributedDispatcher(
     /// <summary>Sends <paramref name="task"/>, claimed for this server by a committed write, to the work stream.</summary>
     public void Start(in DispatchItem item, TaskRecord task)
     {
-        Interlocked.Increment(ref _backlog);
+        Interlocked.Increment(ref _unsent);
         Interlocked.Decrement(ref _reserved);
         _started.Writer.TryWrite(task);
     }
@@ -144,13 +173,17 @@ public sealed partial class DistributedDispatcher(
                 }
                 try
                 {
-                    // Counted in the backlog already, when started.
-                    await SendAsync(batch, countSent: false, stoppingToken);
+                    await SendAsync(batch, countSent: true, stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // Claimed, never sent: without a lease the sweeper re-queues them after the dispatch grace.
                     LogStartedSendFailed(e, batch.Count);
+                }
+                finally
+                {
+                    // In the stream's depth (and the backlog) from here on; counted twice for a moment, never missed.
+                    Interlocked.Add(ref _unsent, -batch.Count);
                 }
             }
         }
@@ -187,22 +220,36 @@ public sealed partial class DistributedDispatcher(
 
     private async Task<int> DispatchRoundAsync(CancellationToken cancellationToken)
     {
+        // Read in the order a task moves (reserved, started, sent): one that moves on between two reads is counted
+        // twice for this round, never missed.
+        var reserved = Interlocked.Read(ref _reserved);
+        var unsent = Interlocked.Read(ref _unsent);
         var depth = await redis.QueueDepthAsync(cancellationToken);
-        // Started tasks not sent yet are not in the stream's depth: the limit can be passed by one send's worth.
+        var budget = (int)Math.Min(options.Value.DispatchBatch, options.Value.MaxInFlight - depth.Work - unsent - reserved);
         Interlocked.Exchange(ref _backlog, depth.Work);
-        var budget = (int)Math.Min(options.Value.DispatchBatch, options.Value.MaxInFlight - depth.Work - Interlocked.Read(ref _reserved));
         if (budget <= 0)
         {
             _drained = false;
             return 0;
         }
-        var claimed = await store.ClaimNextAsync(budget, ServerId, tenants.Caps(), cancellationToken);
+        // The whole budget counts while the claim runs, so eager starts meanwhile reserve only the room left beside it.
+        Interlocked.Exchange(ref _claiming, budget);
+        IReadOnlyList<TaskRecord> claimed;
+        try
+        {
+            claimed = await store.ClaimNextAsync(budget, ServerId, tenants.Caps(), cancellationToken);
+            Interlocked.Add(ref _backlog, claimed.Count);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _claiming, 0);
+        }
         _drained = claimed.Count < budget;
         if (claimed.Count == 0)
         {
             return 0;
         }
-        await SendAsync(claimed, countSent: true, cancellationToken);
+        await SendAsync(claimed, countSent: false, cancellationToken);
         return claimed.Count;
     }
 

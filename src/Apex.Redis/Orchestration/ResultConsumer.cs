@@ -119,9 +119,13 @@ public sealed partial class ResultConsumer(
         var applied = await Task.WhenAll(entries.Select(e => ApplyOneAsync(e.Message, cancellationToken)));
         await redis.AckResultsAsync([.. entries.Select(e => e.EntryId)], cancellationToken);
         await redis.DropLeasesAsync([.. entries.Select(e => (e.Message.TaskId, e.Message.Attempt))], cancellationToken);
-        if (applied.Any(a => a))
+        if (entries.Where((e, i) => applied[i] && e.Message.Outcome == ResultOutcome.Released).Any())
         {
-            dispatcher.Wake();
+            dispatcher.Wake(); // queued again, to be claimed
+        }
+        else if (applied.Any(a => a))
+        {
+            dispatcher.WakeIfWaitingForRoom();
         }
     }
 

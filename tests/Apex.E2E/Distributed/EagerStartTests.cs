@@ -64,4 +64,61 @@ public sealed class EagerStartTests
             throw;
         }
     }
+
+    /// <summary>
+    /// <c>Apex:Distributed:MaxInFlight</c> holds with eager start: a batch of many more tasks than the limit starts as
+    /// many as fit in its own commit, the rest wait queued and are claimed as results free room, and the work stream
+    /// (entries stay until their task ends) never holds more than the limit. Every task runs once.
+    /// </summary>
+    [Fact]
+    public async Task Batch_LargerThanMaxInFlight_StreamNeverHoldsMore_AndEveryTaskRunsOnce()
+    {
+        const int maxInFlight = 4;
+        const int tasks = 60;
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await DistributedCluster.CreateAsync(DistributedCluster.SharedRedisOrSkip(), DistributedCluster.SharedPostgresOrSkip(), ct);
+        try
+        {
+            var server = await cluster.StartServerAsync(new Dictionary<string, string> { ["Apex:Distributed:MaxInFlight"] = $"{maxInFlight}" }, ct);
+            // More slots than the limit: the stream, not the worker, bounds what is in flight.
+            await cluster.StartWorkerAsync("worker-1", 2 * maxInFlight, new Dictionary<string, string> { ["Apex:Simulated:LatencyMs"] = "20" }, ct);
+            using var client = server.CreateClient();
+            StackExchange.Redis.RedisKey work = $"{cluster.Prefix}:work";
+            using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var samples = new List<long>();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    samples.Add(await cluster.Db.StreamLengthAsync(work));
+                    await Task.Delay(2, CancellationToken.None);
+                }
+            }, CancellationToken.None);
+
+            var ids = await TaskAudit.SubmitBatchAsync(client, [.. Enumerable.Range(0, tasks).Select(i => TaskRequest($"Limited task {i}."))], ct);
+            await TaskAudit.WaitAllFinishedAsync(client, ids, TimeSpan.FromSeconds(60), ct);
+            await sampling.CancelAsync();
+            await sampler;
+
+            var audited = await TaskAudit.LoadAsync(client, ids, ct);
+            Assert.All(audited, task =>
+            {
+                Assert.Equal((TaskState.Succeeded, 1), (task.Task.Status, task.Task.Attempt));
+                Assert.Single(task.OfType(EventTypes.TaskStarted));
+                TaskAudit.AssertOneTerminalEvent(task);
+                TaskAudit.AssertFoldReproducesRow(task);
+            });
+            var inSubmission = audited.Count(t => t.OfType(EventTypes.TaskStarted).Single().CreatedAt == t.OfType(EventTypes.TaskCreated).Single().CreatedAt);
+            Report.Line($"{tasks} tasks through a work stream of {maxInFlight}: {inSubmission} started in the submission's commit; " +
+                $"stream length sampled {samples.Count} times, at most {samples.Max()}.");
+            Assert.InRange(inSubmission, 0, maxInFlight);
+            Assert.InRange(samples.Max(), 1, maxInFlight);
+            await TaskAudit.AssertEventsReplayToRowsAsync(cluster.Postgres, ct);
+        }
+        catch
+        {
+            cluster.DumpLogs();
+            throw;
+        }
+    }
 }
