@@ -2,6 +2,7 @@ using Apex.Contracts.Dags;
 using Apex.Contracts.Tasks;
 using Apex.Core.Events;
 using Apex.Testing;
+using StackExchange.Redis;
 using Xunit;
 using static Apex.Testing.Specs;
 
@@ -83,7 +84,7 @@ public sealed class EagerStartTests
             // More slots than the limit: the stream, not the worker, bounds what is in flight.
             await cluster.StartWorkerAsync("worker-1", 2 * maxInFlight, new Dictionary<string, string> { ["Apex:Simulated:LatencyMs"] = "20" }, ct);
             using var client = server.CreateClient();
-            StackExchange.Redis.RedisKey work = $"{cluster.Prefix}:work";
+            RedisKey work = $"{cluster.Prefix}:work";
             using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var samples = new List<long>();
             var sampler = Task.Run(async () =>
