@@ -49,7 +49,25 @@ internal static class PostgresMigrations
         (9, "api_keys", ApiKeys),
         (10, "audit_log", AuditLog),
         (11, "tenants", Tenants),
+        (12, "writer_row_checks", WriterRowChecks),
     ];
+
+    /// <summary>
+    /// The row-count check of the group commit's set-based updates, run in the server so that the commit can ride in the
+    /// same round trip as the last of them: it raises <c>AX001</c> (the group is then split, each write run alone) unless
+    /// the update changed the rows the group expected; it returns false, so the checked statement returns no row.
+    /// </summary>
+    private const string WriterRowChecks = """
+        CREATE FUNCTION apex_expect_rows(changed bigint, expected integer, what text) RETURNS boolean
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF changed <> expected THEN
+                RAISE EXCEPTION '%: % expected, % row(s) changed', what, expected, changed USING ERRCODE = 'AX001';
+            END IF;
+            RETURN false;
+        END
+        $$
+        """;
 
     /// <summary>
     /// The audit log: one global hash chain, seq from 1 without gaps (given under <see cref="AuditAppendLock"/>, not by a

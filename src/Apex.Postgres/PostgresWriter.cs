@@ -181,8 +181,7 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
     private async Task CommitGroupAsync(IReadOnlyList<WriteOp> ops)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var context = new WriteContext(connection, transaction, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), _options.WriterCustomPlans)
+        var context = new WriteContext(connection, _timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), _options.WriterCustomPlans)
         {
             Starts = Volatile.Read(ref _starts),
         };
@@ -195,8 +194,7 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
             await _appendTurn.WaitAsync();
             try
             {
-                var published = await context.FlushEventsAsync();
-                await transaction.CommitAsync();
+                var published = await context.CommitAsync();
                 committed = true;
                 foreach (var op in ops)
                 {
@@ -214,6 +212,10 @@ internal sealed partial class PostgresWriter : IAsyncDisposable
         }
         finally
         {
+            if (!committed)
+            {
+                await context.RollBackAsync();
+            }
             // Last, and always: a committed claim must reach the dispatcher that reserved room for it, and the room of a
             // claim that was not committed (the group failed, or is run again) is given back. A commit whose outcome is
             // unknown counts as not committed: a claim it made after all has no lease, and the sweeper re-queues it.

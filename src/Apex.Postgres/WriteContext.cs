@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Apex.Contracts.Tasks;
@@ -21,10 +22,12 @@ namespace Apex.Postgres;
 /// Round trips are what a group costs, so same-kind changes are coalesced: new task rows, terminal transitions, DAG
 /// promotions and DAG progress are buffered and sent as set-based statements in the round trip of the next statement
 /// (which may read them), or with the events at the end; the task and DAG rows the group will lock anyway are locked
-/// together up front.
+/// together up front. The transaction is begun and committed in SQL: <c>BEGIN</c> rides with the group's first
+/// statement and <c>COMMIT</c> with its last (the events), so a group of submissions is one round trip, and the
+/// event-append lock is held for one round trip, not two (Npgsql's transaction API sends its commit on its own).
 /// </para>
 /// </summary>
-internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransaction transaction, long now, bool customPlans = false)
+internal sealed class WriteContext(NpgsqlConnection connection, long now, bool customPlans = false)
 {
     /// <summary>Sent ahead of a group's first DAG statement when <see cref="PostgresOptions.WriterCustomPlans"/> is on.</summary>
     private const string CustomPlansSql = "SET LOCAL plan_cache_mode = force_custom_plan";
@@ -39,6 +42,9 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
         RETURNING seq, aggregate_type, aggregate_id, version
         """;
 
+    /// <summary>The checked form of each statement <see cref="Checked"/> wraps, built once.</summary>
+    private static readonly ConcurrentDictionary<string, string> CheckedSql = new(StringComparer.Ordinal);
+
     private readonly Dictionary<Guid, Guid?> _dagOfTask = [];
     private readonly Dictionary<Guid, TaskRecord> _locked = [];
     private readonly Dictionary<Guid, DagRecord> _dags = [];
@@ -48,6 +54,7 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
     private readonly List<(TaskRecord Task, int Attempt, LlmCallUsage Line)> _usage = [];
     private bool _customPlansWanted;
     private bool _customPlansSent;
+    private bool _begun;
 
     /// <summary>Milliseconds since the Unix epoch, one value for the whole group so rows and events agree.</summary>
     public long Now { get; } = now;
@@ -335,24 +342,77 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
     }
 
     /// <summary>
-    /// Sends what is still buffered and inserts every event of the group in one statement, under the event-append lock,
-    /// all in one round trip; returns the events with their <c>seq</c>. Call last, just before the commit: the lock is
-    /// held until then.
+    /// Sends what is still buffered, inserts every event of the group in one statement under the event-append lock, and
+    /// commits, all in one round trip; returns the events with their <c>seq</c>. Call last: the lock is held until the
+    /// commit. A group that sent nothing and has nothing to write commits nothing.
     /// </summary>
-    public async Task<IReadOnlyList<StoredEvent>> FlushEventsAsync()
+    public async Task<IReadOnlyList<StoredEvent>> CommitAsync()
     {
         await LookUpReadyAsync();
-        if (Events.Count == 0)
+        if (!_begun && _inserts.Count == 0 && _ends.Count == 0 && _progress.IsEmpty && _usage.Count == 0 && Events.Count == 0)
         {
-            await FlushAsync();
-            if (_usage.Count > 0)
-            {
-                await using var usage = new NpgsqlBatch(connection, transaction);
-                AddUsage(usage);
-                await usage.ExecuteNonQueryAsync();
-            }
             return [];
         }
+        await using var batch = new NpgsqlBatch(connection);
+        AddBuffered(batch);
+        AddUsage(batch);
+        var count = Events.Count;
+        if (count > 0)
+        {
+            batch.BatchCommands.Add(BatchCommand("SELECT pg_advisory_xact_lock(@lock)", [("lock", PostgresMigrations.EventAppendLock)]));
+            batch.BatchCommands.Add(EventsCommand());
+        }
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+
+        var seqs = new Dictionary<(string Type, Guid Id, int Version), long>(count);
+        await using (var reader = await batch.ExecuteReaderAsync())
+        {
+            do
+            {
+                if (reader.FieldCount == 4 && reader.GetName(0) == "seq")
+                {
+                    while (await reader.ReadAsync())
+                    {
+                        seqs[(reader.GetString(1), reader.GetGuid(2), reader.GetInt32(3))] = reader.GetInt64(0);
+                    }
+                }
+            }
+            while (await reader.NextResultAsync());
+        }
+        _begun = false;
+        var stored = new StoredEvent[count];
+        for (var i = 0; i < count; i++)
+        {
+            var e = Events[i];
+            stored[i] = e with { Seq = seqs[(e.AggregateType, e.AggregateId, e.Version)] };
+        }
+        return stored;
+    }
+
+    /// <summary>
+    /// Ends the group's transaction without committing it, if one was begun (the group failed, or its commit did); a
+    /// connection that cannot be reached any more is left to the pool, which drops it.
+    /// </summary>
+    public async Task RollBackAsync()
+    {
+        if (!_begun)
+        {
+            return;
+        }
+        _begun = false;
+        try
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // Broken or closed: the server ends the transaction with the session.
+        }
+    }
+
+    private NpgsqlBatchCommand EventsCommand()
+    {
         var count = Events.Count;
         var tenants = new string[count];
         var types = new string[count];
@@ -374,38 +434,9 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
             data[i] = e.Data;
             createdAt[i] = e.CreatedAt;
         }
-
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var check = AddBuffered(batch);
-        AddUsage(batch);
-        batch.BatchCommands.Add(BatchCommand("SELECT pg_advisory_xact_lock(@lock)", [("lock", PostgresMigrations.EventAppendLock)]));
-        batch.BatchCommands.Add(BatchCommand(InsertEventsSql, [
+        return BatchCommand(InsertEventsSql, [
             ("tenant_id", tenants), ("aggregate_type", types), ("aggregate_id", ids), ("dag_id", dags), ("version", versions),
-            ("event_type", eventTypes), ("data", data), ("created_at", createdAt)]));
-
-        var seqs = new Dictionary<(string Type, Guid Id, int Version), long>(count);
-        await using (var reader = await batch.ExecuteReaderAsync())
-        {
-            do
-            {
-                if (reader.FieldCount == 4 && reader.GetName(0) == "seq")
-                {
-                    while (await reader.ReadAsync())
-                    {
-                        seqs[(reader.GetString(1), reader.GetGuid(2), reader.GetInt32(3))] = reader.GetInt64(0);
-                    }
-                }
-            }
-            while (await reader.NextResultAsync());
-        }
-        check();
-        var stored = new StoredEvent[count];
-        for (var i = 0; i < count; i++)
-        {
-            var e = Events[i];
-            stored[i] = e with { Seq = seqs[(e.AggregateType, e.AggregateId, e.Version)] };
-        }
-        return stored;
+            ("event_type", eventTypes), ("data", data), ("created_at", createdAt)]);
     }
 
     private void AddUsage(NpgsqlBatch batch)
@@ -463,12 +494,12 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
 
     /// <summary>
     /// Sends what is buffered, then <paramref name="commands"/>, in one round trip; every row they return goes to
-    /// <paramref name="read"/> (the buffered statements return none). Checks the buffered statements' row counts.
+    /// <paramref name="read"/> (the buffered statements return none).
     /// </summary>
     private async Task SendAsync(IEnumerable<NpgsqlBatchCommand> commands, Action<NpgsqlDataReader>? read = null)
     {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var check = AddBuffered(batch);
+        await using var batch = new NpgsqlBatch(connection);
+        AddBuffered(batch);
         foreach (var command in commands)
         {
             batch.BatchCommands.Add(command);
@@ -489,12 +520,20 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
             }
             while (await reader.NextResultAsync());
         }
-        check();
     }
 
-    /// <summary>Adds the buffered statements to <paramref name="batch"/>; the returned check runs once it executed.</summary>
-    private Action AddBuffered(NpgsqlBatch batch)
+    /// <summary>
+    /// Adds the group's <c>BEGIN</c> (in its first round trip) and the buffered statements to <paramref name="batch"/>.
+    /// The statements on rows the group holds locked check their row counts in the server (see <see cref="Checked"/>), so
+    /// that the commit may ride in the same round trip.
+    /// </summary>
+    private void AddBuffered(NpgsqlBatch batch)
     {
+        if (!_begun)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            _begun = true;
+        }
         if (_customPlansWanted && !_customPlansSent)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(CustomPlansSql));
@@ -505,36 +544,36 @@ internal sealed class WriteContext(NpgsqlConnection connection, NpgsqlTransactio
             batch.BatchCommands.Add(BatchCommand(TaskInsertBuffer.Sql, _inserts.Parameters(NowOffset)));
             _inserts.Clear();
         }
-        var checks = new List<(NpgsqlBatchCommand Command, int Expected, string What)>(3);
         if (_ends.Count > 0)
         {
             // Before the promotions: a dependent is queued only once its dependencies' ends are in.
-            checks.Add((BatchCommand(TaskEndBuffer.Sql, _ends.Parameters(NowOffset)), _ends.Count, "Ending locked task(s)"));
+            batch.BatchCommands.Add(Checked(TaskEndBuffer.Sql, _ends.Parameters(NowOffset), _ends.Count, "Ending locked task(s)"));
             _ends.Clear();
         }
         if (!_progress.IsEmpty)
         {
-            checks.AddRange(_progress.Commands(NowOffset).Select(c => (BatchCommand(c.Sql, c.Parameters), c.Expected, c.What)));
+            foreach (var (sql, parameters, expected, what) in _progress.Commands(NowOffset))
+            {
+                batch.BatchCommands.Add(Checked(sql, parameters, expected, what));
+            }
             _progress.Clear();
         }
-        if (checks.Count == 0)
-        {
-            return () => { };
-        }
-        foreach (var (command, _, _) in checks)
-        {
-            batch.BatchCommands.Add(command);
-        }
-        return () =>
-        {
-            foreach (var (command, expected, what) in checks)
-            {
-                if (command.RecordsAffected != expected)
-                {
-                    throw new InvalidOperationException($"{what}: {expected} expected, {command.RecordsAffected} row(s) changed.");
-                }
-            }
-        };
+    }
+
+    /// <summary>
+    /// <paramref name="sql"/> (an UPDATE of rows the group holds locked) run so that the server raises
+    /// <c>apex_expect_rows</c>'s error unless it changed exactly <paramref name="expected"/> rows; it returns no row.
+    /// </summary>
+    private static NpgsqlBatchCommand Checked(string sql, (string Name, object? Value)[] parameters, int expected, string what)
+    {
+        var command = BatchCommand(CheckedSql.GetOrAdd(sql, static update => $"""
+            WITH changed AS ({update}
+                RETURNING 1)
+            SELECT FROM (SELECT count(*) AS n FROM changed) AS c WHERE apex_expect_rows(c.n, @apex_expected, @apex_what)
+            """), parameters);
+        command.Parameters.AddWithValue("apex_expected", expected);
+        command.Parameters.AddWithValue("apex_what", what);
+        return command;
     }
 
     private static NpgsqlBatchCommand BatchCommand(string sql, (string Name, object? Value)[] parameters)

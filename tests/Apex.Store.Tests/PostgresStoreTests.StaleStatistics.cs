@@ -1,5 +1,8 @@
 using System.Text;
 using Apex.Contracts.Dags;
+using Apex.Contracts.Tasks;
+using Apex.Core.Events;
+using Apex.Core.Storage;
 using Apex.Postgres;
 using Npgsql;
 using Xunit;
@@ -114,17 +117,43 @@ public sealed partial class PostgresStoreTests
     {
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         await using var connection = await dataSource.OpenConnectionAsync(Ct);
-        await using (var transaction = await connection.BeginTransactionAsync(Ct))
+        var context = new WriteContext(connection, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), option);
+        if (touchesDags)
         {
-            var context = new WriteContext(connection, transaction, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), option);
-            if (touchesDags)
-            {
-                context.PlanForArguments();
-            }
-            Assert.Equal(expected, await context.ScalarAsync("SELECT current_setting('plan_cache_mode')"));
-            await transaction.CommitAsync(Ct);
+            context.PlanForArguments();
         }
+        Assert.Equal(expected, await context.ScalarAsync("SELECT current_setting('plan_cache_mode')"));
+        await context.CommitAsync();
         await using var after = new NpgsqlCommand("SELECT current_setting('plan_cache_mode')", connection);
         Assert.Equal("auto", await after.ExecuteScalarAsync(Ct));
+    }
+
+    /// <summary>
+    /// The group's set-based updates check their row counts in the server, in the round trip that commits: an end whose
+    /// row is no longer at the state it was locked at fails the commit (AX001, which splits the group), and nothing of
+    /// the group is kept, neither the end nor a task inserted beside it.
+    /// </summary>
+    [Fact]
+    public async Task WriteContext_AnEndThatChangesNoRow_FailsTheCommitAndKeepsNothing()
+    {
+        await CreateStoreAsync();
+        var queued = await SubmitAsync();
+        var inserted = Spec("Inserted in the failing group.");
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var connection = await dataSource.OpenConnectionAsync(Ct);
+        var context = new WriteContext(connection, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        context.DeferInsert(inserted, dagId: null, position: null, key: null, TaskState.Queued);
+        // Locked "running" at attempt 1, as a worker's result would say; the row is queued at attempt 0.
+        await context.DeferEndAsync(queued with { Status = TaskState.Running, Attempt = 1 }, TaskState.Succeeded, "done", null, UsageDelta.None);
+
+        var failure = await Assert.ThrowsAsync<PostgresException>(() => context.CommitAsync());
+        await context.RollBackAsync();
+
+        Assert.Equal("AX001", failure.SqlState);
+        Assert.Contains("Ending locked task(s): 1 expected, 0 row(s) changed", failure.MessageText, StringComparison.Ordinal);
+        Assert.Equal(TaskState.Queued, (await RowAsync(queued.Id)).Status);
+        Assert.Null(await Store.GetTaskAsync(Tenant, inserted.Id, Ct));
+        await using var after = new NpgsqlCommand("SELECT 1", connection);
+        Assert.Equal(1, await after.ExecuteScalarAsync(Ct));
     }
 }
