@@ -156,7 +156,6 @@ internal static class OpenLoop
         {
             IsBackground = true,
             Name = "Open-loop arrivals",
-            Priority = ThreadPriority.AboveNormal,
         };
         scheduler.Start();
         await scheduled.Task;
