@@ -46,7 +46,14 @@ internal static class OpenLoop
     /// by <see cref="Schedule.Timeout"/>). An exception or <c>false</c> is an error; its kind is the exception's type
     /// name or the string <paramref name="send"/> put in <see cref="Outcome.Error"/>.
     /// </summary>
-    public static async Task<OpenLoopResult> RunAsync(Schedule schedule, Func<int, CancellationToken, Task<Outcome>> send, CancellationToken ct)
+    public static Task<OpenLoopResult> RunAsync(Schedule schedule, Func<int, CancellationToken, Task<Outcome>> send, CancellationToken ct) =>
+        RunAsync(schedule, (i, _, token) => send(i, token), ct);
+
+    /// <summary>
+    /// As above; <paramref name="send"/> also gets the arrival's intended send time (a <see cref="Stopwatch"/>
+    /// timestamp), for a caller that measures a later moment of the same arrival from it.
+    /// </summary>
+    public static async Task<OpenLoopResult> RunAsync(Schedule schedule, Func<int, long, CancellationToken, Task<Outcome>> send, CancellationToken ct)
     {
         var latency = new Latency();
         var service = new Latency();
@@ -88,7 +95,7 @@ internal static class OpenLoop
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(schedule.Timeout);
-                var outcome = await send(i, timeout.Token);
+                var outcome = await send(i, intended, timeout.Token);
                 error = outcome.Error;
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)

@@ -24,7 +24,6 @@ internal static class SubmitFlow
         var succeededAt = new Dictionary<Guid, long>();
         var intendedOf = new Dictionary<Guid, long>();
         var endToEnd = new Latency();
-        var period = Stopwatch.Frequency / rate;
         var measuring = false;
         var sent = false;
         var remaining = 0;
@@ -58,10 +57,10 @@ internal static class SubmitFlow
         }
 
         await using var watcher = await EventWatcher.StartAsync(target.BaseAddress, "tasks", Seen, ct);
-        long start = 0;
-        async Task<Outcome> SendAsync(int i, CancellationToken token)
+        // The intended send time is the open loop's own (its schedule starts 10 ms after the call: a start taken here
+        // made every end-to-end latency 10 ms too long).
+        async Task<Outcome> SendAsync(int i, long intended, CancellationToken token)
         {
-            var intended = start + (long)(i * period);
             using var response = await HttpScenarios.PostJsonAsync(target.Http, "api/v1/tasks", $$"""{"name":"load","instruction":"Flow {{i}}."}""", token);
             if (!response.IsSuccessStatusCode)
             {
@@ -87,7 +86,6 @@ internal static class SubmitFlow
             return Outcome.Ok;
         }
 
-        start = Stopwatch.GetTimestamp();
         await OpenLoop.RunAsync(warmup, SendAsync, ct);
         await Task.Delay(TimeSpan.FromSeconds(1), ct); // the warm-up's tasks finish before the measured phase
         lock (gate)
@@ -96,7 +94,6 @@ internal static class SubmitFlow
         }
         await using var monitor = ResourceMonitor.Start(target);
         Volatile.Write(ref measuring, true);
-        start = Stopwatch.GetTimestamp(); // the open loop's own start follows within microseconds: latencies err long
         var run = await OpenLoop.RunAsync(schedule, SendAsync, ct);
         Volatile.Write(ref sent, true);
         if (Volatile.Read(ref remaining) == 0)
