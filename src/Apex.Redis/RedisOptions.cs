@@ -35,8 +35,15 @@ public sealed class RedisOptions
     public TimeSpan BlockTime { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Longest pause between polls while a read waits. StackExchange.Redis multiplexes one connection and cannot issue a
-    /// blocking <c>XREADGROUP</c>, so an idle read polls, backing off from 1 ms to this.
+    /// Whether stream reads block (<c>XREADGROUP … BLOCK</c>) on a connection of their own, one per reading process
+    /// side: a read returns as soon as an entry is added. Off, a waiting read polls the shared connection (for a proxy
+    /// in front of Redis that does not pass blocking commands).
+    /// </summary>
+    public bool BlockingReads { get; set; } = true;
+
+    /// <summary>
+    /// Longest pause between polls while a read waits, when <see cref="BlockingReads"/> is off: StackExchange.Redis
+    /// multiplexes one connection and cannot block on it, so an idle read polls, backing off from 1 ms to this.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 

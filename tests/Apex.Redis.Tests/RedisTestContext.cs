@@ -14,6 +14,7 @@ namespace Apex.Redis.Tests;
 internal sealed class RedisTestContext : IAsyncDisposable
 {
     private readonly List<IConnectionMultiplexer> _connections = [];
+    private readonly List<IAsyncDisposable> _clients = [];
 
     private RedisTestContext(IConnectionMultiplexer redis, RedisOptions options)
     {
@@ -60,10 +61,18 @@ internal sealed class RedisTestContext : IAsyncDisposable
     }
 
     public RedisDispatcher NewDispatcher(IConnectionMultiplexer? redis = null, RedisOptions? options = null) =>
-        new(redis ?? Redis, Microsoft.Extensions.Options.Options.Create(options ?? Options), TimeProvider.System, NullLogger<RedisDispatcher>.Instance);
+        Owned(new RedisDispatcher(redis ?? Redis, Microsoft.Extensions.Options.Options.Create(options ?? Options), TimeProvider.System, NullLogger<RedisDispatcher>.Instance));
 
     public RedisWorkerClient NewWorker(IConnectionMultiplexer? redis = null, RedisOptions? options = null) =>
-        new(redis ?? Redis, Microsoft.Extensions.Options.Options.Create(options ?? Options), TimeProvider.System, NullLogger<RedisWorkerClient>.Instance);
+        Owned(new RedisWorkerClient(redis ?? Redis, Microsoft.Extensions.Options.Options.Create(options ?? Options), TimeProvider.System, NullLogger<RedisWorkerClient>.Instance));
+
+    /// <summary>Disposed with the context (their blocking-read connections).</summary>
+    private T Owned<T>(T client)
+        where T : IAsyncDisposable
+    {
+        _clients.Add(client);
+        return client;
+    }
 
     public RedisEventBus NewEventBus(IConnectionMultiplexer redis) =>
         new(redis, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<RedisEventBus>.Instance);
@@ -86,6 +95,10 @@ internal sealed class RedisTestContext : IAsyncDisposable
         if (keys.Count > 0)
         {
             await Db.KeyDeleteAsync([.. keys]);
+        }
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
         }
         foreach (var connection in _connections)
         {

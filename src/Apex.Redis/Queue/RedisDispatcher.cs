@@ -10,7 +10,7 @@ namespace Apex.Redis.Queue;
 /// The orchestrator's side of the worker protocol: dispatch work with its lease, consume results, check and drop
 /// leases, reap what dead consumers left pending, and publish cancellations.
 /// </summary>
-public sealed class RedisDispatcher
+public sealed class RedisDispatcher : IAsyncDisposable
 {
     /// <summary>The consumer that takes over abandoned work entries to delete them.</summary>
     public const string ReaperConsumer = "apex-reaper";
@@ -20,6 +20,7 @@ public sealed class RedisDispatcher
 
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisStreams _streams;
+    private readonly BlockingStreamReader? _blocking;
     private readonly RedisKeys _keys;
     private readonly RedisOptions _options;
     private readonly ILogger<RedisDispatcher> _logger;
@@ -31,7 +32,8 @@ public sealed class RedisDispatcher
         _options = options.Value;
         _keys = new RedisKeys(_options.Prefix);
         _logger = logger;
-        _streams = new RedisStreams(redis.GetDatabase(), _keys, _options, timeProvider, logger);
+        _blocking = _options.BlockingReads ? new BlockingStreamReader(redis) : null;
+        _streams = new RedisStreams(redis.GetDatabase(), _keys, _options, timeProvider, logger, _blocking);
     }
 
     private IDatabase Db => _streams.Database;
@@ -284,4 +286,7 @@ public sealed class RedisDispatcher
         }
         return values;
     }
+
+    /// <summary>Closes the connection of blocking reads, if one was opened.</summary>
+    public ValueTask DisposeAsync() => _blocking?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

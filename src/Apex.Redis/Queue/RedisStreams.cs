@@ -3,8 +3,11 @@ using StackExchange.Redis;
 
 namespace Apex.Redis.Queue;
 
-/// <summary>Consumer-group plumbing shared by both sides: group creation, polled reads, claims, acknowledgement.</summary>
-internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions options, TimeProvider timeProvider, ILogger logger)
+/// <summary>
+/// Consumer-group plumbing shared by both sides: group creation, reads (blocking on a connection of their own when
+/// <paramref name="blocking"/> is given, else polled on the shared one), claims, acknowledgement.
+/// </summary>
+internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions options, TimeProvider timeProvider, ILogger logger, BlockingStreamReader? blocking = null)
 {
     private static readonly RedisValue StreamStart = "0-0";
     private readonly Lock _lock = new();
@@ -12,12 +15,83 @@ internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions op
 
     public IDatabase Database => db;
 
-    /// <summary>Reads new entries for a consumer, polling until some arrive or <paramref name="block"/> has passed.</summary>
-    public async Task<IReadOnlyList<QueueEntry<T>>> ReadAsync<T>(
+    /// <summary>Reads new entries for a consumer, waiting until some arrive or <paramref name="block"/> has passed.</summary>
+    public Task<IReadOnlyList<QueueEntry<T>>> ReadAsync<T>(
         RedisKey stream, string group, string consumer, int count, TimeSpan block, Func<NameValueEntry[], T> parse,
         CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return blocking is null
+            ? PollAsync(stream, group, consumer, count, block, parse, cancellationToken)
+            : ReadThenBlockAsync(blocking, stream, group, consumer, count, block, parse, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads at once; an empty read pauses 1 ms and reads once more, then waits with <c>XREADGROUP … BLOCK</c> for
+    /// the rest of <paramref name="block"/>. The two quick reads keep a busy stream's entries coming in batches, as
+    /// polling did (a blocked read returns with the first entry added, so under a steady flow entries came one at a
+    /// time: at 1,000 tasks/s the server spent 0.93–0.97 cores against 0.78–0.88 polling, side by side); the block
+    /// keeps an idle reader from polling and wakes it at once.
+    /// </summary>
+    private async Task<IReadOnlyList<QueueEntry<T>>> ReadThenBlockAsync<T>(
+        BlockingStreamReader reader, RedisKey stream, string group, string consumer, int count, TimeSpan block,
+        Func<NameValueEntry[], T> parse, CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var entries = await WithGroupsAsync(
+                stream, group, () => db.StreamReadGroupAsync(stream, group, consumer, StreamPosition.NewMessages, count));
+            if (entries.Length > 0 && await ParseAsync(stream, group, entries, parse) is { Count: > 0 } parsed)
+            {
+                return parsed;
+            }
+            if (attempt == 0 && block > TimeSpan.Zero)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1), timeProvider, cancellationToken);
+            }
+        }
+        var remaining = block - timeProvider.GetElapsedTime(started);
+        return remaining > TimeSpan.Zero ? await BlockAsync(reader, stream, group, consumer, count, remaining, parse, cancellationToken) : [];
+    }
+
+    /// <summary>
+    /// <c>XREADGROUP … BLOCK</c>, in reads of at most <see cref="BlockingStreamReader.MaxBlock"/>; the time left is
+    /// counted by the blocks Redis timed out, not by a clock here.
+    /// </summary>
+    private async Task<IReadOnlyList<QueueEntry<T>>> BlockAsync<T>(
+        BlockingStreamReader reader, RedisKey stream, string group, string consumer, int count, TimeSpan block,
+        Func<NameValueEntry[], T> parse, CancellationToken cancellationToken)
+    {
+        var remaining = block;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var wait = remaining > reader.MaxBlock ? reader.MaxBlock : remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+            var entries = await WithGroupsAsync(stream, group, () => reader.ReadGroupAsync(stream, group, consumer, count, wait, cancellationToken));
+            if (entries.Length > 0)
+            {
+                var parsed = await ParseAsync(stream, group, entries, parse);
+                if (parsed.Count > 0)
+                {
+                    return parsed;
+                }
+                // Only malformed entries (dropped): read again for the time that was left.
+                continue;
+            }
+            remaining -= wait;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return [];
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<QueueEntry<T>>> PollAsync<T>(
+        RedisKey stream, string group, string consumer, int count, TimeSpan block, Func<NameValueEntry[], T> parse,
+        CancellationToken cancellationToken)
+    {
         var started = timeProvider.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(1);
         while (true)
@@ -91,7 +165,8 @@ internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions op
         {
             return await command();
         }
-        catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+        // UNBLOCKED: the stream (and so its group) was deleted while a blocking read waited on it.
+        catch (RedisServerException e) when (e.Message.StartsWith("NOGROUP", StringComparison.Ordinal) || e.Message.StartsWith("UNBLOCKED", StringComparison.Ordinal))
         {
             lock (_lock)
             {

@@ -9,10 +9,11 @@ namespace Apex.Redis.Queue;
 /// The worker's side of the worker protocol: read work, take and extend leases, report results, announce presence
 /// and hear cancellations. Holds no database credentials.
 /// </summary>
-public sealed class RedisWorkerClient
+public sealed class RedisWorkerClient : IAsyncDisposable
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisStreams _streams;
+    private readonly BlockingStreamReader? _blocking;
     private readonly RedisKeys _keys;
     private readonly RedisOptions _options;
     private readonly ILogger<RedisWorkerClient> _logger;
@@ -25,7 +26,8 @@ public sealed class RedisWorkerClient
         _options = options.Value;
         _keys = new RedisKeys(_options.Prefix);
         _logger = logger;
-        _streams = new RedisStreams(redis.GetDatabase(), _keys, _options, timeProvider, logger);
+        _blocking = _options.BlockingReads ? new BlockingStreamReader(redis) : null;
+        _streams = new RedisStreams(redis.GetDatabase(), _keys, _options, timeProvider, logger, _blocking);
         _startedAt = StreamFields.Time(timeProvider.GetUtcNow());
     }
 
@@ -221,4 +223,7 @@ public sealed class RedisWorkerClient
     }
 
     private static long TtlMs(TimeSpan ttl) => (long)ttl.TotalMilliseconds;
+
+    /// <summary>Closes the connection of blocking reads, if one was opened.</summary>
+    public ValueTask DisposeAsync() => _blocking?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -197,6 +197,89 @@ public sealed class WorkerProtocolTests
     }
 
     [Fact]
+    public async Task ReadWork_Blocking_ReturnsOnTheDispatchNotAtTheEndOfTheBlock()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        var started = DateTime.UtcNow;
+
+        await AssertReadTakesWorkDispatchedAfterAsync(ctx, ctx.Worker, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300));
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "the read waited for its block time instead of the entry");
+    }
+
+    [Fact]
+    public async Task ReadWork_BlockLongerThanOneRead_KeepsWaitingAcrossReads()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        // An async timeout of 400 ms makes each blocking read at most 200 ms: this read spans several.
+        var endpoint = Environment.GetEnvironmentVariable("APEX_TEST_REDIS")!;
+        var shortTimeout = ConfigurationOptions.Parse(endpoint);
+        shortTimeout.AsyncTimeout = 400;
+        var redis = await ConnectionMultiplexer.ConnectAsync(shortTimeout);
+        await using var _ = redis;
+
+        await AssertReadTakesWorkDispatchedAfterAsync(ctx, ctx.NewWorker(redis), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(900));
+    }
+
+    /// <summary>A read of <paramref name="block"/> still waiting after <paramref name="delay"/> takes the work dispatched then.</summary>
+    private static async Task AssertReadTakesWorkDispatchedAfterAsync(RedisTestContext ctx, RedisWorkerClient worker, TimeSpan block, TimeSpan delay)
+    {
+        var taskId = Guid.NewGuid();
+        var reading = worker.ReadWorkAsync("w1", 10, block, Ct);
+        await Task.Delay(delay, Ct);
+        Assert.False(reading.IsCompleted);
+        await ctx.Dispatcher.DispatchAsync([TestMessages.Work(taskId, 1)], Ct);
+
+        Assert.Equal(taskId, Assert.Single(await reading).Message.TaskId);
+    }
+
+    [Fact]
+    public async Task ReadWork_BlockedReadCancelled_ThrowsAndTheNextReadTakesTheWork()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        var taskId = Guid.NewGuid();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        var reading = ctx.Worker.ReadWorkAsync("w1", 10, TimeSpan.FromSeconds(60), stop.Token);
+        await Task.Delay(300, Ct);
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+        await ctx.Dispatcher.DispatchAsync([TestMessages.Work(taskId, 1)], Ct);
+        Assert.Equal(taskId, Assert.Single(await ctx.Worker.ReadWorkAsync("w1", 10, TimeSpan.FromSeconds(10), Ct)).Message.TaskId);
+    }
+
+    [Fact]
+    public async Task ReadWork_StreamDeletedWhileBlocked_RecreatesTheGroupAndKeepsWaiting()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync();
+        var taskId = Guid.NewGuid();
+
+        var reading = ctx.Worker.ReadWorkAsync("w1", 10, TimeSpan.FromSeconds(60), Ct);
+        await Task.Delay(300, Ct);
+        await ctx.Db.KeyDeleteAsync(ctx.Key("work"));
+        await Task.Delay(300, Ct);
+        Assert.False(reading.IsCompleted);
+        await ctx.Dispatcher.DispatchAsync([TestMessages.Work(taskId, 1)], Ct);
+
+        Assert.Equal(taskId, Assert.Single(await reading).Message.TaskId);
+    }
+
+    [Fact]
+    public async Task ReadWork_Polling_ReturnsWorkDispatchedMeanwhile()
+    {
+        await using var ctx = await RedisTestContext.CreateAsync(o => o.BlockingReads = false);
+        var taskId = Guid.NewGuid();
+
+        var reading = ctx.Worker.ReadWorkAsync("w1", 10, TimeSpan.FromSeconds(10), Ct);
+        await Task.Delay(100, Ct);
+        await ctx.Dispatcher.DispatchAsync([TestMessages.Work(taskId, 1)], Ct);
+
+        Assert.Equal(taskId, Assert.Single(await reading).Message.TaskId);
+        Assert.Empty(await ctx.Worker.ReadWorkAsync("w1", 10, TimeSpan.FromMilliseconds(50), Ct));
+    }
+
+    [Fact]
     public async Task ReadResults_MalformedEntry_IsDroppedAcknowledgedAndDeleted()
     {
         await using var ctx = await RedisTestContext.CreateAsync();

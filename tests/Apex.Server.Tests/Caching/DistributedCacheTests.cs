@@ -61,7 +61,7 @@ public sealed class DistributedCacheTests
         var ct = TestContext.Current.CancellationToken;
         await using var cluster = await Cluster.StartAsync(ct);
         using var a = cluster.A.CreateClient();
-        var workers = new RedisWorkerClient(cluster.Redis, Microsoft.Extensions.Options.Options.Create(new RedisOptions { Prefix = cluster.Prefix }),
+        await using var workers = new RedisWorkerClient(cluster.Redis, Microsoft.Extensions.Options.Options.Create(new RedisOptions { Prefix = cluster.Prefix }),
             TimeProvider.System, NullLogger<RedisWorkerClient>.Instance);
         await workers.HeartbeatPresenceAsync("worker-one", capacity: 8, busy: 3, "dotnet", ct);
         await workers.HeartbeatPresenceAsync("worker-two", capacity: 4, busy: 1, "python", ct);
