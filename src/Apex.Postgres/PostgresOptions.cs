@@ -64,4 +64,15 @@ public sealed class PostgresOptions
     /// same rows) is run again before its writes fail with 503 (default 3).
     /// </summary>
     public int TransientRetries { get; set; } = 3;
+
+    /// <summary>
+    /// On a young database, the hot tables (<c>tasks</c>, <c>events</c>, <c>dags</c>, <c>task_edges</c>,
+    /// <c>llm_usage</c>) are analyzed by the server each time they have changed by half their rows, and at least by
+    /// this many, until autovacuum has analyzed each once: the plans cached on their first few rows are made again
+    /// (default 1,000; 0 leaves it to autovacuum).
+    /// </summary>
+    public int YoungTableAnalyzeRows { get; set; } = 1_000;
+
+    /// <summary>How often the young tables' statistics are checked (default 2 s).</summary>
+    public TimeSpan YoungTableCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

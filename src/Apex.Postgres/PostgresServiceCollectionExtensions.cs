@@ -15,7 +15,8 @@ public static class PostgresServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the PostgreSQL store: one <see cref="NpgsqlDataSource"/> for <c>ConnectionStrings:Postgres</c>, pool settings
-    /// from <c>Apex:Postgres</c>, and <see cref="PostgresApexStore"/> as the <see cref="IApexStore"/>.
+    /// from <c>Apex:Postgres</c>, <see cref="PostgresApexStore"/> as the <see cref="IApexStore"/>, and the analysis of a
+    /// young database's hot tables (<see cref="PostgresOptions.YoungTableAnalyzeRows"/>).
     /// </summary>
     public static IServiceCollection AddApexPostgres(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,6 +28,8 @@ public static class PostgresServiceCollectionExtensions
                 "Apex:Postgres:MaxBatch must be 1–10000, MaxPendingWrites ≥ 1 and TransientRetries ≥ 0.")
             .Validate(o => o.ConnectionTimeout > TimeSpan.Zero && o.CommandTimeout >= TimeSpan.Zero && o.WriteTimeout > TimeSpan.Zero,
                 "Apex:Postgres:ConnectionTimeout and WriteTimeout must be positive, CommandTimeout ≥ 0 (0 = none).")
+            .Validate(o => o.YoungTableAnalyzeRows >= 0 && o.YoungTableCheckInterval > TimeSpan.Zero,
+                "Apex:Postgres:YoungTableAnalyzeRows must be ≥ 0 (0 = off) and YoungTableCheckInterval positive.")
             .ValidateOnStart();
         services.TryAddSingleton(sp =>
         {
@@ -45,6 +48,7 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<IAuditStore>(sp => sp.GetRequiredService<PostgresApexStore>());
         services.TryAddSingleton<ITenantStore>(sp => sp.GetRequiredService<PostgresApexStore>());
+        services.AddHostedService<YoungTableStatistics>();
         return services;
     }
 }

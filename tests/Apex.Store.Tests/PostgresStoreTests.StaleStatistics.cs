@@ -4,6 +4,8 @@ using Apex.Contracts.Tasks;
 using Apex.Core.Events;
 using Apex.Core.Storage;
 using Apex.Postgres;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Xunit;
 
@@ -155,5 +157,42 @@ public sealed partial class PostgresStoreTests
         Assert.Null(await Store.GetTaskAsync(Tenant, inserted.Id, Ct));
         await using var after = new NpgsqlCommand("SELECT 1", connection);
         Assert.Equal(1, await after.ExecuteScalarAsync(Ct));
+    }
+
+    /// <summary>
+    /// A new database whose <c>tasks</c> grew to 5,000 rows before autovacuum's first visit: the young-table check
+    /// analyzes it (the plans cached on its first rows are made again), leaves the tables that barely changed, and does
+    /// not analyze again until the table has changed by half.
+    /// </summary>
+    [Fact]
+    public async Task YoungTables_GrownBeforeAutovacuumsFirstVisit_AreAnalyzedByTheServer()
+    {
+        var fresh = await database.CreateDatabaseAsync();
+        await NewServer(fresh, new RecordingEventBus(), Time).InitializeAsync(Ct);
+        await using var dataSource = NpgsqlDataSource.Create(fresh);
+        await using (var fill = dataSource.CreateCommand("""
+            ALTER TABLE tasks SET (autovacuum_enabled = false);
+            INSERT INTO tasks (id, tenant_id, name, instruction, agent, status, priority, attempt, max_attempts, created_at, version)
+            SELECT gen_random_uuid(), 'default', 't', 'i', 'default', 'queued', 0, 0, 3, now(), 1 FROM generate_series(1, 5000);
+            SELECT pg_stat_force_next_flush();
+            """))
+        {
+            await fill.ExecuteNonQueryAsync(Ct);
+        }
+        var check = new YoungTableStatistics(dataSource, Options.Create(new PostgresOptions()), TimeProvider.System, NullLogger<YoungTableStatistics>.Instance);
+
+        Assert.False(await check.CheckAsync(Ct));
+        Assert.False(await check.CheckAsync(Ct));
+
+        await using var analyzed = dataSource.CreateCommand(
+            "SELECT relname, analyze_count FROM pg_stat_user_tables WHERE relname IN ('tasks', 'dags') ORDER BY relname");
+        await using var reader = await analyzed.ExecuteReaderAsync(Ct);
+        var counts = new Dictionary<string, long>();
+        while (await reader.ReadAsync(Ct))
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        Assert.Equal(1, counts["tasks"]);
+        Assert.Equal(0, counts["dags"]);
     }
 }
