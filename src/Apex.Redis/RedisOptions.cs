@@ -35,15 +35,16 @@ public sealed class RedisOptions
     public TimeSpan BlockTime { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Whether stream reads block (<c>XREADGROUP … BLOCK</c>) on a connection of their own, one per reading process
-    /// side: a read returns as soon as an entry is added. Off, a waiting read polls the shared connection (for a proxy
-    /// in front of Redis that does not pass blocking commands).
+    /// Whether a stream read that has backed off to <see cref="PollInterval"/> (the stream is idle) waits for the rest of
+    /// its block time with <c>XREADGROUP … BLOCK</c> on a connection of its own, one per reading process side: an idle
+    /// reader stops polling and wakes as soon as an entry is added. Off, it keeps polling the shared connection (for a
+    /// proxy in front of Redis that does not pass blocking commands).
     /// </summary>
     public bool BlockingReads { get; set; } = true;
 
     /// <summary>
-    /// Longest pause between polls while a read waits, when <see cref="BlockingReads"/> is off: StackExchange.Redis
-    /// multiplexes one connection and cannot block on it, so an idle read polls, backing off from 1 ms to this.
+    /// Longest pause between polls while a read waits: StackExchange.Redis multiplexes one connection and cannot block
+    /// on it, so a read polls, backing off from 1 ms to this (then blocks, with <see cref="BlockingReads"/>).
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 

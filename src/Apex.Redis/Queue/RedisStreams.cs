@@ -4,8 +4,9 @@ using StackExchange.Redis;
 namespace Apex.Redis.Queue;
 
 /// <summary>
-/// Consumer-group plumbing shared by both sides: group creation, reads (blocking on a connection of their own when
-/// <paramref name="blocking"/> is given, else polled on the shared one), claims, acknowledgement.
+/// Consumer-group plumbing shared by both sides: group creation, reads (polled on the shared connection, then, once the
+/// stream is idle, blocking on a connection of their own when <paramref name="blocking"/> is given), claims,
+/// acknowledgement.
 /// </summary>
 internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions options, TimeProvider timeProvider, ILogger logger, BlockingStreamReader? blocking = null)
 {
@@ -21,39 +22,7 @@ internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions op
         CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        return blocking is null
-            ? PollAsync(stream, group, consumer, count, block, parse, cancellationToken)
-            : ReadThenBlockAsync(blocking, stream, group, consumer, count, block, parse, cancellationToken);
-    }
-
-    /// <summary>
-    /// Reads at once; an empty read pauses 1 ms and reads once more, then waits with <c>XREADGROUP … BLOCK</c> for
-    /// the rest of <paramref name="block"/>. The two quick reads keep a busy stream's entries coming in batches, as
-    /// polling did (a blocked read returns with the first entry added, so under a steady flow entries came one at a
-    /// time: at 1,000 tasks/s the server spent 0.93–0.97 cores against 0.78–0.88 polling, side by side); the block
-    /// keeps an idle reader from polling and wakes it at once.
-    /// </summary>
-    private async Task<IReadOnlyList<QueueEntry<T>>> ReadThenBlockAsync<T>(
-        BlockingStreamReader reader, RedisKey stream, string group, string consumer, int count, TimeSpan block,
-        Func<NameValueEntry[], T> parse, CancellationToken cancellationToken)
-    {
-        var started = timeProvider.GetTimestamp();
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var entries = await WithGroupsAsync(
-                stream, group, () => db.StreamReadGroupAsync(stream, group, consumer, StreamPosition.NewMessages, count));
-            if (entries.Length > 0 && await ParseAsync(stream, group, entries, parse) is { Count: > 0 } parsed)
-            {
-                return parsed;
-            }
-            if (attempt == 0 && block > TimeSpan.Zero)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(1), timeProvider, cancellationToken);
-            }
-        }
-        var remaining = block - timeProvider.GetElapsedTime(started);
-        return remaining > TimeSpan.Zero ? await BlockAsync(reader, stream, group, consumer, count, remaining, parse, cancellationToken) : [];
+        return PollAsync(stream, group, consumer, count, block, parse, cancellationToken);
     }
 
     /// <summary>
@@ -111,6 +80,13 @@ internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions op
             if (remaining <= TimeSpan.Zero)
             {
                 return [];
+            }
+            if (blocking is not null && pause >= options.PollInterval)
+            {
+                // Backed off to the longest pause (15 ms of nothing by default): the stream is idle, so wait on Redis
+                // instead. A busy stream never gets here, and its short gaps keep gathering entries into batches
+                // (blocking at once returned each entry alone: 10–25 % less throughput, measured).
+                return await BlockAsync(blocking, stream, group, consumer, count, remaining, parse, cancellationToken);
             }
             await Task.Delay(pause < remaining ? pause : remaining, timeProvider, cancellationToken);
             pause = pause * 2 < options.PollInterval ? pause * 2 : options.PollInterval;
