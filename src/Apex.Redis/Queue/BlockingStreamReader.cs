@@ -25,18 +25,16 @@ internal sealed class BlockingStreamReader(IConnectionMultiplexer shared) : IAsy
     /// </summary>
     public TimeSpan MaxBlock { get; } = TimeSpan.FromMilliseconds(Math.Max(1, ConfigurationOptions.Parse(shared.Configuration).AsyncTimeout / 2));
 
-    /// <summary>Reads up to <paramref name="count"/> new entries, blocking up to <paramref name="wait"/> (zero: not at all) for the first.</summary>
+    /// <summary>Reads up to <paramref name="count"/> new entries, blocking up to <paramref name="wait"/> (positive) for the first.</summary>
     public async Task<StreamEntry[]> ReadGroupAsync(RedisKey stream, string group, string consumer, int count, TimeSpan wait, CancellationToken cancellationToken)
     {
         await _turn.WaitAsync(cancellationToken);
         try
         {
             var connection = await ConnectAsync();
-            var ms = (long)Math.Ceiling(wait.TotalMilliseconds);
-            object[] args = ms > 0
-                ? ["GROUP", group, consumer, "COUNT", count, "BLOCK", ms, "STREAMS", stream, ">"]
-                : ["GROUP", group, consumer, "COUNT", count, "STREAMS", stream, ">"];
-            var read = connection.GetDatabase().ExecuteAsync("XREADGROUP", args);
+            // At least 1 ms: BLOCK 0 would wait for ever.
+            var ms = Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds));
+            var read = connection.GetDatabase().ExecuteAsync("XREADGROUP", "GROUP", group, consumer, "COUNT", count, "BLOCK", ms, "STREAMS", stream, ">");
             try
             {
                 return Parse(await read.WaitAsync(cancellationToken));

@@ -17,50 +17,11 @@ internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions op
     public IDatabase Database => db;
 
     /// <summary>Reads new entries for a consumer, waiting until some arrive or <paramref name="block"/> has passed.</summary>
-    public Task<IReadOnlyList<QueueEntry<T>>> ReadAsync<T>(
+    public async Task<IReadOnlyList<QueueEntry<T>>> ReadAsync<T>(
         RedisKey stream, string group, string consumer, int count, TimeSpan block, Func<NameValueEntry[], T> parse,
         CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        return PollAsync(stream, group, consumer, count, block, parse, cancellationToken);
-    }
-
-    /// <summary>
-    /// <c>XREADGROUP … BLOCK</c>, in reads of at most <see cref="BlockingStreamReader.MaxBlock"/>; the time left is
-    /// counted by the blocks Redis timed out, not by a clock here.
-    /// </summary>
-    private async Task<IReadOnlyList<QueueEntry<T>>> BlockAsync<T>(
-        BlockingStreamReader reader, RedisKey stream, string group, string consumer, int count, TimeSpan block,
-        Func<NameValueEntry[], T> parse, CancellationToken cancellationToken)
-    {
-        var remaining = block;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var wait = remaining > reader.MaxBlock ? reader.MaxBlock : remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
-            var entries = await WithGroupsAsync(stream, group, () => reader.ReadGroupAsync(stream, group, consumer, count, wait, cancellationToken));
-            if (entries.Length > 0)
-            {
-                var parsed = await ParseAsync(stream, group, entries, parse);
-                if (parsed.Count > 0)
-                {
-                    return parsed;
-                }
-                // Only malformed entries (dropped): read again for the time that was left.
-                continue;
-            }
-            remaining -= wait;
-            if (remaining <= TimeSpan.Zero)
-            {
-                return [];
-            }
-        }
-    }
-
-    private async Task<IReadOnlyList<QueueEntry<T>>> PollAsync<T>(
-        RedisKey stream, string group, string consumer, int count, TimeSpan block, Func<NameValueEntry[], T> parse,
-        CancellationToken cancellationToken)
-    {
         var started = timeProvider.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(1);
         while (true)
@@ -90,6 +51,38 @@ internal sealed class RedisStreams(IDatabase db, RedisKeys keys, RedisOptions op
             }
             await Task.Delay(pause < remaining ? pause : remaining, timeProvider, cancellationToken);
             pause = pause * 2 < options.PollInterval ? pause * 2 : options.PollInterval;
+        }
+    }
+
+    /// <summary>
+    /// <c>XREADGROUP … BLOCK</c>, in reads of at most <see cref="BlockingStreamReader.MaxBlock"/>; the time left is
+    /// counted by the blocks Redis timed out, not by a clock here.
+    /// </summary>
+    private async Task<IReadOnlyList<QueueEntry<T>>> BlockAsync<T>(
+        BlockingStreamReader reader, RedisKey stream, string group, string consumer, int count, TimeSpan block,
+        Func<NameValueEntry[], T> parse, CancellationToken cancellationToken)
+    {
+        var remaining = block;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var wait = remaining > reader.MaxBlock ? reader.MaxBlock : remaining;
+            var entries = await WithGroupsAsync(stream, group, () => reader.ReadGroupAsync(stream, group, consumer, count, wait, cancellationToken));
+            if (entries.Length > 0)
+            {
+                var parsed = await ParseAsync(stream, group, entries, parse);
+                if (parsed.Count > 0)
+                {
+                    return parsed;
+                }
+                // Only malformed entries (dropped): read again for the time that was left.
+                continue;
+            }
+            remaining -= wait;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return [];
+            }
         }
     }
 
